@@ -1,0 +1,123 @@
+"""Pydantic models of the YAML content: the shape each file must have."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Id = Field(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")
+Text = Field(min_length=1, max_length=2_000)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class About(_Frozen):
+    title: str = Text
+    summary: str = Text
+    attribution: str = Text
+    source_name: str = Text
+    source_url: str = Field(pattern=r"^https://")
+
+
+class Element(_Frozen):
+    id: str = Id
+    name: str = Text
+    condition: str = Text
+    description: str = Text
+
+
+class Space(_Frozen):
+    id: str = Id
+    name: str = Text
+    description: str = Text
+
+
+class ScalePoint(_Frozen):
+    value: int
+    label: str = Text
+
+
+class Scale(_Frozen):
+    points: tuple[ScalePoint, ...]
+    not_sure: str = Text
+
+    @field_validator("points")
+    @classmethod
+    def _one_to_five(cls, points: tuple[ScalePoint, ...]) -> tuple[ScalePoint, ...]:
+        if [p.value for p in points] != [1, 2, 3, 4, 5]:
+            raise ValueError("the scale must have the points 1, 2, 3, 4, 5 in order")
+        return points
+
+    @property
+    def low(self) -> int:
+        return self.points[0].value
+
+    @property
+    def high(self) -> int:
+        return self.points[-1].value
+
+    def label(self, value: int) -> str:
+        return next(p.label for p in self.points if p.value == value)
+
+
+class Statement(_Frozen):
+    id: str = Id
+    text: str = Text
+    reverse: bool = False
+
+
+class Prompt(_Frozen):
+    id: str = Id
+    kind: Literal["notice", "understand", "act"]
+    text: str = Text
+
+
+class Facilitation(_Frozen):
+    id: str = Id
+    text: str = Text
+
+
+class Cell(_Frozen):
+    element: str = Id
+    space: str = Id
+    looks_like: str = Text
+    statements: tuple[Statement, ...] = Field(min_length=3)
+    prompts: tuple[Prompt, ...] = Field(min_length=3)
+    facilitation: tuple[Facilitation, ...] = Field(min_length=1)
+
+
+class CellsFile(_Frozen):
+    space: str = Id
+    cells: tuple[Cell, ...]
+
+
+class PlanField(_Frozen):
+    id: str = Id
+    label: str = Text
+    help: str = Text
+    kind: Literal["text", "date", "element", "space"]
+
+
+class ActionPlan(_Frozen):
+    max_actions: int = Field(ge=1, le=20)
+    fields: tuple[PlanField, ...] = Field(min_length=1)
+
+
+class Priorities(_Frozen):
+    max_choices: int = Field(ge=1, le=5)
+
+
+class ModelFile(_Frozen):
+    about: About
+    scale: Scale
+    elements: tuple[Element, ...] = Field(min_length=1)
+    spaces: tuple[Space, ...] = Field(min_length=1)
+    priorities: Priorities
+    action_plan: ActionPlan
+
+
+class UiFile(_Frozen):
+    ui: dict[str, str]

@@ -1,0 +1,177 @@
+"""One answer as a tidy row (the data model of DESIGN.md), checked before anyone keeps it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from . import content as content_mod
+from . import settings
+from .settings import TEXT_HARD_CAP
+
+COLUMNS = (
+    "participant", "workshop", "exercise", "item", "element", "space", "rater", "value", "at",
+)
+"""Columns of an answers frame, in order."""
+
+Value = int | str | None
+"""A rating 1-5, a text, or None for "not sure" (a rating that is not a score)."""
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+_CODE = re.compile(r"^[A-Z0-9]{0,16}$")
+_RATER = re.compile(r"^[a-z][a-z_]{0,31}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class AnswerError(ValueError):
+    """A value is not acceptable; ``field`` names what was wrong, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """One answer to one item; build it with :func:`make` so it is checked."""
+
+    participant: str
+    workshop: str
+    exercise: str
+    item: str
+    element: str | None
+    space: str | None
+    rater: str
+    value: Value
+    at: dt.datetime = dataclasses.field(default_factory=now)
+
+    def as_row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def check_text(text: object, *, limit: int | None = None, field: str = "value") -> str:
+    """Return ``text`` if it is a string a learner may keep, else raise :class:`AnswerError`.
+
+    Refuses non-strings, text over the limit (settings, capped at 20,000), NUL characters and
+    lone surrogates (they cannot be stored as UTF-8 and usually mean a forged request).
+    """
+    if not isinstance(text, str):
+        raise AnswerError(field, f"expected text, got {type(text).__name__}")
+    cap = min(limit if limit is not None else settings.get().text_limit, TEXT_HARD_CAP)
+    if len(text) > cap:
+        raise AnswerError(field, f"is {len(text):,} characters long; the limit is {cap:,}")
+    if "\x00" in text:
+        raise AnswerError(field, "contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AnswerError(field, "contains an unpaired surrogate character") from None
+    return text
+
+
+def check_rating(value: object, *, field: str = "value") -> int | None:
+    """Return a rating on the content's scale, or None for "not sure"."""
+    if value is None:
+        return None
+    scale = content_mod.get().scale
+    # bool is an int in Python; a forged True must not become a rating of 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AnswerError(field, f"a rating must be a whole number, got {type(value).__name__}")
+    if not scale.low <= value <= scale.high:
+        raise AnswerError(field, f"rating {value} is outside {scale.low}-{scale.high}")
+    return value
+
+
+def check_value(spec: content_mod.ItemSpec, value: object) -> Value:
+    """Check ``value`` against what item ``spec`` takes."""
+    c = content_mod.get()
+    if spec.kind == "rating":
+        return check_rating(value)
+    if value is None:
+        return None
+    text = check_text(value)
+    if spec.kind == "date" and text and not _valid_date(text):
+        raise AnswerError("value", f"{text!r} is not a date (YYYY-MM-DD)")
+    if spec.kind == "element" and text and text not in {e.id for e in c.elements}:
+        raise AnswerError("value", f"{text!r} is not a TRACE condition")
+    if spec.kind == "space" and text and text not in {s.id for s in c.spaces}:
+        raise AnswerError("value", f"{text!r} is not a TRACE space")
+    if spec.kind == "choice" and text:
+        chosen = text.split(",")
+        known = {e.id for e in c.elements}
+        if len(chosen) > c.max_priorities or not set(chosen) <= known or len(set(chosen)) < len(
+            chosen
+        ):
+            raise AnswerError("value", f"{text!r} is not a choice of up to {c.max_priorities} "
+                                       "different conditions")
+    return text
+
+
+def _valid_date(text: str) -> bool:
+    if not _DATE.match(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def check_token(token: object, *, field: str = "participant") -> str:
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        raise AnswerError(field, "is not a workbook code")
+    return token
+
+
+def check_workshop_code(code: object, *, field: str = "workshop") -> str:
+    if not isinstance(code, str) or not _CODE.match(code):
+        raise AnswerError(field, "is not a workshop code")
+    return code
+
+
+def make(participant: str, item: str, value: object, *, workshop: str = "",
+         rater: str = "self", at: dt.datetime | None = None) -> Answer:
+    """Build a checked :class:`Answer`; element, space and exercise come from content.
+
+    Examples
+    --------
+    >>> a = make("p" * 22, "task.self.s1", 4)
+    >>> (a.exercise, a.element, a.space, a.value)
+    ('rating', 'task', 'self', 4)
+    """
+    try:
+        spec = content_mod.get().item(item) if isinstance(item, str) else None
+    except KeyError:
+        spec = None
+    if spec is None:
+        raise AnswerError("item", f"{item!r} is not an item in the workbook")
+    if not isinstance(rater, str) or not _RATER.match(rater):
+        raise AnswerError("rater", "is not a rater role")
+    return Answer(
+        participant=check_token(participant),
+        workshop=check_workshop_code(workshop),
+        exercise=spec.exercise,
+        item=spec.id,
+        element=spec.element,
+        space=spec.space,
+        rater=rater,
+        value=check_value(spec, value),
+        at=at if at is not None else now(),
+    )
+
+
+def to_frame(answers: Iterable[Answer]) -> pd.DataFrame:
+    """Answers as a tidy frame with :data:`COLUMNS` (empty frames keep the columns)."""
+    rows = [a.as_row() for a in answers]
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    return frame

@@ -1,0 +1,295 @@
+"""The TRACE content: the only code that reads ``data/``. Validated, frozen, cached.
+
+Examples
+--------
+>>> from trace_widgets import content
+>>> content.element("task").name
+'Task'
+>>> len(content.cell("task", "team").statements) >= 3
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from . import settings
+from ._schema import (
+    About,
+    ActionPlan,
+    Cell,
+    CellsFile,
+    Element,
+    Facilitation,
+    ModelFile,
+    Prompt,
+    Scale,
+    Space,
+    Statement,
+    UiFile,
+)
+
+__all__ = [
+    "Cell",
+    "Content",
+    "ContentError",
+    "Element",
+    "Facilitation",
+    "ItemSpec",
+    "Prompt",
+    "Space",
+    "Statement",
+    "cell",
+    "data_dir",
+    "element",
+    "elements",
+    "get",
+    "item",
+    "load",
+    "space",
+    "spaces",
+    "ui",
+]
+
+MODEL_FILE = "model.yaml"
+UI_FILE = "ui.yaml"
+CELLS_DIR = "cells"
+
+ItemKind = Literal["rating", "text", "choice", "date", "element", "space"]
+
+
+class ContentError(ValueError):
+    """The content in ``data/`` is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """What one answerable item is: the exercise it belongs to and the value it takes."""
+
+    id: str
+    exercise: Literal["rating", "reflection", "priorities", "action_plan"]
+    kind: ItemKind
+    element: str | None = None
+    space: str | None = None
+    reverse: bool = False
+
+
+@dataclass(frozen=True)
+class Content:
+    """All content, validated. Build it with :func:`load`; get the default with :func:`get`."""
+
+    about: About
+    scale: Scale
+    elements: tuple[Element, ...]
+    spaces: tuple[Space, ...]
+    cells: dict[tuple[str, str], Cell]
+    ui: dict[str, str]
+    action_plan: ActionPlan
+    max_priorities: int
+    items: dict[str, ItemSpec]
+
+    def element(self, element_id: str) -> Element:
+        return _find(self.elements, element_id, "element")
+
+    def space(self, space_id: str) -> Space:
+        return _find(self.spaces, space_id, "space")
+
+    def cell(self, element_id: str, space_id: str) -> Cell:
+        self.element(element_id)
+        self.space(space_id)
+        return self.cells[(element_id, space_id)]
+
+    def item(self, item_id: str) -> ItemSpec:
+        try:
+            return self.items[item_id]
+        except KeyError:
+            raise KeyError(f"unknown item id {item_id!r}") from None
+
+    def text(self, key: str, **values: object) -> str:
+        """A UI string by id, with ``{name}`` placeholders filled in."""
+        try:
+            template = self.ui[key]
+        except KeyError:
+            raise KeyError(f"unknown UI text id {key!r}") from None
+        return template.format(**values) if values else template
+
+    def statements(self) -> Iterator[tuple[Cell, Statement]]:
+        for c in self.cells.values():
+            for s in c.statements:
+                yield c, s
+
+
+def _find(items: tuple[Any, ...], wanted: str, what: str) -> Any:
+    for it in items:
+        if it.id == wanted:
+            return it
+    known = ", ".join(it.id for it in items)
+    raise KeyError(f"unknown {what} id {wanted!r}; known: {known}")
+
+
+def data_dir() -> Path:
+    """The bundled content folder: inside the installed package, or ``data/`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data", here.parent / "data"):
+        if (candidate / MODEL_FILE).is_file():
+            return candidate
+    raise ContentError(f"no content found: looked for {MODEL_FILE} in {here / 'data'} and "
+                       f"{here.parent / 'data'}")
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(f"{path}: file is missing") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ContentError(f"{path}:{where} is not valid YAML: {exc}") from None
+
+
+def _parse(path: Path, schema: type[BaseModel]) -> Any:
+    raw = _read_yaml(path)
+    try:
+        return schema.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"key {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ContentError(f"{path}: {problems}") from None
+
+
+def _check_unique(path: Path, key: str, ids: list[str], seen: dict[str, str]) -> None:
+    for i in ids:
+        if i in seen:
+            raise ContentError(f"{path}: key {key}: duplicate id {i!r} (first used in {seen[i]})")
+        seen[i] = f"{path.name} {key}"
+
+
+def load(folder: Path | str | None = None) -> Content:
+    """Load and validate all content from ``folder`` (default: the bundled content).
+
+    Raises
+    ------
+    ContentError
+        When a file is missing or malformed, an id is unknown or repeated, or a cell is missing.
+    """
+    root = Path(folder) if folder is not None else data_dir()
+    model_path = root / MODEL_FILE
+    model: ModelFile = _parse(model_path, ModelFile)
+    ui: UiFile = _parse(root / UI_FILE, UiFile)
+
+    seen: dict[str, str] = {}
+    _check_unique(model_path, "elements", [e.id for e in model.elements], seen)
+    _check_unique(model_path, "spaces", [s.id for s in model.spaces], seen)
+    element_ids = {e.id for e in model.elements}
+    space_ids = {s.id for s in model.spaces}
+
+    cells: dict[tuple[str, str], Cell] = {}
+    cell_files = sorted((root / CELLS_DIR).glob("*.yaml"))
+    for path in cell_files:
+        parsed: CellsFile = _parse(path, CellsFile)
+        if parsed.space not in space_ids:
+            raise ContentError(f"{path}: key space: unknown space id {parsed.space!r}")
+        for n, c in enumerate(parsed.cells):
+            where = f"cells.{n}"
+            if c.space != parsed.space:
+                raise ContentError(f"{path}: key {where}.space: {c.space!r} in a file for "
+                                   f"space {parsed.space!r}")
+            if c.element not in element_ids:
+                raise ContentError(f"{path}: key {where}.element: unknown element id "
+                                   f"{c.element!r}")
+            if (c.element, c.space) in cells:
+                raise ContentError(f"{path}: key {where}: cell {c.element}/{c.space} "
+                                   "is defined twice")
+            _check_unique(path, f"{where}.statements", [s.id for s in c.statements], seen)
+            _check_unique(path, f"{where}.prompts", [p.id for p in c.prompts], seen)
+            _check_unique(path, f"{where}.facilitation", [f.id for f in c.facilitation], seen)
+            cells[(c.element, c.space)] = c
+
+    for e in model.elements:
+        for s in model.spaces:
+            if (e.id, s.id) not in cells:
+                raise ContentError(f"{root / CELLS_DIR}: key cells: the cell {e.id}/{s.id} "
+                                   "is missing")
+    ordered = {(e.id, s.id): cells[(e.id, s.id)] for s in model.spaces for e in model.elements}
+    return Content(
+        about=model.about,
+        scale=model.scale,
+        elements=model.elements,
+        spaces=model.spaces,
+        cells=ordered,
+        ui=dict(ui.ui),
+        action_plan=model.action_plan,
+        max_priorities=model.priorities.max_choices,
+        items=_items(model, ordered),
+    )
+
+
+def _items(model: ModelFile, cells: dict[tuple[str, str], Cell]) -> dict[str, ItemSpec]:
+    """Every item a learner can answer, by id: the store accepts nothing else."""
+    items: dict[str, ItemSpec] = {}
+    for (e, s), c in cells.items():
+        for st in c.statements:
+            items[st.id] = ItemSpec(st.id, "rating", "rating", e, s, st.reverse)
+        for p in c.prompts:
+            items[p.id] = ItemSpec(p.id, "reflection", "text", e, s)
+    for sp in model.spaces:
+        pid = f"priorities.{sp.id}"
+        items[pid] = ItemSpec(pid, "priorities", "choice", None, sp.id)
+    for n in range(1, model.action_plan.max_actions + 1):
+        for f in model.action_plan.fields:
+            fid = f"plan.{n}.{f.id}"
+            items[fid] = ItemSpec(fid, "action_plan", f.kind)
+    return items
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(folder: str | None) -> Content:
+    return load(folder)
+
+
+def get() -> Content:
+    """The content in use: ``TRACE_CONTENT_DIR`` if set, else the bundled content. Cached."""
+    path = settings.get().content_path
+    return _cached(str(path) if path else None)
+
+
+def element(element_id: str) -> Element:
+    return get().element(element_id)
+
+
+def space(space_id: str) -> Space:
+    return get().space(space_id)
+
+
+def elements() -> tuple[Element, ...]:
+    return get().elements
+
+
+def spaces() -> tuple[Space, ...]:
+    return get().spaces
+
+
+def cell(element_id: str, space_id: str) -> Cell:
+    return get().cell(element_id, space_id)
+
+
+def item(item_id: str) -> ItemSpec:
+    return get().item(item_id)
+
+
+def ui(key: str, **values: object) -> str:
+    return get().text(key, **values)

@@ -1,0 +1,110 @@
+"""The one place that reads the environment: where the store is, limits and thresholds."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+PREFIX = "TRACE_"
+TEXT_HARD_CAP = 20_000
+
+
+class SettingsError(ValueError):
+    """A setting from the environment or the command line is not usable."""
+
+
+def _default_store() -> str:
+    return f"sqlite:///{user_data_path('trace-workbook') / 'trace.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings for the workbook, from ``TRACE_*`` environment variables and CLI flags.
+
+    Examples
+    --------
+    >>> Settings.from_env({"TRACE_ANONYMITY_K": "4"}).anonymity_k
+    4
+    """
+
+    store: str = field(default_factory=_default_store)
+    """SQLAlchemy URL of the answer store (``sqlite:///path`` or ``postgresql://...``)."""
+    host: str = "127.0.0.1"
+    port: int = 8866
+    anonymity_k: int = 3
+    """A group figure is shown only when at least this many people contributed."""
+    comment_k: int = 5
+    """Shared comments are shown only when at least this many people shared."""
+    text_limit: int = 5_000
+    """Longest reflection a learner may write, in characters (hard cap 20,000)."""
+    pool_size: int = 2
+    """Kernels Voila keeps warm for the next visitors."""
+    cull_idle_seconds: int = 1_800
+    """An idle kernel is shut down after this long."""
+    content_dir: str = ""
+    """A folder of YAML content to use instead of the bundled one (for researchers)."""
+
+    def __post_init__(self) -> None:
+        checks = {
+            "port": 1 <= self.port <= 65535,
+            "anonymity_k": 1 <= self.anonymity_k <= 100,
+            "comment_k": 1 <= self.comment_k <= 100,
+            "text_limit": 1 <= self.text_limit <= TEXT_HARD_CAP,
+            "pool_size": 0 <= self.pool_size <= 32,
+            "cull_idle_seconds": 60 <= self.cull_idle_seconds <= 7 * 86_400,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                value = getattr(self, name)
+                raise SettingsError(f"{PREFIX}{name.upper()}={value!r} is out of range")
+        if not self.store.strip():
+            raise SettingsError(f"{PREFIX}STORE is empty")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read ``TRACE_<NAME>`` variables, then apply ``overrides`` (CLI flags) on top."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, raw, int if f.type == "int" else str)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some settings changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def content_path(self) -> Path | None:
+        return Path(self.content_dir).expanduser() if self.content_dir else None
+
+
+def _convert(name: str, raw: str, kind: type) -> object:
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name.upper()}={raw!r} is not a whole number") from None
+
+
+_current: Settings | None = None
+
+
+def get() -> Settings:
+    """The settings of this process, read from the environment once."""
+    global _current  # noqa: PLW0603 - one settings object per process, by design
+    if _current is None:
+        _current = Settings.from_env()
+    return _current
+
+
+def use(settings: Settings) -> None:
+    """Make ``settings`` the settings of this process (CLI flags, tests)."""
+    global _current  # noqa: PLW0603
+    _current = settings
