@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from . import settings
+from ._paths import bundled
 from ._schema import (
     About,
     ActionPlan,
@@ -136,12 +137,10 @@ def _find(items: tuple[Any, ...], wanted: str, what: str) -> Any:
 
 def data_dir() -> Path:
     """The bundled content folder: inside the installed package, or ``data/`` in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "data", here.parent / "data"):
-        if (candidate / MODEL_FILE).is_file():
-            return candidate
-    raise ContentError(f"no content found: looked for {MODEL_FILE} in {here / 'data'} and "
-                       f"{here.parent / 'data'}")
+    try:
+        return bundled("data", MODEL_FILE)
+    except FileNotFoundError as exc:
+        raise ContentError(f"no content found: {exc}") from None
 
 
 def _read_yaml(path: Path) -> Any:

@@ -108,3 +108,14 @@ def use(settings: Settings) -> None:
     """Make ``settings`` the settings of this process (CLI flags, tests)."""
     global _current  # noqa: PLW0603
     _current = settings
+
+
+def child_env(current: Settings, *, jupyter_path: str | None = None) -> dict[str, str]:
+    """The environment for a child process (Voila and its kernels) that sees ``current``."""
+    env = dict(os.environ)
+    for f in fields(current):
+        env[PREFIX + f.name.upper()] = str(getattr(current, f.name))
+    if jupyter_path:
+        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (jupyter_path, env.get("JUPYTER_PATH"))
+                                              if p)
+    return env

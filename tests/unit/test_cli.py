@@ -1,0 +1,36 @@
+"""The trace-workbook command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from trace_widgets import __version__, cli, settings
+
+
+def test_version() -> None:
+    out = subprocess.run([sys.executable, "-m", "trace_widgets.cli", "--version"],  # noqa: S603
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"trace-workbook {__version__}"
+
+
+def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    assert "serve" in capsys.readouterr().out
+
+
+def test_voila_command_serves_the_notebooks_with_our_template() -> None:
+    command = cli.voila_command(settings.Settings.from_env({}, port=9123, pool_size=3))
+    assert command[1:3] == ["-m", "voila"]
+    assert "--port=9123" in command and "--template=trace" in command
+    assert "--pool_size=3" in command
+    assert command[-1].endswith("notebooks")
+
+
+def test_bad_setting_is_a_plain_error(capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACE_PORT", "not-a-port")
+    assert cli.main(["serve"]) == 2
+    assert "TRACE_PORT='not-a-port' is not a whole number" in capsys.readouterr().err

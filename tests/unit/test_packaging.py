@@ -1,0 +1,78 @@
+"""The package installs from a wheel with its content and notebooks; conda matches pip."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _requirement(text: str) -> tuple[str, str]:
+    """('name', 'specifier') with the name normalised as pip does."""
+    match = re.match(r"^\s*([A-Za-z0-9_.\-\[\]]+)\s*(.*)$", text)
+    assert match, text
+    name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+    return name, match.group(2).replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pip_deps = {_requirement(d) for d in project["dependencies"]}
+    conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    conda_deps = {_requirement(d) for d in conda if isinstance(d, str)}
+    python = ("python", project["requires-python"])
+    assert python in conda_deps
+    assert conda_deps - {python, ("pip", "")} == pip_deps
+
+
+@pytest.mark.slow
+def test_wheel_installs_outside_the_repo_and_loads_content(tmp_path: Path) -> None:
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path / "dist"), str(ROOT)],
+        check=True,
+    )
+    wheel = next((tmp_path / "dist").glob("trace_workbook-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)  # noqa: S603
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
+    # Dependencies come from the test environment; the package itself only from the wheel.
+    (site / "deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+         "--no-deps", "-q", str(wheel)],
+        check=True,
+    )
+    probe = (
+        "import json, trace_widgets\n"
+        "from trace_widgets import content, _paths\n"
+        "c = content.load()\n"
+        "print(json.dumps({'module': trace_widgets.__file__, 'data': str(content.data_dir()),"
+        " 'cells': len(c.cells), 'task': content.element('task').name,"
+        " 'notebooks': str(_paths.bundled('notebooks', 'app.ipynb')),"
+        " 'template': str(_paths.voila_share() / 'voila/templates/trace/index.html.j2')}))\n"
+    )
+    out = subprocess.run(  # noqa: S603
+        [str(venv / "bin" / "python"), "-c", probe],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    )
+    found = json.loads(out.stdout)
+    assert found["module"].startswith(str(venv))
+    assert found["data"].startswith(str(venv))
+    assert found["notebooks"].startswith(str(venv))
+    assert Path(found["template"]).is_file()
+    assert (found["cells"], found["task"]) == (20, "Task")
+    version = subprocess.run(  # noqa: S603
+        [str(venv / "bin" / "trace-workbook"), "--version"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    )
+    assert re.fullmatch(r"trace-workbook \d+\.\d+\.\d+\n", version.stdout)

@@ -1,0 +1,78 @@
+"""The ``trace-workbook`` command: serve the app, and manage the store."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__, settings
+from ._paths import bundled, voila_share
+
+APP_NOTEBOOK = "app.ipynb"
+
+
+def app_url(current: settings.Settings) -> str:
+    return f"http://{current.host}:{current.port}/voila/render/{APP_NOTEBOOK}"
+
+
+def voila_command(current: settings.Settings) -> list[str]:
+    """The Voila command line that serves the workbook's notebooks with ``current`` settings."""
+    return [
+        sys.executable, "-m", "voila",
+        "--no-browser",
+        f"--port={current.port}",
+        f"--Voila.ip={current.host}",
+        "--template=trace",
+        f"--pool_size={current.pool_size}",
+        f"--MappingKernelManager.cull_idle_timeout={current.cull_idle_seconds}",
+        "--MappingKernelManager.cull_interval=60",
+        str(bundled("notebooks", APP_NOTEBOOK)),
+    ]
+
+
+def serve(args: argparse.Namespace) -> int:
+    current = settings.Settings.from_env(port=args.port, host=args.host, store=args.store,
+                                         pool_size=args.pool_size)
+    notebooks = bundled("notebooks", APP_NOTEBOOK)
+    env = settings.child_env(current, jupyter_path=str(voila_share()))
+    command = voila_command(current)
+    print(f"TRACE workbook: open {app_url(current)}  (Ctrl-C to stop)", flush=True)  # noqa: T201
+    # Voila reads voila.json from its working folder, next to the notebooks.
+    os.chdir(notebooks)
+    os.execve(command[0], command, env)  # noqa: S606 - replaces this process with Voila
+    return 0  # pragma: no cover - execve does not return
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trace-workbook",
+        description="The TRACE leadership workbook: serve the app, export or erase answers.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve_cmd = commands.add_parser("serve", help="serve the workbook app with Voila")
+    serve_cmd.add_argument("--port", type=int, help="port to listen on (default 8866)")
+    serve_cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve_cmd.add_argument("--store", help="store URL (default: a SQLite file in your data folder)")
+    serve_cmd.add_argument("--pool-size", type=int, help="kernels kept warm for visitors")
+    serve_cmd.set_defaults(handler=serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except settings.SettingsError as exc:
+        print(f"trace-workbook: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
