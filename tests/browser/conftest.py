@@ -54,10 +54,10 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"Voila exited early:\n{log.read_text()[-4000:]}")
-        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    return
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError), \
+                urllib.request.urlopen(url, timeout=5) as response:
+            if response.status == 200:
+                return
         time.sleep(0.3)
     raise RuntimeError(f"Voila did not answer within {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
 
@@ -71,7 +71,7 @@ def run_voila(tmp: Path, *, pool_size: int = 1, env: dict[str, str] | None = Non
     log = tmp / "voila.log"
     child_env = {**os.environ, "TRACE_STORE": store, **(env or {})}
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own command line
+        process = subprocess.Popen(
             [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(port),
              "--pool-size", str(pool_size)],
             stdout=out, stderr=subprocess.STDOUT, env=child_env, start_new_session=True,

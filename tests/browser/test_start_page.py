@@ -28,7 +28,7 @@ def test_app_lists_elements_and_spaces_offline(voila: VoilaServer, page: Page) -
 
 
 def test_served_page_has_no_notebook_source(voila: VoilaServer) -> None:
-    with urllib.request.urlopen(voila.app(), timeout=60) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(voila.app(), timeout=60) as response:
         html = response.read().decode()
     assert "trace-overview" in html  # the page did render
     assert "from trace_widgets import" not in html

@@ -11,7 +11,7 @@ from trace_widgets import __version__, cli, settings
 
 
 def test_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "trace_widgets.cli", "--version"],  # noqa: S603
+    out = subprocess.run([sys.executable, "-m", "trace_widgets.cli", "--version"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"trace-workbook {__version__}"
 
@@ -24,7 +24,8 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_voila_command_serves_the_notebooks_with_our_template() -> None:
     command = cli.voila_command(settings.Settings.from_env({}, port=9123, pool_size=3))
     assert command[1:3] == ["-m", "voila"]
-    assert "--port=9123" in command and "--template=trace" in command
+    assert "--port=9123" in command
+    assert "--template=trace" in command
     assert "--pool_size=3" in command
     assert command[-1].endswith("notebooks")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from trace_widgets import content
+from trace_widgets import content, settings
 from trace_widgets.content import ContentError
 
 ELEMENTS = ["task", "route", "alignment", "capability", "energy"]
@@ -161,8 +161,6 @@ def test_unknown_key_is_named(copy: Path) -> None:
 
 
 def test_content_dir_setting_points_at_other_content(copy: Path) -> None:
-    from trace_widgets import settings
-
     edit(copy / "model.yaml", lambda d: d["elements"][0].update(name="Purpose"))
     before = settings.get()
     settings.use(before.with_(content_dir=str(copy)))

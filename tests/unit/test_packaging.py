@@ -7,10 +7,10 @@ import re
 import subprocess
 import sys
 import sysconfig
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,18 +36,18 @@ def test_environment_yml_matches_pyproject() -> None:
 
 @pytest.mark.slow
 def test_wheel_installs_outside_the_repo_and_loads_content(tmp_path: Path) -> None:
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
          "-w", str(tmp_path / "dist"), str(ROOT)],
         check=True,
     )
     wheel = next((tmp_path / "dist").glob("trace_workbook-*.whl"))
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)  # noqa: S603
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
     # Dependencies come from the test environment; the package itself only from the wheel.
     (site / "deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
          "--no-deps", "-q", str(wheel)],
         check=True,
@@ -61,7 +61,7 @@ def test_wheel_installs_outside_the_repo_and_loads_content(tmp_path: Path) -> No
         " 'notebooks': str(_paths.bundled('notebooks', 'app.ipynb')),"
         " 'template': str(_paths.voila_share() / 'voila/templates/trace/index.html.j2')}))\n"
     )
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         [str(venv / "bin" / "python"), "-c", probe],
         cwd=tmp_path, capture_output=True, text=True, check=True,
     )
@@ -71,7 +71,7 @@ def test_wheel_installs_outside_the_repo_and_loads_content(tmp_path: Path) -> No
     assert found["notebooks"].startswith(str(venv))
     assert Path(found["template"]).is_file()
     assert (found["cells"], found["task"]) == (20, "Task")
-    version = subprocess.run(  # noqa: S603
+    version = subprocess.run(
         [str(venv / "bin" / "trace-workbook"), "--version"],
         cwd=tmp_path, capture_output=True, text=True, check=True,
     )

@@ -9,7 +9,8 @@ from trace_widgets.settings import Settings, SettingsError, child_env
 
 def test_defaults_are_sensible() -> None:
     s = Settings.from_env({})
-    assert s.store.startswith("sqlite:///") and s.store.endswith("trace.sqlite3")
+    assert s.store.startswith("sqlite:///")
+    assert s.store.endswith("trace.sqlite3")
     assert (s.port, s.anonymity_k, s.comment_k, s.text_limit) == (8866, 3, 5, 5000)
 
 
