@@ -126,6 +126,13 @@ def _valid_date(text: str) -> bool:
     return True
 
 
+def check_rater(rater: object, *, field: str = "rater") -> str:
+    """A rater role: ``self``, or a role such as ``member`` or ``leader``."""
+    if not isinstance(rater, str) or not _RATER.match(rater):
+        raise AnswerError(field, "is not a rater role")
+    return rater
+
+
 def check_token(token: object, *, field: str = "participant") -> str:
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise AnswerError(field, "is not a workbook code")
@@ -154,8 +161,6 @@ def make(participant: str, item: str, value: object, *, workshop: str = "",
         spec = None
     if spec is None:
         raise AnswerError("item", f"{item!r} is not an item in the workbook")
-    if not isinstance(rater, str) or not _RATER.match(rater):
-        raise AnswerError("rater", "is not a rater role")
     return Answer(
         participant=check_token(participant),
         workshop=check_workshop_code(workshop),
@@ -163,7 +168,7 @@ def make(participant: str, item: str, value: object, *, workshop: str = "",
         item=spec.id,
         element=spec.element,
         space=spec.space,
-        rater=rater,
+        rater=check_rater(rater),
         value=check_value(spec, value),
         at=at if at is not None else now(),
     )
@@ -173,5 +178,7 @@ def to_frame(answers: Iterable[Answer]) -> pd.DataFrame:
     """Answers as a tidy frame with :data:`COLUMNS` (empty frames keep the columns)."""
     rows = [a.as_row() for a in answers]
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    # Object dtype keeps ratings as int and "not sure" as None (a float column would not).
+    frame["value"] = pd.Series([r["value"] for r in rows], dtype=object)
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, settings
+from ._cli_store import add_store_commands
 from ._paths import bundled, voila_share
 
 APP_NOTEBOOK = "app.ipynb"
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--store", help="store URL (default: a SQLite file in your data folder)")
     serve_cmd.add_argument("--pool-size", type=int, help="kernels kept warm for visitors")
     serve_cmd.set_defaults(handler=serve)
+    add_store_commands(commands)
     return parser
 
 

@@ -1,0 +1,176 @@
+"""The store's tables and the numbered migrations that build them, run in order on open."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
+
+TOKEN_LENGTH = 128
+CODE_LENGTH = 16
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware UTC datetime in both backends.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones, so the value is stored as
+    naive UTC text (which also sorts in time order) and read back as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware datetimes")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+# An integer primary key that SQLite treats as the rowid (only INTEGER does) and that
+# PostgreSQL can count past 2**31.
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+metadata = MetaData()
+"""The current schema. Migration 1 builds it; see the note on :data:`MIGRATIONS`."""
+
+schema_version = Table(
+    "trace_schema", metadata,
+    Column("version", Integer, nullable=False),
+)
+
+workshops = Table(
+    "workshops", metadata,
+    Column("code", String(CODE_LENGTH), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("spaces", Text, nullable=False),  # comma list of space ids, in order
+    Column("coach_key_hash", Text, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("closed", UTCDateTime, nullable=True),
+    CheckConstraint("kind IN ('cohort', 'team')", name="ck_workshops_kind"),
+)
+
+participants = Table(
+    "participants", metadata,
+    Column("token", String(TOKEN_LENGTH), primary_key=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("consent_at", UTCDateTime, nullable=True),
+    Column("display_name", Text, nullable=True),
+    Column("workshop", String(CODE_LENGTH), ForeignKey("workshops.code"), nullable=True),
+    Column("role", String(32), nullable=True),
+)
+
+answers = Table(
+    "answers", metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("participant", String(TOKEN_LENGTH), ForeignKey("participants.token"),
+           nullable=False),
+    Column("workshop", String(CODE_LENGTH), nullable=False),  # "" for solo use
+    Column("exercise", String(64), nullable=False),
+    Column("item", String(128), nullable=False),
+    Column("element", String(64), nullable=True),
+    Column("space", String(64), nullable=True),
+    Column("rater", String(32), nullable=False),
+    # A rating in value_int, a text in value_text, "not sure" as neither: the type
+    # survives the round trip, which one untyped column would not promise.
+    Column("value_int", BigInteger, nullable=True),
+    Column("value_text", Text, nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    CheckConstraint("value_int IS NULL OR value_text IS NULL", name="ck_answers_one_value"),
+    # Latest row per item is max(id) per (participant, item): this index answers it alone.
+    Index("ix_answers_participant_item", "participant", "item", "id"),
+    Index("ix_answers_workshop", "workshop", "participant", "item"),
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: ``apply`` runs inside the open write transaction."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _v1_initial(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[workshops, participants, answers])
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
+)
+"""Every schema change, in order. Never edit a shipped step: add the next one.
+
+Migration 1 builds its tables from :data:`metadata`. Before adding migration 2 that
+changes those tables, copy their version-1 definitions into ``_v1_initial`` so a new
+database still starts from version 1; ``test_store`` checks that migrating an empty
+database ends at exactly :data:`metadata`.
+"""
+
+LATEST = MIGRATIONS[-1].version
+
+# Any constant: PostgreSQL advisory locks are keyed by a number, not a name.
+_PG_LOCK = 0x7472616365  # "trace"
+
+
+def version(conn: Connection) -> int | None:
+    """The schema version of the database, or None if it has no store yet."""
+    if not inspect(conn).has_table(schema_version.name):
+        return None
+    return conn.scalar(select(schema_version.c.version))
+
+
+def upgrade(conn: Connection) -> tuple[int, int]:
+    """Apply the pending migrations inside the caller's write transaction.
+
+    Returns the versions before and after. A database newer than this code is left alone
+    (before > :data:`LATEST`) for the caller to refuse.
+    """
+    if conn.dialect.name == "postgresql":
+        # Two processes opening a new database at once must not both create the tables.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+    schema_version.create(conn, checkfirst=True)
+    found = conn.scalar(select(schema_version.c.version))
+    if found is None:
+        conn.execute(insert(schema_version).values(version=0))
+        found = 0
+    if found >= LATEST:
+        return found, found
+    for step in MIGRATIONS:
+        if step.version > found:
+            step.apply(conn)
+            conn.execute(update(schema_version).values(version=step.version))
+    return found, LATEST

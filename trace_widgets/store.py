@@ -1,0 +1,846 @@
+"""The answer store: append-only answers in a SQLite file (default) or PostgreSQL (by URL).
+
+Everything goes through :class:`Store` (SQLAlchemy Core, no ORM). It knows SQL, and nothing
+about widgets: values are checked by :mod:`trace_widgets.answers` before any SQL runs.
+
+Examples
+--------
+>>> from trace_widgets import store
+>>> with store.open_store("sqlite://") as s:
+...     token = s.new_participant(consent=True)
+...     _ = s.save(token, {"task.self.s1": 4})
+...     s.current(token)["value"].tolist()
+[4]
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import pandas as pd
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from . import _migrations as m
+from . import answers as answers_mod
+from . import content as content_mod
+from . import settings
+from .answers import COLUMNS, Answer, AnswerError
+
+__all__ = [
+    "ConsentRequiredError",
+    "Format",
+    "Participant",
+    "Store",
+    "StoreError",
+    "WorkbookNotFoundError",
+    "Workshop",
+    "WorkshopClosedError",
+    "WorkshopNotFoundError",
+    "open_store",
+    "pseudonym",
+    "read_export",
+]
+
+Format = Literal["csv", "json"]
+KINDS = ("cohort", "team")
+BUSY_TIMEOUT_MS = 10_000
+EXPORT_FORMAT = "trace-workbook/answers"
+EXPORT_VERSION = 1
+CSV_COLUMNS = (*COLUMNS, "value_type")
+"""CSV has no types, so a CSV export says what each value was: ``int``, ``text`` or ``none``."""
+
+_WRITE = "trace_write"  # execution option that makes SQLite begin with BEGIN IMMEDIATE
+_NOT_FOUND = "We could not find that workbook. Check the code and try again."
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked; the message is plain enough to show a learner."""
+
+
+class WorkbookNotFoundError(StoreError):
+    """No workbook has this token (or it is not a token). Says nothing about other tokens."""
+
+    def __init__(self) -> None:
+        super().__init__(_NOT_FOUND)
+
+
+class WorkshopNotFoundError(StoreError):
+    """No workshop has this code."""
+
+
+class WorkshopClosedError(StoreError):
+    """The workshop is closed: it takes no new participants and no new answers."""
+
+
+class ConsentRequiredError(StoreError):
+    """The participant has not consented yet, so nothing of theirs may be kept."""
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One workbook: its token is the resume key, so it is left out of ``repr``."""
+
+    token: str = field(repr=False)
+    created: dt.datetime
+    consent_at: dt.datetime | None
+    display_name: str | None
+    workshop: str | None
+    role: str | None
+
+
+@dataclass(frozen=True)
+class Workshop:
+    """A workshop a coach runs; ``closed`` is None while it is open."""
+
+    code: str
+    title: str
+    kind: str
+    spaces: tuple[str, ...]
+    coach_key_hash: str = field(repr=False)
+    created: dt.datetime
+    closed: dt.datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store at ``url`` (default: ``settings.get().store``), migrating it if needed.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///PATH`` (the folder is created), ``sqlite://`` (in memory, for tests) or
+        ``postgresql://USER@HOST/DB``.
+
+    Raises
+    ------
+    StoreError
+        The URL is not usable, the database cannot be reached or is newer than this code.
+
+    Examples
+    --------
+    >>> with open_store("sqlite://") as s:
+    ...     s.backend
+    'sqlite'
+    """
+    return Store(settings.get().store if url is None else url)
+
+
+def pseudonym(token: str) -> str:
+    """A stable stand-in for ``token`` that cannot be used to open the workbook.
+
+    Examples
+    --------
+    >>> pseudonym("A" * 32) == pseudonym("A" * 32), pseudonym("A" * 32).startswith("p-")
+    (True, True)
+    """
+    # The token has 160 random bits, so a plain hash of it cannot be turned back.
+    return "p-" + hashlib.sha256(b"trace-workbook pseudonym\0" + token.encode()).hexdigest()[:16]
+
+
+class Store:
+    """The answer store. Use :func:`open_store`; close it (or use ``with``) when done."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = _create_engine(url)
+        try:
+            self._migrate()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The store URL with any password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def close(self) -> None:
+        """Close every connection (the store can be opened again with :func:`open_store`)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- participants ----------------------------------------------------------------------
+
+    def new_participant(self, *, workshop: str | None = None, role: str | None = None,
+                        display_name: str | None = None, consent: bool = False) -> str:
+        """Create a workbook and return its token, the learner's resume key (160 random bits).
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     len(s.new_participant())
+        32
+        """
+        if role is not None:
+            answers_mod.check_rater(role, field="role")
+        name = answers_mod.check_text(display_name, limit=80, field="display_name").strip() \
+            if display_name is not None else None
+        # Base32 of 20 random bytes: 32 characters, no padding, nothing a spreadsheet or a
+        # URL would mangle, easy to read out.
+        token = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+        at = answers_mod.now()
+        with self._write() as conn:
+            if workshop is not None:
+                self._require_open_workshop(conn, workshop)
+            conn.execute(insert(m.participants).values(
+                token=token, created=at, consent_at=at if consent else None,
+                display_name=name or None, workshop=workshop, role=role,
+            ))
+        return token
+
+    def participant(self, token: str) -> Participant:
+        """The workbook with this token; raises :class:`WorkbookNotFoundError` for any other input.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     s.participant(s.new_participant(consent=True)).consent_at is not None
+        True
+        """
+        token = _token(token)
+        with self._read() as conn:
+            row = conn.execute(
+                select(m.participants).where(m.participants.c.token == token)
+            ).one_or_none()
+        if row is None:
+            raise WorkbookNotFoundError
+        return Participant(**row._mapping)
+
+    def record_consent(self, token: str) -> dt.datetime:
+        """Record that the participant consented (the first time counts); return when.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     t = s.new_participant()
+        ...     s.record_consent(t) == s.record_consent(t)
+        True
+        """
+        token = _token(token)
+        p = m.participants.c
+        with self._write() as conn:
+            conn.execute(update(m.participants).where(p.token == token, p.consent_at.is_(None))
+                         .values(consent_at=answers_mod.now()))
+            at = conn.execute(select(p.consent_at).where(p.token == token)).one_or_none()
+        if at is None:
+            raise WorkbookNotFoundError
+        return at[0]
+
+    def erase(self, token: str) -> int:
+        """Delete the workbook and every answer in it; return how many answer rows went.
+
+        On SQLite, deleted content is overwritten (``secure_delete``) and the write-ahead
+        log is truncated, so the text does not linger in the files.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     t = s.new_participant(consent=True)
+        ...     _ = s.save(t, {"task.self.s1": 4, "task.self.s2": 2})
+        ...     s.erase(t)
+        2
+        """
+        token = _token(token)
+        with self._write() as conn:
+            found = conn.execute(select(m.participants.c.token)
+                                 .where(m.participants.c.token == token)
+                                 .with_for_update()).one_or_none()
+            if found is None:
+                raise WorkbookNotFoundError
+            gone = conn.execute(delete(m.answers).where(m.answers.c.participant == token))
+            conn.execute(delete(m.participants).where(m.participants.c.token == token))
+        if self.backend == "sqlite":
+            self._truncate_wal()
+        return int(gone.rowcount)
+
+    # -- workshops -------------------------------------------------------------------------
+
+    def create_workshop(self, code: str, title: str, kind: str, spaces: Sequence[str],
+                        coach_key_hash: str) -> Workshop:
+        """Create an open workshop. Store only a hash of the coach's key, never the key.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     s.create_workshop("NHS1", "Ward leads", "cohort", ["self", "team"], "h" * 64).spaces
+        ('self', 'team')
+        """
+        if not answers_mod.check_workshop_code(code, field="code"):
+            raise AnswerError("code", "is empty")
+        title = answers_mod.check_text(title, limit=200, field="title").strip()
+        if not title:
+            raise AnswerError("title", "is empty")
+        if kind not in KINDS:
+            raise AnswerError("kind", f"must be one of {', '.join(KINDS)}")
+        known = {s.id for s in content_mod.get().spaces}
+        chosen = tuple(spaces) if not isinstance(spaces, str) else ()
+        if not chosen or not set(chosen) <= known or len(set(chosen)) < len(chosen):
+            raise AnswerError("spaces", "must be different spaces out of "
+                                        + ", ".join(s.id for s in content_mod.get().spaces))
+        key_hash = answers_mod.check_text(coach_key_hash, limit=512, field="coach_key_hash")
+        if not key_hash or any(c.isspace() for c in key_hash):
+            raise AnswerError("coach_key_hash", "is not a hash")
+        made = Workshop(code, title, kind, chosen, key_hash, answers_mod.now(), None)
+        try:
+            with self._write() as conn:
+                conn.execute(insert(m.workshops).values(
+                    code=code, title=title, kind=kind, spaces=",".join(chosen),
+                    coach_key_hash=key_hash, created=made.created, closed=None,
+                ))
+        except StoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                raise StoreError(f"The workshop code {code} is taken.") from None
+            raise
+        return made
+
+    def workshop(self, code: str) -> Workshop | None:
+        """The workshop with this code, or None.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     s.workshop("NOPE") is None
+        True
+        """
+        try:
+            code = answers_mod.check_workshop_code(code)
+        except AnswerError:
+            return None
+        with self._read() as conn:
+            row = conn.execute(select(m.workshops).where(m.workshops.c.code == code)).one_or_none()
+        return None if row is None else _workshop(row)
+
+    def close_workshop(self, code: str) -> Workshop:
+        """Close a workshop (the first close counts); it then refuses new answers.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     _ = s.create_workshop("W1", "Team day", "team", ["team"], "h" * 64)
+        ...     s.close_workshop("W1").is_open
+        False
+        """
+        w = m.workshops.c
+        with self._write() as conn:
+            conn.execute(update(m.workshops).where(w.code == code, w.closed.is_(None))
+                         .values(closed=answers_mod.now()))
+        found = self.workshop(code)
+        if found is None:
+            raise WorkshopNotFoundError("We could not find that workshop.")
+        return found
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def append(self, rows: Answer | Iterable[Answer]) -> tuple[Answer, ...]:
+        """Keep answers, all in one transaction: either every row is written or none is.
+
+        Each row is checked again with :func:`answers.make` (any client can forge a row),
+        the participant must exist and have consented, and the workshop must be open.
+
+        Raises
+        ------
+        AnswerError
+            A value is not acceptable; ``field`` names it.
+        WorkbookNotFoundError, ConsentRequiredError, WorkshopClosedError
+            The rows cannot be kept for this participant.
+
+        Examples
+        --------
+        >>> from trace_widgets import answers
+        >>> with open_store("sqlite://") as s:
+        ...     t = s.new_participant(consent=True)
+        ...     rows = [answers.make(t, "task.self.s1", 3), answers.make(t, "task.self.p1", "Hi")]
+        ...     len(s.append(rows))
+        2
+        """
+        batch = tuple(_recheck(a) for a in ((rows,) if isinstance(rows, Answer) else rows))
+        if not batch:
+            return ()
+        with self._write() as conn:
+            self._require_can_answer(conn, batch)
+            conn.execute(insert(m.answers), [_to_row(a) for a in batch])
+        return batch
+
+    def save(self, token: str, values: Mapping[str, object], *,
+             rater: str = "self") -> tuple[Answer, ...]:
+        """Check and keep ``{item id: value}`` for a participant, in their workshop if any.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     t = s.new_participant(consent=True)
+        ...     [a.value for a in s.save(t, {"task.self.s1": None, "task.self.p1": "Why"})]
+        [None, 'Why']
+        """
+        p = self.participant(token)
+        return self.append([answers_mod.make(p.token, item, value, workshop=p.workshop or "",
+                                             rater=rater) for item, value in values.items()])
+
+    def current(self, token: str) -> pd.DataFrame:
+        """The participant's current answers: the latest row per item, in one query.
+
+        Returns a frame with :data:`answers.COLUMNS`; ``value`` keeps int, str and None.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     t = s.new_participant(consent=True)
+        ...     _ = s.save(t, {"task.self.s1": 2})
+        ...     _ = s.save(t, {"task.self.s1": 5})
+        ...     s.current(t)["value"].tolist()
+        [5]
+        """
+        token = _token(token)
+        a = m.answers.c
+        latest = (select(func.max(a.id).label("id")).where(a.participant == token)
+                  .group_by(a.item).subquery())
+        return self._frame(_SELECT.join_from(m.answers, latest, a.id == latest.c.id)
+                           .order_by(a.id), participant=token)
+
+    def history(self, token: str) -> pd.DataFrame:
+        """Every answer the participant gave, oldest first (progress and audit trail).
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     t = s.new_participant(consent=True)
+        ...     _ = s.save(t, {"task.self.s1": 2})
+        ...     _ = s.save(t, {"task.self.s1": 5})
+        ...     s.history(t)["value"].tolist()
+        [2, 5]
+        """
+        token = _token(token)
+        a = m.answers.c
+        return self._frame(_SELECT.where(a.participant == token).order_by(a.id),
+                           participant=token)
+
+    def workshop_answers(self, code: str, *, latest: bool = True,
+                         pseudonymous: bool = True) -> pd.DataFrame:
+        """The answers of everyone in a workshop: latest per participant and item by default.
+
+        Parameters
+        ----------
+        latest
+            False for every row (history) instead of the current answers.
+        pseudonymous
+            Replace tokens by :func:`pseudonym` (the default): a token opens a workbook,
+            and a group view never needs it.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     _ = s.create_workshop("W1", "Team day", "team", ["team"], "h" * 64)
+        ...     t = s.new_participant(workshop="W1", consent=True)
+        ...     _ = s.save(t, {"task.team.s1": 4})
+        ...     len(s.workshop_answers("W1"))
+        1
+        """
+        try:
+            code = answers_mod.check_workshop_code(code)
+        except AnswerError:
+            code = ""
+        if not code:
+            raise WorkshopNotFoundError("We could not find that workshop.")
+        a = m.answers.c
+        query = _SELECT.where(a.workshop == code)
+        if latest:
+            ids = (select(func.max(a.id).label("id")).where(a.workshop == code)
+                   .group_by(a.participant, a.item).subquery())
+            query = _SELECT.join_from(m.answers, ids, a.id == ids.c.id)
+        frame = self._frame(query.order_by(a.id), workshop=code)
+        if pseudonymous:
+            names = {t: pseudonym(t) for t in frame["participant"].unique()}
+            frame["participant"] = frame["participant"].map(names)
+        return frame
+
+    def export(self, *, participant: str | None = None, workshop: str | None = None,
+               fmt: Format = "csv") -> str:
+        """Every answer of one participant or one workshop as CSV or JSON text.
+
+        A workshop export replaces tokens with :func:`pseudonym`. In CSV, a text that a
+        spreadsheet would run as a formula gets a leading ``'``; :func:`read_export` removes
+        it again, and the ``value_type`` column keeps ints, texts and "not sure" apart.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     t = s.new_participant(consent=True)
+        ...     _ = s.save(t, {"task.self.s1": 4})
+        ...     read_export(s.export(participant=t, fmt="json"), "json")["value"].tolist()
+        [4]
+        """
+        if (participant is None) == (workshop is None):
+            raise ValueError("export one participant or one workshop")
+        if fmt not in ("csv", "json"):
+            raise ValueError(f"unknown export format {fmt!r}; use csv or json")
+        if participant is not None:
+            frame, scope = self.history(participant), {"participant": participant}
+        else:
+            frame = self.workshop_answers(str(workshop), latest=False)
+            scope = {"workshop": str(workshop)}
+        records = [_plain(r) for r in frame.to_dict("records")]
+        return _to_csv(records) if fmt == "csv" else _to_json(records, scope)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _frame(self, query: Select[Any], *, participant: str = "",
+               workshop: str = "") -> pd.DataFrame:
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+            # Only an empty result needs a second look: unknown, or known with no answers.
+            if not rows and participant and conn.scalar(
+                select(m.participants.c.token).where(m.participants.c.token == participant)
+            ) is None:
+                raise WorkbookNotFoundError
+            if not rows and workshop and conn.scalar(
+                select(m.workshops.c.code).where(m.workshops.c.code == workshop)
+            ) is None:
+                raise WorkshopNotFoundError("We could not find that workshop.")
+        return _frame_from_rows(rows)
+
+    def _require_open_workshop(self, conn: Connection, code: str) -> None:
+        try:
+            code = answers_mod.check_workshop_code(code)
+        except AnswerError:
+            code = ""
+        row = conn.execute(select(m.workshops.c.closed).where(m.workshops.c.code == code)
+                           .with_for_update(read=True)).one_or_none() if code else None
+        if row is None:
+            raise WorkshopNotFoundError("We could not find that workshop.")
+        if row.closed is not None:
+            raise WorkshopClosedError(f"The workshop {code} is closed.")
+
+    def _require_can_answer(self, conn: Connection, batch: Sequence[Answer]) -> None:
+        p = m.participants.c
+        tokens = sorted({a.participant for a in batch})
+        # FOR SHARE (PostgreSQL): an erase or a close cannot slip in before we commit.
+        found = {r.token: r for r in conn.execute(
+            select(p.token, p.consent_at, p.workshop).where(p.token.in_(tokens))
+            .with_for_update(read=True))}
+        for a in batch:
+            row = found.get(a.participant)
+            if row is None:
+                raise WorkbookNotFoundError
+            if row.consent_at is None:
+                raise ConsentRequiredError("Nothing can be saved until you give your consent.")
+            if a.workshop != (row.workshop or ""):
+                raise AnswerError("workshop", "is not the workshop of this workbook")
+        for code in sorted({a.workshop for a in batch if a.workshop}):
+            self._require_open_workshop(conn, code)
+
+    def _migrate(self) -> None:
+        with self._read() as conn:
+            found = m.version(conn)
+        if found is None or found < m.LATEST:
+            # Another process may have migrated meanwhile: upgrade() looks again, locked.
+            with self._write() as conn:
+                found, _ = m.upgrade(conn)
+        if found > m.LATEST:
+            raise StoreError(f"The store at {self.url} was made by a newer version of the "
+                             f"workbook (schema {found}, this one knows {m.LATEST}). "
+                             "Upgrade trace-workbook.")
+
+    def _truncate_wal(self) -> None:
+        # Best effort: a reader that is still open keeps its frames; the next checkpoint
+        # (SQLite's own, or the next erase) removes them.
+        raw = self._engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+        except sqlite3.Error:  # the erase itself is committed already
+            pass
+        finally:
+            raw.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise _unavailable(exc, writing=False) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(**{_WRITE: True})
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise _unavailable(exc, writing=True) from exc
+
+
+_COLS = m.answers.c
+_SELECT: Select[Any] = select(
+    _COLS.participant, _COLS.workshop, _COLS.exercise, _COLS.item, _COLS.element,
+    _COLS.space, _COLS.rater, _COLS.value_int, _COLS.value_text, _COLS.at,
+)
+_SELECT_NAMES = tuple(c.name for c in _SELECT.selected_columns)
+
+
+def _unavailable(exc: SQLAlchemyError, *, writing: bool) -> StoreError:
+    # The details (SQL, parameters) go to the log through __cause__, not to the learner.
+    saved = " Nothing was saved." if writing else ""
+    return StoreError(f"The answer store is not available right now ({type(exc).__name__})."
+                      f"{saved} Please try again.")
+
+
+def _token(token: object) -> str:
+    try:
+        return answers_mod.check_token(token)
+    except AnswerError:
+        raise WorkbookNotFoundError from None
+
+
+def _recheck(a: object) -> Answer:
+    if not isinstance(a, Answer):
+        raise AnswerError("answer", f"expected an Answer, got {type(a).__name__}")
+    if not isinstance(a.at, dt.datetime) or a.at.tzinfo is None:
+        raise AnswerError("at", "must be a time with a time zone")
+    made = answers_mod.make(a.participant, a.item, a.value, workshop=a.workshop, rater=a.rater,
+                            at=a.at)
+    if (made.exercise, made.element, made.space) != (a.exercise, a.element, a.space):
+        raise AnswerError("item", f"{a.item!r} is not in {a.exercise}/{a.element}/{a.space}")
+    return made
+
+
+def _to_row(a: Answer) -> dict[str, Any]:
+    row = a.as_row()
+    value = row.pop("value")
+    row["value_int"] = value if isinstance(value, int) else None
+    row["value_text"] = value if isinstance(value, str) else None
+    return row
+
+
+def _frame_from_rows(rows: Sequence[Row[Any]]) -> pd.DataFrame:
+    """Rows of :data:`_SELECT` as a frame: column by column, which is fast in pandas."""
+    by_column = zip(*rows, strict=True) if rows else ((),) * len(_SELECT_NAMES)
+    columns = dict(zip(_SELECT_NAMES, by_column, strict=True))
+    value_int, value_text = columns.pop("value_int"), columns.pop("value_text")
+    columns["value"] = tuple(i if i is not None else t
+                             for i, t in zip(value_int, value_text, strict=True))
+    return _frame(columns)
+
+
+def _frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """Columns as a frame with :data:`COLUMNS`; ``value`` stays object so 4 is not 4.0."""
+    frame = pd.DataFrame({c: list(columns[c]) for c in COLUMNS if c != "value"},
+                         columns=list(COLUMNS))
+    frame["value"] = pd.Series(list(columns["value"]), dtype=object, index=frame.index)
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    return frame
+
+
+def _workshop(row: Row[Any]) -> Workshop:
+    d = dict(row._mapping)
+    d["spaces"] = tuple(s for s in d["spaces"].split(",") if s)
+    return Workshop(**d)
+
+
+def _plain(record: Mapping[Any, Any]) -> dict[str, Any]:
+    """A frame record with pandas' missing values and timestamps made plain Python."""
+    out: dict[str, Any] = {}
+    for c in COLUMNS:
+        v = record[c]
+        if c == "at":
+            out[c] = pd.Timestamp(v).isoformat()
+        elif c != "value" and not isinstance(v, str):
+            out[c] = None  # NaN for a missing element or space
+        else:
+            out[c] = v
+    return out
+
+
+def _value_type(value: object) -> str:
+    return "none" if value is None else "int" if isinstance(value, int) else "text"
+
+
+def _to_csv(records: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        value = r["value"]
+        cell = "" if value is None else str(value)
+        if isinstance(value, str) and value.startswith(_FORMULA_START):
+            cell = "'" + value
+        row = ["" if r[c] is None else r[c] for c in COLUMNS]
+        row[COLUMNS.index("value")] = cell
+        writer.writerow([*row, _value_type(value)])
+    return buf.getvalue()
+
+
+def _to_json(records: list[dict[str, Any]], scope: dict[str, str]) -> str:
+    doc = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": answers_mod.now().isoformat(),
+        "scope": scope,
+        "answers": records,
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def read_export(data: str, fmt: Format) -> pd.DataFrame:
+    """Read an export back into a frame with :data:`answers.COLUMNS`, types restored.
+
+    Examples
+    --------
+    >>> with open_store("sqlite://") as s:
+    ...     t = s.new_participant(consent=True)
+    ...     _ = s.save(t, {"task.self.s1": None, "task.self.p1": "=1+1"})
+    ...     read_export(s.export(participant=t), "csv")["value"].tolist()
+    [None, '=1+1']
+    """
+    try:
+        records = _from_csv(data) if fmt == "csv" else _from_json(data)
+    except (KeyError, TypeError, ValueError, csv.Error) as exc:
+        raise StoreError(f"This is not a TRACE workbook {fmt} export ({exc}).") from None
+    return _frame({c: [r[c] for r in records] for c in COLUMNS})
+
+
+def _from_json(data: str) -> list[dict[str, Any]]:
+    doc = json.loads(data)
+    if doc.get("format") != EXPORT_FORMAT or doc.get("version") != EXPORT_VERSION:
+        raise ValueError("unknown format or version")
+    return [{c: (dt.datetime.fromisoformat(r[c]) if c == "at" else r[c]) for c in COLUMNS}
+            for r in doc["answers"]]
+
+
+def _from_csv(data: str) -> list[dict[str, Any]]:
+    reader = csv.DictReader(io.StringIO(data))
+    if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
+        raise ValueError("unexpected columns")
+    records = []
+    for r in reader:
+        kind, raw = r["value_type"], r["value"]
+        if kind not in ("none", "int", "text"):
+            raise ValueError(f"unknown value_type {kind!r}")
+        value: object = (None if kind == "none" else int(raw) if kind == "int"
+                         else raw[1:] if raw.startswith("'") else raw)
+        rec: dict[str, Any] = {c: (r[c] or None) for c in COLUMNS}
+        rec["workshop"] = r["workshop"]
+        rec["value"] = value
+        rec["at"] = dt.datetime.fromisoformat(r["at"])
+        records.append(rec)
+    return records
+
+
+# -- engines ---------------------------------------------------------------------------
+
+
+def _create_engine(url: str) -> Engine:
+    try:
+        u = make_url(url)
+    except (ArgumentError, ValueError):
+        raise StoreError("The store URL is not valid; use sqlite:///FILE or "
+                         "postgresql://USER@HOST/DATABASE.") from None
+    backend = u.get_backend_name()
+    try:
+        if backend == "sqlite":
+            return _sqlite_engine(u)
+        if backend in ("postgresql", "postgres"):
+            if u.drivername in ("postgresql", "postgres"):
+                u = u.set(drivername="postgresql+psycopg")
+            return create_engine(u, pool_pre_ping=True)
+    except (ImportError, ArgumentError) as exc:
+        raise StoreError(f"Cannot use the store at {u.render_as_string()}: {exc}. For "
+                         "PostgreSQL install trace-workbook[postgres].") from None
+    raise StoreError(f"The store must be SQLite or PostgreSQL, not {backend!r}.")
+
+
+def _sqlite_engine(u: URL) -> Engine:
+    db = u.database or ""
+    if db in ("", ":memory:") or db.startswith("file:"):
+        # One shared connection, or every connection would see its own empty database.
+        engine = create_engine(u, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        path = Path(db).expanduser()
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not path.exists():
+                # Learners' answers: readable by this user only (SQLite gives the -wal
+                # and -shm files the same permissions).
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise StoreError(f"Cannot create the store file {path}: {exc.strerror}.") from None
+        engine = create_engine(u.set(database=str(path)))
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # We emit BEGIN ourselves (see _sqlite_begin): the sqlite3 module's own BEGIN comes
+    # only before INSERT/UPDATE/DELETE, too late for the checks that precede them.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    # First, so that the pragmas below also wait for a writer instead of failing.
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # WAL: readers never block the writer, and one writer at a time appends to the log.
+    cur.execute("PRAGMA journal_mode = WAL")
+    # FULL, not NORMAL: in WAL mode NORMAL already survives kill -9, but a power cut or an
+    # OS crash could lose the last commits; FULL syncs the log on every commit so an answer
+    # the page called saved stays saved. One fsync per answer is cheap at human pace.
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    # An erased workbook must not linger in free pages of the file.
+    cur.execute("PRAGMA secure_delete = ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writes take the write lock at BEGIN, where busy_timeout waits for it; a deferred
+    # transaction that upgrades later can fail at once with "database is locked".
+    immediate = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
