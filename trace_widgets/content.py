@@ -188,7 +188,7 @@ def load(folder: Path | str | None = None) -> Content:
     root = Path(folder) if folder is not None else data_dir()
     model_path = root / MODEL_FILE
     model: ModelFile = _parse(model_path, ModelFile)
-    ui: UiFile = _parse(root / UI_FILE, UiFile)
+    ui = _ui_texts(root)
 
     seen: dict[str, str] = {}
     _check_unique(model_path, "elements", [e.id for e in model.elements], seen)
@@ -230,11 +230,25 @@ def load(folder: Path | str | None = None) -> Content:
         elements=model.elements,
         spaces=model.spaces,
         cells=ordered,
-        ui=dict(ui.ui),
+        ui=ui,
         action_plan=model.action_plan,
         max_priorities=model.priorities.max_choices,
         items=_items(model, ordered),
     )
+
+
+def _ui_texts(root: Path) -> dict[str, str]:
+    """``ui.yaml``, then any ``ui_*.yaml`` (one per part of the app); an id may appear once."""
+    texts: dict[str, str] = {}
+    where: dict[str, str] = {}
+    for path in [root / UI_FILE, *sorted(root.glob("ui_*.yaml"))]:
+        parsed: UiFile = _parse(path, UiFile)
+        for key, text in parsed.ui.items():
+            if key in texts:
+                raise ContentError(f"{path}: key ui.{key}: duplicate id (first in {where[key]})")
+            texts[key] = text
+            where[key] = path.name
+    return texts
 
 
 def _items(model: ModelFile, cells: dict[tuple[str, str], Cell]) -> dict[str, ItemSpec]:

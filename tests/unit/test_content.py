@@ -169,3 +169,11 @@ def test_content_dir_setting_points_at_other_content(copy: Path) -> None:
     finally:
         settings.use(before)
     assert content.element("task").name == "Task"
+
+
+def test_ui_texts_merge_from_several_files(copy: Path) -> None:
+    (copy / "ui_extra.yaml").write_text("ui:\n  extra.hello: Hello\n")
+    assert content.load(copy).text("extra.hello") == "Hello"
+    (copy / "ui_more.yaml").write_text("ui:\n  app.title: Again\n")
+    with pytest.raises(ContentError, match=r"ui_more\.yaml: key ui\.app\.title: duplicate id"):
+        content.load(copy)
