@@ -113,7 +113,7 @@ class Content:
         except KeyError:
             raise KeyError(f"unknown item id {item_id!r}") from None
 
-    def text(self, key: str, **values: object) -> str:
+    def text(self, key: str, /, **values: object) -> str:
         """A UI string by id, with ``{name}`` placeholders filled in."""
         try:
             template = self.ui[key]
@@ -304,5 +304,5 @@ def item(item_id: str) -> ItemSpec:
     return get().item(item_id)
 
 
-def ui(key: str, **values: object) -> str:
+def ui(key: str, /, **values: object) -> str:
     return get().text(key, **values)

@@ -1,0 +1,234 @@
+"""Benchmark scoring at 100,000 participants and SVG rendering of the charts.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_scoring.py            # full size
+    .venv/bin/python benchmarks/bench_scoring.py --participants 10000 --svg-runs 5
+
+Prints the results and appends them to ``benchmarks/results/scoring.json`` (the newest run
+last; older runs are kept so a slowdown shows). Goal: group figures (``group_cells`` + ``gap``)
+for 100,000 participants x 20 cells in under one second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from trace_widgets import content, scoring  # noqa: E402
+from trace_widgets.answers import COLUMNS  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "scoring.json"
+KEEP_RUNS = 50
+GROUP_GOAL_S = 1.0
+WORKSHOP_SIZE = 20  # one leader per workshop of 20, the rest members
+
+
+def cores() -> dict[str, int | None]:
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {"logical": os.cpu_count(), "usable": usable}
+
+
+def synthetic_answers(participants: int, seed: int = 0) -> pd.DataFrame:
+    """Every participant rates every statement once, in time order, as the store returns them.
+
+    About 5% of ratings are "not sure"; one participant in 20 is a leader.
+    """
+    c = content.get()
+    statements = [s for _, s in c.statements()]
+    n_items = len(statements)
+    n = participants * n_items
+    rng = np.random.default_rng(seed)
+    tokens = np.array([f"{i:022x}" for i in range(participants)], dtype=object)
+    values = rng.integers(c.scale.low, c.scale.high + 1, n).astype(object)
+    values[rng.random(n) < 0.05] = None
+    rater = np.where(np.arange(participants) % WORKSHOP_SIZE == 0, "leader", "member")
+    start = pd.Timestamp("2025-01-06 09:00", tz="UTC")
+    specs = [c.item(s.id) for s in statements]
+    return pd.DataFrame({
+        "participant": np.repeat(tokens, n_items),
+        "workshop": np.repeat([f"W{i // WORKSHOP_SIZE:06d}" for i in range(participants)],
+                              n_items),
+        "exercise": "rating",
+        "item": np.tile(np.array([s.id for s in statements], dtype=object), participants),
+        "element": np.tile(np.array([s.element for s in specs], dtype=object), participants),
+        "space": np.tile(np.array([s.space for s in specs], dtype=object), participants),
+        "rater": np.repeat(rater, n_items),
+        "value": values,
+        "at": start + pd.to_timedelta(np.arange(n), unit="ms"),
+    }, columns=list(COLUMNS))
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
+    times = []
+    result = None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return times, result
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_s": round(statistics.median(ordered), 4), "p95_s": round(p95, 4),
+            "min_s": round(ordered[0], 4), "runs": len(ordered)}
+
+
+def time_shuffled(answers: pd.DataFrame, runs: int) -> list[float]:
+    """cell_scores on rows in random order: the time sort can no longer coast."""
+    c = content.get()
+    shuffled = answers.sample(frac=1.0, random_state=1)
+    return timed(lambda: scoring.cell_scores(shuffled, c), runs)[0]
+
+
+def bench_scoring(participants: int, runs: int) -> tuple[dict[str, Any], pd.DataFrame]:
+    c = content.get()
+    started = time.perf_counter()
+    answers = synthetic_answers(participants)
+    build_s = time.perf_counter() - started
+    print(f"synthetic answers: {len(answers):,} rows ({participants:,} participants x "
+          f"{len(answers) // participants} items) built in {build_s:.1f} s")
+
+    item_times, _ = timed(lambda: scoring.item_scores(answers, c), runs)
+    cell_times, cells = timed(lambda: scoring.cell_scores(answers, c), runs)
+    shuffled_times = time_shuffled(answers, max(1, runs // 2))
+    group_times, groups = timed(lambda: scoring.group_cells(cells), runs * 2)
+    gap_times, _ = timed(lambda: scoring.gap(cells, "leader"), runs * 2)
+    both = [g + p for g, p in zip(group_times, gap_times, strict=True)]
+    element_times, _ = timed(lambda: scoring.element_scores(cells), runs)
+
+    result = {
+        "participants": participants,
+        "answer_rows": len(answers),
+        "cell_rows": len(cells),
+        "item_scores": summary(item_times),
+        "cell_scores": summary(cell_times),
+        "cell_scores_shuffled_rows": summary(shuffled_times),
+        "group_cells": summary(group_times),
+        "gap": summary(gap_times),
+        "group_cells_plus_gap": summary(both),
+        "element_scores": summary(element_times),
+        "group_goal_s": GROUP_GOAL_S,
+        "group_goal_met": statistics.median(both) < GROUP_GOAL_S,
+    }
+    assert int(groups["n"].sum()) == int(cells["score"].notna().sum())
+    return result, cells
+
+
+def bench_svg(cells: pd.DataFrame, runs: int) -> dict[str, Any]:
+    # Imported here so the cold numbers include loading Altair and vl-convert's engine.
+    started = time.perf_counter()
+    from trace_widgets import charts  # noqa: PLC0415
+    import_s = time.perf_counter() - started
+
+    c = content.get()
+    one = cells.loc[cells["participant"] == cells["participant"].iloc[0]]
+    group = scoring.group_cells(cells.iloc[: 20 * 200])
+    gaps = scoring.gap(cells.iloc[: 20 * 200], "leader")
+    sittings = one.assign(at=pd.Timestamp("2025-01-06", tz="UTC"))
+    later = one.assign(at=pd.Timestamp("2025-04-07", tz="UTC"), score=one["score"] + 0.5)
+    makers: dict[str, Callable[[], Any]] = {
+        "heatmap": lambda: charts.heatmap(one, content=c),
+        "profile": lambda: charts.profile(one, content=c),
+        "profile_one_space": lambda: charts.profile(one, space="team", content=c),
+        "group_heatmap": lambda: charts.heatmap(group, value="mean", content=c),
+        "gap": lambda: charts.gap(gaps, content=c),
+        "distribution": lambda: charts.distribution(cells.iloc[: 20 * 200], content=c),
+        "trend": lambda: charts.trend(pd.concat([sittings, later]), content=c),
+    }
+    out: dict[str, Any] = {"import_charts_s": round(import_s, 3)}
+    for name, make in makers.items():
+        chart = make()
+        cold_s = timed(lambda chart=chart: charts.to_svg(chart), 1)[0][0]
+        build_times, _ = timed(make, min(runs, 10))
+        svg_times, svg = timed(lambda chart=chart: charts.to_svg(chart), runs)
+        out[name] = {"cold_first_s": round(cold_s, 4), "build": summary(build_times),
+                     "to_svg": summary(svg_times), "svg_bytes": len(svg)}
+    return out
+
+
+def save(record: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    history: list[dict[str, Any]] = []
+    if RESULTS.is_file():
+        try:
+            loaded = json.loads(RESULTS.read_text(encoding="utf-8"))
+            history = list(loaded.get("runs", []))
+        except (json.JSONDecodeError, AttributeError):
+            history = []
+    history = [*history, record][-KEEP_RUNS:]
+    tmp = RESULTS.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"latest": record, "runs": history}, indent=2) + "\n",
+                   encoding="utf-8")
+    tmp.replace(RESULTS)
+
+
+def versions() -> dict[str, str]:
+    import altair  # noqa: PLC0415
+    import vl_convert  # noqa: PLC0415
+
+    return {"python": platform.python_version(), "pandas": pd.__version__,
+            "numpy": np.__version__, "altair": altair.__version__,
+            "vl_convert": vl_convert.__version__}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5, help="repeats of each scoring step")
+    parser.add_argument("--svg-runs", type=int, default=30, help="repeats of each SVG render")
+    parser.add_argument("--no-save", action="store_true", help="print only")
+    args = parser.parse_args()
+
+    print(f"cores: {cores()}  machine: {platform.machine()}  {platform.platform()}")
+    scoring_result, cells = bench_scoring(args.participants, args.runs)
+    for key in ("item_scores", "cell_scores", "cell_scores_shuffled_rows", "group_cells", "gap",
+                "group_cells_plus_gap", "element_scores"):
+        s = scoring_result[key]
+        print(f"  {key:28s} median {s['median_s']:8.3f} s   p95 {s['p95_s']:8.3f} s")
+    verdict = "met" if scoring_result["group_goal_met"] else "MISSED"
+    print(f"  group goal (< {GROUP_GOAL_S} s): {verdict}")
+
+    svg_result = bench_svg(cells, args.svg_runs)
+    print(f"  import charts: {svg_result['import_charts_s']:.2f} s")
+    for name, r in svg_result.items():
+        if isinstance(r, dict):
+            t = r["to_svg"]
+            print(f"  to_svg {name:18s} cold {r['cold_first_s']:6.3f} s   p50 {t['median_s']:6.3f}"
+                  f" s   p95 {t['p95_s']:6.3f} s   build {r['build']['median_s']:.3f} s")
+
+    record = {
+        "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "cores": cores(),
+        "platform": platform.platform(),
+        "versions": versions(),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "scoring": scoring_result,
+        "svg": svg_result,
+    }
+    print(f"  peak RSS: {record['peak_rss_mb']} MB")
+    if not args.no_save:
+        save(record)
+        print(f"results appended to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

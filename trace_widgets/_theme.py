@@ -1,0 +1,103 @@
+"""The workbook's one Altair theme: projector-sized type, scales that survive greyscale and CVD."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import altair as alt
+
+THEME = "trace"
+
+# Liberation Sans has Arial's metrics, so text measured here fits where Arial renders it.
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+INK = "#1a1a1a"
+MUTED = "#4d4d4d"
+BAR = "#2b6ca3"  # a mid blue: dark enough for white text, light enough to print
+
+# Scores 1-5: one hue whose lightness rises with the score, so order survives greyscale and
+# every colour-vision type. The extent drops the near-white end: a low score must still look
+# filled next to a missing cell.
+SCORE_RANGE = {"scheme": "blues", "extent": [0.12, 0.95]}
+# Gaps: blue-orange is safe for red-green colour blindness; the sign is also printed.
+GAP_RANGE = {"scheme": "blueorange"}
+# Okabe & Ito's palette, safe for colour-blind readers; marks also differ by shape.
+CATEGORY = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000"]
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
+
+DARK_FROM = 4.0
+"""Scores at or above this are dark enough on SCORE_RANGE that their label is white.
+
+Both label colours keep at least 4:1 contrast around this point (bold 18 px text)."""
+
+# Named mark styles: chart functions say what a mark is, the theme says how it looks.
+# Colours are set with "color", not "fill": Vega-Lite writes the fill from the color default,
+# so a style's "fill" never wins.
+STYLE = {
+    "trace-cell": {"stroke": "#ffffff", "strokeWidth": 2},
+    "trace-missing": {"color": "#ffffff", "stroke": MUTED, "strokeDash": [6, 4],
+                      "strokeWidth": 1.5},
+    "trace-label-light": {"color": INK, "fontWeight": "bold", "fontSize": 18},
+    "trace-label-dark": {"color": "#ffffff", "fontWeight": "bold", "fontSize": 18},
+    "trace-label-missing": {"color": MUTED, "fontStyle": "italic", "fontSize": 16},
+    "trace-bar": {"color": BAR},
+    "trace-value": {"color": INK, "fontSize": 16},
+    "trace-beside-bar": {"align": "left", "dx": 6},
+    "trace-beside-point": {"align": "left", "dx": 14},
+    "trace-gap": {"strokeWidth": 5},
+    "trace-point": {"color": INK, "size": 170, "filled": True, "opacity": 1,
+                    "stroke": "#ffffff", "strokeWidth": 1.5},
+    "trace-line": {"strokeWidth": 2.5},
+}
+
+# Sizes in pixels, chosen for a projector at the back of a room.
+CELL_WIDTH = 150
+CELL_HEIGHT = 64
+PANEL_WIDTH = 260
+BAR_STEP = 40
+SMALL_WIDTH = 140
+SMALL_HEIGHT = 70
+
+
+def config() -> dict[str, Any]:
+    """The theme as a Vega-Lite top-level spec fragment."""
+    text = {"font": FONT, "color": INK}
+    return {
+        "config": {
+            "font": FONT,
+            "background": "#ffffff",
+            "padding": 12,
+            "view": {"continuousWidth": PANEL_WIDTH, "continuousHeight": 220, "stroke": None},
+            "title": {"fontSize": 24, "subtitleFontSize": 18, "color": INK, "anchor": "start",
+                      "offset": 14, "subtitleColor": MUTED},
+            "axis": {"labelFontSize": 16, "titleFontSize": 17, "labelColor": INK,
+                     "titleColor": INK, "labelLimit": 240, "titleFontWeight": "normal",
+                     "gridColor": "#d9d9d9", "domainColor": MUTED, "tickColor": MUTED},
+            "axisX": {"labelAngle": 0},
+            "axisTemporal": {"format": "%d %b %Y"},
+            "header": {"labelFontSize": 18, "titleFontSize": 18, "labelColor": INK,
+                       "titleColor": INK, "labelFontWeight": "bold"},
+            # Row labels read across, like the y axis of the heatmap.
+            "headerRow": {"labelAngle": 0, "labelAlign": "left", "labelPadding": 12},
+            "legend": {"labelFontSize": 16, "titleFontSize": 16, "labelColor": INK,
+                       "titleColor": INK, "orient": "bottom", "titleLimit": 600,
+                       "gradientLength": 260, "symbolSize": 160},
+            "facet": {"spacing": 24},
+            "concat": {"spacing": 24},
+            "text": {**text, "fontSize": 16},
+            "mark": {"color": BAR},
+            "range": {"heatmap": SCORE_RANGE, "ramp": SCORE_RANGE, "diverging": GAP_RANGE,
+                      "category": CATEGORY, "symbol": SHAPES},
+            "style": STYLE,
+        }
+    }
+
+
+def _plugin() -> alt.theme.ThemeConfig:
+    return cast("alt.theme.ThemeConfig", config())
+
+
+def use() -> None:
+    """Register the theme (once per process) and make it the active one."""
+    if THEME not in alt.theme.names():
+        alt.theme.register(THEME, enable=False)(_plugin)
+    alt.theme.enable(THEME)

@@ -1,0 +1,51 @@
+"""A chart on screen: rendered offline to SVG, with its numbers as a table beside it."""
+
+from __future__ import annotations
+
+from html import escape
+
+import altair as alt
+import ipywidgets as widgets
+import pandas as pd
+
+from . import charts
+from . import content as content_mod
+
+
+def chart_html(chart: alt.TopLevelMixin, table: pd.DataFrame) -> str:
+    """The chart as SVG, its description as a caption, and the same numbers as a table (the
+    text alternative). Everything here is generated from content and numbers; the table
+    is escaped by pandas."""
+    c = content_mod.get()
+    described = getattr(chart, "description", "")
+    description = described if isinstance(described, str) else ""
+    svg = charts.to_svg(chart)
+    no_score = c.text("chart.no_score")
+    table_html = table.to_html(na_rep=no_score, float_format="{:.1f}".format, escape=True,
+                               border=0, classes="trace-table")
+    return (
+        f'<figure class="trace-chart">'
+        # The SVG carries its own title, description and a label per mark for screen readers.
+        f'<div class="trace-chart-image">{svg}</div>'
+        f"<figcaption>{escape(description)}</figcaption>"
+        f"{table_html}</figure>"
+    )
+
+
+class ChartPanel:
+    """A widget that shows a chart and its table, redrawn in place by :meth:`show`."""
+
+    def __init__(self) -> None:
+        self.view = widgets.HTML()
+        self.view.add_class("trace-chart-panel")
+
+    def show(self, chart: alt.TopLevelMixin, table: pd.DataFrame) -> None:
+        html = chart_html(chart, table)
+        if html != self.view.value:  # skip a redraw (and its message) when nothing changed
+            self.view.value = html
+
+
+def warm_up() -> None:
+    """Render one small chart, so the first chart a learner sees is not slowed by starting
+    the renderer (about half a second). The app calls it before anyone asks for the page."""
+    charts.to_svg(charts.heatmap(pd.DataFrame({"element": [], "space": [], "score": []})))
