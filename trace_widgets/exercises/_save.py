@@ -1,0 +1,248 @@
+"""Save-status logic for the exercise views: queue answers, debounce, call the sink, say so."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from traitlets import Enum, HasTraits, Unicode
+
+from .. import content
+from ..answers import Answer, AnswerError
+
+log = logging.getLogger(__name__)
+
+Save = Callable[[list[Answer]], None]
+"""A sink that keeps answers (in one transaction) and raises if it could not."""
+
+STATUSES = ("idle", "pending", "saving", "saved", "failed", "rejected", "error")
+"""What a :class:`Saver` can say: ``pending`` is a debounced save not yet made."""
+
+DEBOUNCE_SECONDS = 1.0
+"""Free text is saved this long after the last keystroke."""
+
+
+class Handle(Protocol):
+    """A scheduled call that can be called off (``asyncio.TimerHandle`` is one)."""
+
+    def cancel(self) -> None: ...
+
+
+Scheduler = Callable[[float, Callable[[], None]], Handle]
+"""``scheduler(delay, callback)`` calls ``callback`` after ``delay`` seconds."""
+
+
+class _Done:
+    def cancel(self) -> None:
+        """Nothing to call off: the call has been made."""
+
+
+def loop_scheduler(delay: float, callback: Callable[[], None]) -> Handle:
+    """Call ``callback`` after ``delay`` seconds on the running asyncio loop, else at once.
+
+    A kernel (ipykernel) handles widget messages on its asyncio loop, so ``call_later`` runs
+    the callback there, between messages. Without a running loop (a script) nothing would
+    ever run the callback, so it is called at once: saving early is better than never.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> _ = loop_scheduler(1.0, lambda: calls.append("saved"))  # no loop here: runs now
+    >>> calls
+    ['saved']
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        callback()
+        return _Done()
+    return loop.call_later(delay, callback)
+
+
+class _Call:
+    def __init__(self, due: float, callback: Callable[[], None]) -> None:
+        self.due = due
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class ManualScheduler:
+    """A scheduler with a clock of its own, for tests: nothing runs until you advance it.
+
+    Examples
+    --------
+    >>> clock = ManualScheduler()
+    >>> calls = []
+    >>> _ = clock(1.0, lambda: calls.append("saved"))
+    >>> clock.advance(0.5); calls
+    []
+    >>> clock.advance(0.5); calls
+    ['saved']
+    """
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._calls: list[_Call] = []
+
+    def __call__(self, delay: float, callback: Callable[[], None]) -> _Call:
+        call = _Call(self.now + delay, callback)
+        self._calls = [*self._calls, call]
+        return call
+
+    @property
+    def pending(self) -> int:
+        """How many calls are waiting."""
+        return sum(not c.cancelled for c in self._calls)
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on and make every call that has come due, oldest first."""
+        self.now += seconds
+        due = sorted((c for c in self._calls if c.due <= self.now), key=lambda c: c.due)
+        self._calls = [c for c in self._calls if c.due > self.now]
+        for call in due:
+            if not call.cancelled:
+                call.callback()
+
+    def flush(self) -> None:
+        """Make every waiting call now, whatever its delay."""
+        later = max((c.due for c in self._calls), default=self.now)
+        self.advance(max(later - self.now, 0.0))
+
+
+PROBLEM_CHARS = 160
+"""Longest problem text shown: a message may quote a forged value, which may be huge."""
+
+
+def problem(error: AnswerError) -> str:
+    """The message of an :class:`AnswerError` without the field name in front, kept short.
+
+    Examples
+    --------
+    >>> problem(AnswerError("value", "contains a NUL character"))
+    'contains a NUL character'
+    """
+    text = str(error)
+    prefix = f"{error.field}: "
+    text = text[len(prefix):] if text.startswith(prefix) else text
+    return text if len(text) <= PROBLEM_CHARS else text[: PROBLEM_CHARS - 1] + "…"
+
+
+class Saver(HasTraits):
+    """Sends answers to a sink and says how it went, in words from the content.
+
+    Answers wait in a queue (the latest per item) until the sink has taken them, so a failed
+    save is retried with the next one and nothing the learner gave is dropped.
+
+    Examples
+    --------
+    >>> from trace_widgets import answers
+    >>> kept = []
+    >>> saver = Saver(kept.extend)
+    >>> saver.save_now([answers.make("p" * 22, "task.self.s1", 4)])
+    True
+    >>> saver.status, saver.message, len(kept)
+    ('saved', 'Saved', 1)
+    """
+
+    status = Enum(STATUSES, default_value="idle")
+    message = Unicode("")
+
+    def __init__(self, save: Save, *, scheduler: Scheduler | None = None,
+                 delay: float = DEBOUNCE_SECONDS) -> None:
+        super().__init__()
+        if not callable(save):
+            raise TypeError("save must be a callable that takes a list of answers")
+        self._save = save
+        self._schedule = scheduler or loop_scheduler
+        self.delay = delay
+        self._unsaved: dict[str, Answer] = {}
+        self._timer: Handle | None = None
+
+    @property
+    def unsaved(self) -> tuple[Answer, ...]:
+        """Answers given but not yet taken by the sink."""
+        return tuple(self._unsaved.values())
+
+    def save_now(self, rows: Iterable[Answer]) -> bool:
+        """Queue ``rows`` and save everything queued at once; True if the sink took it."""
+        self._queue(rows)
+        return self.flush()
+
+    def save_later(self, rows: Iterable[Answer]) -> None:
+        """Queue ``rows`` and save ``delay`` seconds from now, unless more come first."""
+        self._queue(rows)
+        self._cancel()
+        # Said before scheduling: a scheduler may run the save at once and say how it went.
+        self._show("pending")
+        self._timer = self._schedule(self.delay, self._on_timer)
+
+    def flush(self) -> bool:
+        """Save everything queued now; True if there was nothing to save or the sink took it."""
+        self._cancel()
+        batch = list(self._unsaved.values())
+        if not batch:
+            return True
+        self._show("saving")
+        try:
+            self._save(list(batch))
+        except Exception:
+            # The details go to the server log; the learner gets a plain sentence.
+            log.exception("the save sink failed for %d answer(s)", len(batch))
+            self._show("failed")
+            return False
+        for row in batch:
+            if self._unsaved.get(row.item) is row:
+                del self._unsaved[row.item]
+        self._show("pending" if self._unsaved else "saved")
+        return True
+
+    def reject(self, message: str) -> None:
+        """Say that a value was refused (and so not saved), in ``message``."""
+        self._show("rejected", message)
+
+    def fail(self) -> None:
+        """Say that something unexpected went wrong (the caller has logged it)."""
+        self._show("error", content.get().text("error.generic"))
+
+    def _queue(self, rows: Iterable[Answer]) -> None:
+        for row in rows:
+            if not isinstance(row, Answer):
+                raise TypeError(f"expected an Answer, got {type(row).__name__}")
+            self._unsaved[row.item] = row
+
+    def _cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        try:
+            self.flush()
+        except Exception:
+            # A timer callback has no caller to tell: log it and say so on the page.
+            log.exception("a debounced save failed unexpectedly")
+            self.fail()
+
+    def _show(self, status: str, message: str | None = None) -> None:
+        if message is None:
+            message = _MESSAGES[status]()
+        with self.hold_trait_notifications():
+            self.status = status
+            self.message = message
+
+
+_MESSAGES: dict[str, Callable[[], str]] = {
+    "idle": lambda: "",
+    "pending": lambda: content.get().text("save.saving"),
+    "saving": lambda: content.get().text("save.saving"),
+    "saved": lambda: content.get().text("save.saved"),
+    "failed": lambda: content.get().text("save.failed"),
+    "rejected": lambda: "",
+    "error": lambda: content.get().text("error.generic"),
+}

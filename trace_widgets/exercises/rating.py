@@ -1,0 +1,235 @@
+"""Rating: agree or disagree with the statements of one cell, or of a whole space."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from typing import TypeGuard
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import content
+from ..answers import Answer, AnswerError
+from ..content import Statement
+from . import _widgets as w
+from ._base import ExerciseState, check_element, check_space
+from ._save import Save, Saver
+
+__all__ = ["RatingState", "RatingView", "rating_view", "space_rating_view"]
+
+
+@dataclass(frozen=True, eq=False)
+class RatingState(ExerciseState):
+    """The ratings one person gives to the statements of some cells in one space.
+
+    ``elements`` picks the cells (default: all five, the whole space). A rating is a point
+    on the content's scale, or None for "not sure / does not apply", which is an answer but
+    not a score. A statement not rated yet has no row.
+
+    Examples
+    --------
+    >>> state = RatingState("p" * 22, "team", elements=("task",))
+    >>> row = state.set("task.team.s1", 4)
+    >>> (row.item, row.value, state.value("task.team.s1"), state.is_answered("task.team.s2"))
+    ('task.team.s1', 4, 4, False)
+    >>> state.set("task.team.s2", None).value is None  # "not sure" is an answer
+    True
+    """
+
+    space: str
+    elements: tuple[str, ...] = ()
+    _rows: dict[str, Answer] = field(default_factory=dict, init=False, repr=False)
+    _items: tuple[str, ...] = field(default=(), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_space(self.space)
+        chosen = tuple(self.elements) or tuple(e.id for e in content.get().elements)
+        for e in chosen:
+            check_element(e)
+        if len(set(chosen)) != len(chosen):
+            raise AnswerError("elements", "names a condition twice")
+        object.__setattr__(self, "elements", chosen)
+        items = tuple(s.id for e in chosen for s in content.get().cell(e, self.space).statements)
+        object.__setattr__(self, "_items", items)
+
+    @property
+    def cells(self) -> tuple[tuple[str, str], ...]:
+        """The (element, space) cells rated here, in content order of the elements given."""
+        return tuple((e, self.space) for e in self.elements)
+
+    def statements(self, element: str) -> tuple[Statement, ...]:
+        """The statements of one of this state's cells."""
+        if element not in self.elements:
+            raise AnswerError("element", f"{element!r} is not rated here")
+        return content.get().cell(element, self.space).statements
+
+    def items(self) -> tuple[str, ...]:
+        return self._items
+
+    def value(self, statement: str) -> int | None:
+        """The rating given, or None when "not sure" or not rated yet."""
+        row = self._rows.get(statement)
+        return None if row is None else row.value  # type: ignore[return-value]
+
+    def is_answered(self, statement: str) -> bool:
+        """Whether the statement has a rating or a "not sure"."""
+        return statement in self._rows
+
+    def set(self, statement: str, value: object) -> Answer:
+        """Rate ``statement``: a point on the scale or None ("not sure"); returns the row.
+
+        Raises
+        ------
+        AnswerError
+            For a statement not rated here, a value off the scale or not a whole number.
+        """
+        row = self._make(statement, value)
+        self._rows[statement] = row
+        return row
+
+    def answers(self) -> list[Answer]:
+        return [self._rows[i] for i in self._items if i in self._rows]
+
+    def _restore(self, item: str, value: object, at: dt.datetime | None) -> None:
+        self._rows[item] = self._make(item, value, at)
+
+
+@dataclass(frozen=True)
+class RatingView(w.View):
+    """A rating exercise on screen; ``controls`` holds one choice list per statement id."""
+
+    state: RatingState
+    controls: dict[str, widgets.Select]
+
+
+def _choices() -> tuple[list[str], list[int | None]]:
+    """Option labels and their values: the scale points, then "not sure" (None)."""
+    scale = content.get().scale
+    labels = [p.label for p in scale.points] + [scale.not_sure]
+    values: list[int | None] = [p.value for p in scale.points]
+    return labels, [*values, None]
+
+
+def _index(state: RatingState, statement: str, values: list[int | None]) -> int | None:
+    return values.index(state.value(statement)) if state.is_answered(statement) else None
+
+
+def _control(statement: Statement, labels: list[str], index: int | None) -> widgets.Select:
+    """One statement as a labelled single-choice list.
+
+    ipywidgets' RadioButtons renders its description as a ``<label>`` tied to nothing and
+    radio inputs without a shared ``name``, so a screen reader never hears the statement with
+    the choices (and announces each option as "1 of 1"). ``Select`` renders a native listbox
+    whose ``<label for>`` is the statement: the statement is its accessible name, and arrow
+    keys move between the choices, as in a radio group.
+    """
+    return w.css(
+        widgets.Select(options=labels, index=index, rows=len(labels),
+                       description=statement.text, **w.labelled()),
+        "trace-rating", f"trace-rating-{statement.id.replace('.', '-')}",
+    )
+
+
+class _Wiring:
+    """What happens when a choice arrives from the browser: check, keep, save, or refuse."""
+
+    def __init__(self, state: RatingState, saver: Saver, values: list[int | None]) -> None:
+        self.state = state
+        self.saver = saver
+        self.values = values
+
+    def on_index(self, statement: str, control: widgets.Select, change: w.Change) -> None:
+        self.update(statement, control, change["new"])
+
+    def update(self, statement: str, control: widgets.Select, index: object) -> None:
+        current = _index(self.state, statement, self.values)
+        if index == current and (index is None or _is_index(index, self.values)):
+            return  # no change, or the echo of our own reset
+        if index is None:
+            # Ctrl+click clears a listbox; an answer cannot be taken back, so show it again.
+            w.reset(control, "index", current)
+            return
+        try:
+            if not _is_index(index, self.values):
+                raise AnswerError("value", f"choice {index!r} is not on the scale")
+            row = self.state.set(statement, self.values[index])
+        except AnswerError:
+            self.saver.reject(content.get().text("rating.rejected"))
+            w.reset(control, "index", current)
+            return
+        self.saver.save_now([row])
+
+
+def _is_index(index: object, values: list[int | None]) -> TypeGuard[int]:
+    return isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(values)
+
+
+def rating_view(state: RatingState, save: Save) -> RatingView:
+    """The statements of ``state``'s cells, one labelled choice list each; saved on change.
+
+    Each cell gets a heading (the element and its condition) and its statements. Every
+    choice is saved at once through ``save``; the status line says "Saved", "Saving…" or
+    why not.
+
+    Parameters
+    ----------
+    state
+        What is rated and by whom; a resumed state shows its answers.
+    save
+        The sink: takes a list of :class:`~trace_widgets.answers.Answer` rows, raises if it
+        could not keep them.
+
+    Examples
+    --------
+    >>> kept = []
+    >>> view = rating_view(RatingState("p" * 22, "self", elements=("task",)), kept.extend)
+    >>> view.controls["task.self.s1"].index = 3  # "Agree"
+    >>> [(a.item, a.value) for a in kept], view.saver.message
+    ([('task.self.s1', 4)], 'Saved')
+    """
+    c = content.get()
+    saver = Saver(save)
+    labels, values = _choices()
+    wiring = _Wiring(state, saver, values)
+    children: list[widgets.Widget] = [
+        w.paragraph(c.text("rating.intro", not_sure=c.scale.not_sure), "trace-intro"),
+    ]
+    controls: dict[str, widgets.Select] = {}
+    for element in state.elements:
+        el = c.element(element)
+        group: list[widgets.Widget] = [
+            w.heading(c.text("rating.heading", element=el.name, condition=el.condition)),
+        ]
+        for statement in state.statements(element):
+            control = _control(statement, labels, _index(state, statement.id, values))
+            handler = functools.partial(wiring.on_index, statement.id, control)
+            control.observe(w.guarded(handler, saver.fail), names="index")
+            controls[statement.id] = control
+            group.append(control)
+        children.append(w.css(widgets.VBox(group, layout=w.full_width()), "trace-rating-cell"))
+    children.append(w.status_bar(saver))
+    box = w.css(widgets.VBox(children, layout=w.full_width()), "trace-exercise",
+                "trace-rating-exercise")
+    return RatingView(widget=box, saver=saver, state=state, controls=controls)
+
+
+def space_rating_view(participant: str, space: str, save: Save, *,
+                      answers: pd.DataFrame | None = None, workshop: str = "",
+                      rater: str = "self") -> RatingView:
+    """All five cells of a space, grouped by element, resumed from stored ``answers``.
+
+    Examples
+    --------
+    >>> view = space_rating_view("p" * 22, "team", lambda rows: None)
+    >>> len(view.state.cells)
+    5
+    """
+    if answers is None:
+        state = RatingState(participant, space, workshop=workshop, rater=rater)
+    else:
+        state = RatingState.from_answers(answers, participant, space, workshop=workshop,
+                                         rater=rater)
+    return rating_view(state, save)
