@@ -119,3 +119,27 @@ def child_env(current: Settings, *, jupyter_path: str | None = None) -> dict[str
         env["JUPYTER_PATH"] = os.pathsep.join(p for p in (jupyter_path, env.get("JUPYTER_PATH"))
                                               if p)
     return env
+
+
+def request_query() -> dict[str, str]:
+    """The query string of the page that this kernel serves (``?p=...&step=...``), or {}.
+
+    In Voila with a preheated kernel the notebook runs before anyone asks for the page, so
+    this waits for the request first; in JupyterLab it returns {} at once.
+    """
+    from urllib.parse import parse_qsl  # noqa: PLC0415 - only the app needs these
+
+    from voila.utils import wait_for_request  # noqa: PLC0415
+
+    wait_for_request()
+    raw = os.environ.get("QUERY_STRING", "")
+    # Only the first value of each key counts; the journey checks each one it uses.
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(raw[:2_000], keep_blank_values=False):
+        query.setdefault(key, value)
+    return query
+
+
+def in_voila() -> bool:
+    """True when this kernel serves a Voila page (not a JupyterLab notebook)."""
+    return "VOILA_KERNEL_ID" in os.environ or "SCRIPT_NAME" in os.environ

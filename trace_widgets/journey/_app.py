@@ -1,0 +1,193 @@
+"""The journey as one page: a step list, the current step, Back and Next. One kernel per
+learner; moving between steps swaps widgets in place and never loads a page."""
+
+from __future__ import annotations
+
+import logging
+import re
+from html import escape
+
+import ipywidgets as widgets
+
+from .. import content as content_mod
+from .. import settings
+from .._browser import AddressBar
+from ..chart_view import warm_up
+from ..store import Store, open_store
+from ._plan import build_plan_step
+from ._remember import remember, remembered
+from ._session import Session
+from ._space import build_space_step
+from ._start import StartStep
+from ._step import BuiltStep
+
+log = logging.getLogger(__name__)
+
+SPACE_STEPS = ("self", "team", "organisation", "system")
+STEPS = ("start", *SPACE_STEPS, "plan")
+_STEP = re.compile(r"^[a-z]{1,20}$")
+
+class Journey:
+    """The whole journey in one widget tree. Build it, display ``view``, then ``open``."""
+
+    def __init__(self, store: Store | None = None, *, steps: tuple[str, ...] = STEPS) -> None:
+        self.session = Session(store or open_store())
+        self.steps = steps
+        self.current = steps[0]
+        self._built: dict[str, BuiltStep] = {}
+        self._seen: dict[str, int] = {}  # session version each built step last showed
+        c = content_mod.get()
+        self.address = AddressBar()
+        self.nav_buttons = {s: self._nav_button(s) for s in steps}
+        nav = widgets.HBox(list(self.nav_buttons.values()))
+        nav.add_class("trace-nav")
+        self.progress = widgets.Label()
+        self.progress.add_class("trace-progress")
+        self.body = widgets.VBox([widgets.Label(c.text("journey.loading"))])
+        self.body.add_class("trace-body")
+        self.back = widgets.Button(description=c.text("journey.nav.back"))
+        self.back.add_class("trace-back")
+        self.next = widgets.Button(description=c.text("journey.nav.next"),
+                                   button_style="primary")
+        self.next.add_class("trace-next")
+        self.back.on_click(lambda _: self.go(self._neighbour(-1)))
+        self.next.on_click(lambda _: self.go(self._neighbour(+1)))
+        footer = widgets.HBox([self.back, self.next])
+        footer.add_class("trace-footer")
+        title = widgets.HTML(f'<p class="trace-title">{escape(c.text("app.title"))}</p>')
+        self.view = widgets.VBox([self.address, title, nav, self.progress, self.body, footer])
+        self.view.add_class("trace-journey")
+        self.start = StartStep(self.session, self._opened)
+
+    # -- opening -------------------------------------------------------------------------
+
+    def open(self, query: dict[str, str] | None = None) -> None:
+        """Open the workbook and step named in the query (``p``, ``step``), if any."""
+        query = query or {}
+        token = query.get("p", "") or remembered() or ""
+        step = query.get("step", "")
+        if token and not self.start.resume(token):
+            self.go("start")
+            self.body.children = (self._notice("journey.resume.not_found"),
+                                  *self.body.children)
+            return
+        if step not in self.steps or not self.session.is_open:
+            step = self.steps[1] if self.session.is_open and self.steps[0] == "start" \
+                else self.steps[0]
+        self.go(step)
+
+    def _opened(self) -> None:
+        """A workbook was opened, started or erased: forget steps built for another one."""
+        self.session.listeners.clear()
+        self._built = {"start": BuiltStep(self.start.view, self.start.refresh)}
+        self._seen = {}
+        remember(self.session.token)
+        self._update_chrome()
+
+    # -- moving ----------------------------------------------------------------------------
+
+    def go(self, step: object) -> None:
+        """Show ``step``; a step that needs a workbook shows the start step until there is one."""
+        if not isinstance(step, str) or not _STEP.match(step) or step not in self.steps:
+            step = self.steps[0]
+        if step != "start" and not self.session.is_open and "start" in self.steps:
+            step = "start"
+        try:
+            if self.current in self._built:
+                self._built[self.current].flush()
+            self.current = step
+            built = self._step(step)
+            if self._seen.get(step) != self.session.version:
+                built.refresh()
+                self._seen[step] = self.session.version
+            self.body.children = (built.view,)
+        except Exception:
+            log.exception("showing step %s failed", step)
+            self.body.children = (self._notice("error.generic"),)
+        self._update_chrome()
+
+    def _step(self, step: str) -> BuiltStep:
+        if step not in self._built:
+            self._built[step] = self._build(step)
+        return self._built[step]
+
+    def _build(self, step: str) -> BuiltStep:
+        if step == "start":
+            return BuiltStep(self.start.view, self.start.refresh)
+        if step == "plan":
+            return build_plan_step(self.session)
+        return build_space_step(self.session, step)
+
+    def _neighbour(self, offset: int) -> str:
+        i = self.steps.index(self.current) + offset
+        return self.steps[max(0, min(i, len(self.steps) - 1))]
+
+    # -- chrome ----------------------------------------------------------------------------
+
+    def _nav_button(self, step: str) -> widgets.Button:
+        button = widgets.Button(description=content_mod.get().text(f"journey.step.{step}"))
+        button.add_class("trace-nav-step")
+        button.add_class(f"trace-nav-{step}")
+        button.on_click(lambda _: self.go(step))
+        return button
+
+    def _rated(self, space: str) -> bool:
+        c = content_mod.get()
+        return all(self.session.has(s.id) for e in c.elements
+                   for s in c.cell(e.id, space).statements)
+
+    def _update_chrome(self) -> None:
+        c = content_mod.get()
+        is_open = self.session.is_open
+        done = {s for s in SPACE_STEPS if s in self.steps and is_open and self._rated(s)}
+        for step, button in self.nav_buttons.items():
+            name = c.text(f"journey.step.{step}")
+            mark = c.text("journey.nav.done_mark") + " " if step in done else ""
+            button.description = mark + name
+            button.button_style = "primary" if step == self.current else ""
+            button.disabled = step != "start" and not is_open
+        i = self.steps.index(self.current)
+        self.progress.value = c.text(
+            "journey.progress", number=i + 1, total=len(self.steps),
+            name=c.text(f"journey.step.{self.current}"), done=len(done),
+            spaces=sum(s in self.steps for s in SPACE_STEPS),
+        )
+        self.back.disabled = i == 0
+        self.next.disabled = i == len(self.steps) - 1 or not is_open
+        self.address.show(p=self.session.token or "",
+                          step=self.current if is_open else "")
+
+    def _notice(self, key: str) -> widgets.Widget:
+        notice = widgets.Label(content_mod.get().text(key))
+        notice.add_class("trace-notice")
+        return notice
+
+
+    def open_request(self) -> None:
+        """Open what the visitor's address asks for. In the app this waits for the request
+        (a preheated kernel runs the notebook before anyone asks); in JupyterLab it does not."""
+        self.open(settings.request_query())
+
+
+def prepare() -> Journey:
+    """Build and show the journey; call ``open_request()`` on it in the next cell, so the
+    page is sent to the visitor while their workbook opens."""
+    from IPython.display import display  # noqa: PLC0415
+
+    journey = Journey()
+    display(journey.view)
+    warm_up()
+    return journey
+
+
+def step(name: str) -> Journey:
+    """One step on its own, for the numbered notebooks (JupyterLab, or one Voila page): the
+    start step comes first until a workbook is open."""
+    from IPython.display import display  # noqa: PLC0415
+
+    if name not in STEPS:
+        raise ValueError(f"unknown step {name!r}; the steps are {', '.join(STEPS)}")
+    journey = Journey(steps=("start",) if name == "start" else ("start", name))
+    display(journey.view)
+    journey.open({**settings.request_query(), "step": name})
+    return journey

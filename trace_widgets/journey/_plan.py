@@ -1,0 +1,89 @@
+"""The plan step: the whole TRACE grid, priorities in each space, and the action plan."""
+
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as widgets
+
+from .. import charts, scoring
+from .. import content as content_mod
+from ..chart_view import ChartPanel
+from ..exercises import (
+    ActionPlanState,
+    ActionPlanView,
+    PrioritiesState,
+    action_plan_view,
+    priorities_view,
+)
+from ..exercises._widgets import close_tree
+from ._session import Session
+from ._step import BuiltStep
+
+
+def _heading(text: str, level: int) -> widgets.HTML:
+    return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
+
+
+class PlanStep:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        c = content_mod.get()
+        self.grid = ChartPanel()
+        self.priorities = widgets.VBox()
+        self.priorities.add_class("trace-priorities")
+        self.actions = widgets.VBox()
+        self.actions.add_class("trace-actions")
+        self._plan_view: ActionPlanView | None = None
+        self.view = widgets.VBox([
+            _heading(c.text("journey.plan.heading"), 1),
+            widgets.HTML(f"<p>{escape(c.text('journey.plan.intro'))}</p>"),
+            _heading(c.text("journey.grid.heading"), 2), self.grid.view,
+            _heading(c.text("journey.priorities.heading"), 2), self.priorities,
+            _heading(c.text("journey.actions.heading"), 2), self.actions,
+        ])
+        self.view.add_class("trace-step-plan")
+        self._build_actions()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Scores may have changed in the space steps since this step was last shown."""
+        c = content_mod.get()
+        frame = self.session.answers()
+        cells = scoring.cell_scores(frame)
+        self.grid.show(charts.heatmap(cells), charts.heatmap_table(cells))
+        token = self.session.token or ""
+        views = [priorities_view(PrioritiesState.from_answers(
+                    frame, token, space=s.id, workshop=self.session.workshop,
+                    rater=self.session.rater), self.session.save)
+                 for s in c.spaces]
+        for old in self.priorities.children:
+            close_tree(old)
+        self.priorities.children = tuple(v.widget for v in views)
+
+    def flush(self) -> None:
+        if self._plan_view is not None:
+            self._plan_view.flush()
+
+    def _build_actions(self) -> None:
+        frame = self.session.answers()
+        first = self._first_priority()
+        state = ActionPlanState.from_answers(
+            frame, self.session.token or "", element=first[0] if first else None,
+            space=first[1] if first else None, workshop=self.session.workshop,
+            rater=self.session.rater)
+        view = action_plan_view(state, self.session.save)
+        self._plan_view = view
+        self.actions.children = (view.widget,)
+
+    def _first_priority(self) -> tuple[str, str] | None:
+        for s in content_mod.get().spaces:
+            chosen = self.session.value(f"priorities.{s.id}")
+            if isinstance(chosen, str) and chosen:
+                return chosen.split(",")[0], s.id
+        return None
+
+
+def build_plan_step(session: Session) -> BuiltStep:
+    step = PlanStep(session)
+    return BuiltStep(step.view, step.refresh, step.flush)

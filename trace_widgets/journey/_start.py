@@ -1,0 +1,189 @@
+"""The start step: consent and a new workbook, or the code to continue one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from html import escape
+
+import ipywidgets as widgets
+
+from .. import content as content_mod
+from .. import settings
+from ..answers import AnswerError, check_text
+from ..overview import overview_html
+from ..store import StoreError, WorkbookNotFoundError
+from ._session import Session
+
+log = logging.getLogger(__name__)
+
+
+def _para(text: str, *classes: str) -> widgets.HTML:
+    """Project-written text as a paragraph (escaped all the same)."""
+    html = widgets.HTML(f"<p>{escape(text)}</p>")
+    for c in classes:
+        html.add_class(c)
+    return html
+
+
+def _heading(text: str, level: int = 2) -> widgets.HTML:
+    return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
+
+
+class StartStep:
+    """Builds the start step; ``on_open`` runs when a workbook has been opened or erased."""
+
+    def __init__(self, session: Session, on_open: Callable[[], None]) -> None:
+        self.session = session
+        self.on_open = on_open
+        self.view = widgets.VBox()
+        self.view.add_class("trace-step-start")
+        self.refresh()
+
+    def refresh(self) -> None:
+        c = content_mod.get()
+        parts: list[widgets.Widget] = [_heading(c.text("journey.start.heading"), 1)]
+        if self.session.is_open:
+            parts.append(self._open_view(c))
+        else:
+            parts += [_para(c.text("journey.start.intro")), self._consent_view(c),
+                      self._resume_view(c)]
+        about = widgets.HTML(overview_html(c))
+        about.add_class("trace-about")
+        self.view.children = (*parts, about)
+
+    # -- a new workbook --------------------------------------------------------------------
+
+    def _consent_view(self, c: content_mod.Content) -> widgets.Widget:
+        k = settings.get().anonymity_k
+        agree = widgets.Checkbox(value=False, description=c.text("journey.consent.agree"),
+                                 indent=False, layout=widgets.Layout(width="auto"))
+        agree.add_class("trace-consent-agree")
+        name = widgets.Text(description=c.text("journey.name.label"),
+                            style={"description_width": "initial"},
+                            layout=widgets.Layout(width="auto", max_width="32rem"))
+        name.add_class("trace-name")
+        start = widgets.Button(description=c.text("journey.start.button"),
+                               button_style="primary")
+        start.add_class("trace-start")
+        message = widgets.Label()
+        message.add_class("trace-message")
+
+        def begin(_: widgets.Button) -> None:
+            if not agree.value:
+                message.value = c.text("journey.start.need_consent")
+                return
+            try:
+                display_name = check_text(name.value, limit=80, field="name").strip()
+                self.session.start(display_name=display_name or None)
+            except AnswerError as exc:
+                message.value = str(exc)
+                return
+            except StoreError as exc:
+                message.value = str(exc)
+                return
+            except Exception:
+                log.exception("starting a workbook failed")
+                message.value = c.text("error.generic")
+                return
+            self.refresh()
+            self.on_open()
+
+        start.on_click(begin)
+        box = widgets.VBox([
+            _heading(c.text("journey.consent.heading")),
+            _para(c.text("journey.consent.what")),
+            _para(c.text("journey.consent.where")),
+            _para(c.text("journey.consent.who", k=k)),
+            _para(c.text("journey.consent.erase")),
+            agree, name, start, message,
+        ])
+        box.add_class("trace-card")
+        return box
+
+    # -- continue a workbook ---------------------------------------------------------------
+
+    def _resume_view(self, c: content_mod.Content) -> widgets.Widget:
+        code = widgets.Text(description=c.text("journey.resume.label"),
+                            style={"description_width": "initial"},
+                            layout=widgets.Layout(width="auto", max_width="32rem"))
+        code.add_class("trace-resume-code")
+        go = widgets.Button(description=c.text("journey.resume.button"))
+        go.add_class("trace-resume")
+        message = widgets.Label()
+        message.add_class("trace-message")
+
+        def resume(_: widgets.Button) -> None:
+            if self.resume(code.value):
+                self.on_open()
+            else:
+                message.value = c.text("journey.resume.not_found")
+
+        go.on_click(resume)
+        box = widgets.VBox([_heading(c.text("journey.resume.heading")), code, go, message])
+        box.add_class("trace-card")
+        return box
+
+    def resume(self, token: object) -> bool:
+        """Open the workbook with this code; False (and nothing revealed) when there is none."""
+        raw = token.strip().upper() if isinstance(token, str) else ""
+        try:
+            self.session.open(raw.replace(" ", "").replace("-", ""))
+        except (WorkbookNotFoundError, AnswerError):
+            return False
+        except StoreError:
+            log.exception("the store failed while resuming")
+            return False
+        self.refresh()
+        return True
+
+    # -- an open workbook ------------------------------------------------------------------
+
+    def _open_view(self, c: content_mod.Content) -> widgets.Widget:
+        token = self.session.token or ""
+        code = widgets.Text(value=token, description=c.text("journey.open.code_label"),
+                            disabled=False, style={"description_width": "initial"},
+                            layout=widgets.Layout(width="auto", max_width="32rem"))
+        code.add_class("trace-workbook-code")
+        # The code box is for copying: whatever the browser sends back, it shows the token.
+        code.observe(lambda change: setattr(code, "value", token)
+                     if change["new"] != token else None, "value")
+        link = widgets.HTML(f'<p><a class="trace-resume-link" href="?p={escape(token)}">'
+                            f"{escape(c.text('journey.open.link'))}</a></p>")
+        erase = widgets.Button(description=c.text("journey.erase.button"))
+        erase.add_class("trace-erase")
+        confirm = widgets.Button(description=c.text("journey.erase.confirm"),
+                                 button_style="danger",
+                                 layout=widgets.Layout(display="none", width="auto"))
+        confirm.add_class("trace-erase-confirm")
+        warning = widgets.Label()
+        warning.add_class("trace-message")
+
+        def ask(_: widgets.Button) -> None:
+            warning.value = c.text("journey.erase.warning")
+            confirm.layout.display = "flex"
+
+        def really_erase(_: widgets.Button) -> None:
+            try:
+                count = self.session.erase()
+            except StoreError as exc:
+                warning.value = str(exc)
+                return
+            self.refresh()
+            self.on_open()
+            self.view.children = (_para(c.text("journey.erase.done", count=count),
+                                        "trace-erased"), *self.view.children)
+
+        erase.on_click(ask)
+        confirm.on_click(really_erase)
+        box = widgets.VBox([
+            _heading(c.text("journey.open.heading")),
+            _para(c.text("journey.open.saved")),
+            code,
+            _para(c.text("journey.open.keep")),
+            link,
+            widgets.HBox([erase, confirm]),
+            warning,
+        ])
+        box.add_class("trace-card")
+        return box

@@ -1,0 +1,18 @@
+"""A built step: its widget, and how to bring it up to date when the learner returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as widgets
+
+
+class BuiltStep:
+    """A step's widget and how to bring it up to date when the learner comes back to it."""
+
+    def __init__(self, view: widgets.Widget, refresh: Callable[[], None] | None = None,
+                 flush: Callable[[], object] | None = None) -> None:
+        self.view = view
+        self.refresh = refresh or (lambda: None)
+        self.flush = flush or (lambda: None)
+        """Save whatever is still waiting (debounced text) before the learner moves on."""
