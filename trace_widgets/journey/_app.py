@@ -12,6 +12,7 @@ import ipywidgets as widgets
 from .. import content as content_mod
 from .. import settings
 from .._browser import AddressBar
+from ..answers import Answer
 from ..chart_view import warm_up
 from ..store import Store, open_store
 from ._plan import build_plan_step
@@ -78,11 +79,15 @@ class Journey:
 
     def _opened(self) -> None:
         """A workbook was opened, started or erased: forget steps built for another one."""
-        self.session.listeners.clear()
+        self.session.listeners[:] = [self._on_saved]
         self._built = {"start": BuiltStep(self.start.view, self.start.refresh)}
         self._seen = {}
         remember(self.session.token)
         self._update_chrome()
+
+    def _on_saved(self, rows: list[Answer]) -> None:
+        if any(a.exercise == "rating" for a in rows):
+            self._update_chrome()  # a space may now be fully rated
 
     # -- moving ----------------------------------------------------------------------------
 

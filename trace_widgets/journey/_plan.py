@@ -8,6 +8,7 @@ import ipywidgets as widgets
 
 from .. import charts, scoring
 from .. import content as content_mod
+from ..answers import Answer
 from ..chart_view import ChartPanel
 from ..exercises import (
     ActionPlanState,
@@ -44,7 +45,14 @@ class PlanStep:
         ])
         self.view.add_class("trace-step-plan")
         self._build_actions()
+        session.listeners.append(self._on_saved)
         self.refresh()
+
+    def _on_saved(self, rows: list[Answer]) -> None:
+        # A new action starts on the first priority: until there is an action, follow it.
+        if any(a.exercise == "priorities" for a in rows) and self._plan_view is not None \
+                and self._plan_view.state.count == 0:
+            self._build_actions()
 
     def refresh(self) -> None:
         """Scores may have changed in the space steps since this step was last shown."""
@@ -73,6 +81,8 @@ class PlanStep:
             space=first[1] if first else None, workshop=self.session.workshop,
             rater=self.session.rater)
         view = action_plan_view(state, self.session.save)
+        for old in self.actions.children:
+            close_tree(old)
         self._plan_view = view
         self.actions.children = (view.widget,)
 

@@ -56,7 +56,7 @@ class SpaceStep:
                                         workshop=session.workshop, rater=session.rater)
         self.reflect = widgets.VBox([widgets.Label(c.text("journey.reflect.waiting"))])
         self.reflect.add_class("trace-reflect")
-        self._reflecting: tuple[str, str] | None = None
+        self._reflecting: tuple[tuple[str, str], tuple[str, ...]] | None = None
         self._reflection_view: ReflectionView | None = None
         self.profile = ChartPanel()
         learn = widgets.HTML(_learn_html(c, space))
@@ -91,12 +91,18 @@ class SpaceStep:
             self._reflection_view.flush()
 
     def _show_reflection(self, pair: tuple[str, str] | None) -> None:
-        if pair is None or pair == self._reflecting:
+        """Questions on the lowest and highest condition, and any question of this space the
+        learner has already answered, so text they wrote never disappears from the page."""
+        if pair is None:
             return
         c = content_mod.get()
         low, high = pair
         prompts = [p.id for p in c.cell(low, self.space).prompts if p.kind != "notice"]
         prompts += [p.id for p in c.cell(high, self.space).prompts if p.kind == "notice"]
+        prompts += [p.id for e in c.elements for p in c.cell(e.id, self.space).prompts
+                    if p.id not in prompts and self.session.has(p.id)]
+        if (pair, tuple(prompts)) == self._reflecting:
+            return
         self.flush()
         state = ReflectionState.from_answers(
             self.session.answers(), self.session.token or "", tuple(prompts),
@@ -104,7 +110,7 @@ class SpaceStep:
         )
         view = reflection_view(state, self.session.save)
         self._reflection_view = view
-        self._reflecting = pair
+        self._reflecting = (pair, tuple(prompts))
         lowest = c.text("journey.reflect.lowest", name=c.element(low).name)
         highest = c.text("journey.reflect.highest", name=c.element(high).name)
         self.reflect.children = (
