@@ -324,15 +324,19 @@ def heatmap(scores: pd.DataFrame, *, title: str | None = None, value: str = "sco
                             range(c.scale.low, c.scale.high + 1)))),
         description="aria:N",
     ).transform_filter("datum.tone != 'missing'")
-    blank = base.mark_rect(style="trace-missing").encode(description="aria:N").transform_filter(
-        "datum.tone == 'missing'")
-    # Each cell speaks once (the rect); the printed labels are for eyes only.
+    # Each cell speaks once (the rect); the printed labels are for eyes only. A layer with
+    # no cells would be an empty, unnamed graphic to a screen reader, so it is left out.
+    tones = set(data["tone"])
+    cells = [filled] if tones - {"missing"} else []
+    if "missing" in tones:
+        cells.append(base.mark_rect(style="trace-missing").encode(description="aria:N")
+                     .transform_filter("datum.tone == 'missing'"))
     labels = [
         base.mark_text(style=f"trace-label-{tone}", aria=False).encode(text="label:N")
         .transform_filter(f"datum.tone == '{tone}'")
-        for tone in ("light", "dark", "missing")
+        for tone in ("light", "dark", "missing") if tone in tones
     ]
-    chart = alt.layer(filled, blank, *labels, data=data).properties(
+    chart = alt.layer(*cells, *labels, data=data).properties(
         width=alt.Step(_theme.CELL_WIDTH), height=alt.Step(_theme.CELL_HEIGHT))
     description = _say(c, "chart.heatmap.description", low=c.scale.low, high=c.scale.high,
                        elements=", ".join(elements), spaces=", ".join(spaces),

@@ -26,7 +26,8 @@ def rating_select(page: Page, item: str) -> object:
 
 def selected_label(page: Page, item: str) -> str:
     return str(rating_select(page, item).evaluate(  # type: ignore[attr-defined]
-        "s => s.selectedOptions.length ? s.selectedOptions[0].textContent : ''")).replace("\xa0", " ")
+        "s => s.selectedOptions.length ? s.selectedOptions[0].textContent : ''")
+    ).replace("\xa0", " ")
 
 
 def wait_saved(page: Page, scope: str = "") -> None:

@@ -20,7 +20,6 @@ from .journey_steps import (
     rating_select,
     selected_label,
     statement_ids,
-    wait_saved,
 )
 
 pytestmark = pytest.mark.browser
@@ -58,7 +57,9 @@ def test_whole_journey_then_resume(voila: VoilaServer, browser: Browser, offline
         areas = page.locator(f".trace-step-{space} .trace-reflection textarea")
         expect(areas.first).to_be_visible(timeout=20_000)
         areas.first.fill(f"{space}: {REFLECTION}")
-        wait_saved(page, f".trace-step-{space} .trace-reflection-exercise")
+        expect(page.locator(f".trace-step-{space} .trace-reflection-exercise "
+                            ".trace-save-message").filter(has_text="Saved").first
+               ).to_be_visible(timeout=20_000)
         expect(page.locator(f".trace-step-{space} .trace-chart svg")).to_be_visible()
 
     # The plan: the grid, a priority in each space, one action, and the download.

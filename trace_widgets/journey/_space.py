@@ -57,7 +57,7 @@ class SpaceStep:
         self.reflect = widgets.VBox([widgets.Label(c.text("journey.reflect.waiting"))])
         self.reflect.add_class("trace-reflect")
         self._reflecting: tuple[tuple[str, str], tuple[str, ...]] | None = None
-        self._reflection_view: ReflectionView | None = None
+        self._reflections: dict[str, ReflectionView] = {}
         self.profile = ChartPanel()
         learn = widgets.HTML(_learn_html(c, space))
         self.view = widgets.VBox([
@@ -87,35 +87,36 @@ class SpaceStep:
         self._show_reflection(lowest_and_highest(cells, self.space))
 
     def flush(self) -> None:
-        if self._reflection_view is not None:
-            self._reflection_view.flush()
+        for view in self._reflections.values():
+            view.flush()
 
     def _show_reflection(self, pair: tuple[str, str] | None) -> None:
         """Questions on the lowest and highest condition, and any question of this space the
-        learner has already answered, so text they wrote never disappears from the page."""
+        learner has already answered, so text they wrote never disappears from the page. A
+        question already on screen keeps its widget, so focus and typing are not disturbed."""
         if pair is None:
             return
         c = content_mod.get()
         low, high = pair
         prompts = [p.id for p in c.cell(low, self.space).prompts if p.kind != "notice"]
         prompts += [p.id for p in c.cell(high, self.space).prompts if p.kind == "notice"]
+        shown = set(self._reflections)
         prompts += [p.id for e in c.elements for p in c.cell(e.id, self.space).prompts
-                    if p.id not in prompts and self.session.has(p.id)]
+                    if p.id not in prompts and (self.session.has(p.id) or p.id in shown)]
         if (pair, tuple(prompts)) == self._reflecting:
             return
-        self.flush()
-        state = ReflectionState.from_answers(
-            self.session.answers(), self.session.token or "", tuple(prompts),
-            workshop=self.session.workshop, rater=self.session.rater,
-        )
-        view = reflection_view(state, self.session.save)
-        self._reflection_view = view
+        for prompt in prompts:
+            if prompt not in self._reflections:
+                state = ReflectionState.from_answers(
+                    self.session.answers(), self.session.token or "", (prompt,),
+                    workshop=self.session.workshop, rater=self.session.rater)
+                self._reflections[prompt] = reflection_view(state, self.session.save)
         self._reflecting = (pair, tuple(prompts))
         lowest = c.text("journey.reflect.lowest", name=c.element(low).name)
         highest = c.text("journey.reflect.highest", name=c.element(high).name)
         self.reflect.children = (
             widgets.HTML(f"<p>{escape(lowest)}<br>{escape(highest)}</p>"),
-            view.widget,
+            *(self._reflections[p].widget for p in prompts),
         )
 
 
