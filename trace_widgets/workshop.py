@@ -1,0 +1,355 @@
+"""Workshops: join codes, coach keys, opening and joining. Pure functions and store calls.
+
+A coach opens a workshop and gets two secrets of different kinds:
+
+- the **join code** (6 characters, for a room to type on a phone) only lets people take
+  part; it is short because guessing one gains nothing but a seat;
+- the **coach key** (160 random bits, shown once) opens the group results and closes the
+  workshop; the store keeps only a salted hash of it.
+
+Examples
+--------
+>>> from trace_widgets import store, workshop
+>>> with store.open_store("sqlite://") as s:
+...     w, key = workshop.open_workshop(s, "Ward leads", "team", ["team"])
+...     workshop.check_coach(s, w.code.lower(), key).code == w.code
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from collections.abc import Sequence
+from urllib.parse import parse_qs, quote, urlsplit
+
+from . import content as content_mod
+from .store import KINDS, Store, StoreError, Workshop
+
+__all__ = [
+    "ALPHABET",
+    "CODE_LENGTH",
+    "KINDS",
+    "CoachAccessError",
+    "JoinError",
+    "check_coach",
+    "dashboard_link",
+    "find_open_workshop",
+    "hash_key",
+    "join_link",
+    "journey_steps",
+    "new_coach_key",
+    "new_join_code",
+    "normalise_code",
+    "normalise_key",
+    "open_workshop",
+    "participant_role",
+    "verify_key",
+]
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+"""Join-code characters: digits and capitals without 0/O, 1/I/L, which people misread."""
+CODE_LENGTH = 6
+"""31**6, about 890 million codes: collisions are rare and are retried."""
+KEY_BYTES = 20
+"""160 random bits: the coach key cannot be guessed, so a fast salted hash is enough."""
+APP_NOTEBOOK = "app.ipynb"
+COACH_NOTEBOOK = "coach.ipynb"
+
+_HASH_SCHEME = "sha256"
+_KEY_LIMIT = 200  # longer input is not a key; hashing megabytes would only cost time
+_CODE = re.compile(r"^[A-Z0-9]{1,16}$")
+# Separators people type or phones insert between groups: spaces, dashes of every kind, dots.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212._·]+")
+_OPEN_ATTEMPTS = 20
+
+
+class CoachAccessError(StoreError):
+    """The code and key do not open a dashboard; says nothing about which one was wrong."""
+
+    def __init__(self) -> None:
+        super().__init__(content_mod.get().text("workshop.coach_denied"))
+
+
+class JoinError(StoreError):
+    """The code does not lead to an open workshop; the message is plain enough to show."""
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+def new_join_code(length: int = CODE_LENGTH) -> str:
+    """A random join code from :data:`ALPHABET`.
+
+    Examples
+    --------
+    >>> code = new_join_code()
+    >>> len(code), set(code) <= set(ALPHABET)
+    (6, True)
+    """
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def new_coach_key() -> str:
+    """A new coach key: 160 random bits as 32 base32 characters (A-Z, 2-7), URL-safe.
+
+    Examples
+    --------
+    >>> key = new_coach_key()
+    >>> len(key), key.isupper() or key.isdigit()
+    (32, True)
+    """
+    return base64.b32encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
+
+
+def normalise_key(key: object) -> str:
+    """A typed or pasted coach key in canonical form: capitals, no spaces or dashes.
+
+    Examples
+    --------
+    >>> normalise_key(" abcd-efgh ")
+    'ABCDEFGH'
+    """
+    if not isinstance(key, str):
+        return ""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", key[:_KEY_LIMIT])).upper()
+
+
+def hash_key(key: str, *, salt: bytes | None = None) -> str:
+    """A salted hash of a coach key, for the store (which never keeps the key itself).
+
+    The key has 160 random bits, so no one can guess it whatever the hash costs; a slow
+    password hash (scrypt, PBKDF2) protects weak secrets and would add nothing here. The
+    salt keeps equal keys from having equal hashes.
+
+    Examples
+    --------
+    >>> h = hash_key("K" * 32)
+    >>> h.startswith("sha256$"), verify_key("k" * 32, h), verify_key("x" * 32, h)
+    (True, True, False)
+    """
+    salt = secrets.token_bytes(16) if salt is None else salt
+    digest = hashlib.sha256(salt + normalise_key(key).encode("utf-8")).hexdigest()
+    return f"{_HASH_SCHEME}${salt.hex()}${digest}"
+
+
+def verify_key(key: object, stored: str) -> bool:
+    """True when ``key`` is the key whose :func:`hash_key` is ``stored`` (constant time).
+
+    Examples
+    --------
+    >>> verify_key("anything", "not-a-hash")
+    False
+    """
+    scheme, _, rest = stored.partition("$")
+    salt_hex, _, digest = rest.partition("$")
+    try:
+        salt = bytes.fromhex(salt_hex)
+    except ValueError:
+        salt = b""
+    expected = hashlib.sha256(salt + normalise_key(key).encode("utf-8")).hexdigest()
+    # Compare even when the stored hash is malformed, so timing says nothing about it.
+    same = hmac.compare_digest(expected.encode(), digest.encode())
+    return same and scheme == _HASH_SCHEME and bool(salt) and bool(normalise_key(key))
+
+
+# An unusable hash to check against when the code is unknown: both failures take as long.
+_NO_WORKSHOP = hash_key(new_coach_key())
+
+
+# --- codes and links --------------------------------------------------------------------------
+
+
+def normalise_code(text: object) -> str:
+    """A typed or pasted join code in canonical form, or "" when it cannot be a code.
+
+    Upper-cases, folds full-width and other compatibility characters (some phone keyboards
+    type them), removes spaces, dashes and dots, and takes the ``w`` parameter out of a
+    pasted join link. Generated codes contain none of 0/O/1/I/L, so there is no look-alike
+    to map: a mistyped one simply is not found.
+
+    Examples
+    --------
+    >>> normalise_code(" k7m-q4p ")
+    'K7MQ4P'
+    >>> normalise_code("https://example.org/voila/render/app.ipynb?w=K7MQ4P")
+    'K7MQ4P'
+    >>> normalise_code("K7MQ4P"), normalise_code("<script>")
+    ('K7MQ4P', '')
+    """
+    if not isinstance(text, str):
+        return ""
+    raw = unicodedata.normalize("NFKC", text[:2_000]).strip()
+    if "w=" in raw:
+        query = urlsplit(raw).query or raw.partition("?")[2] or raw
+        found = parse_qs(query).get("w")
+        raw = found[0] if found else raw
+    code = _SEPARATORS.sub("", raw).upper()
+    return code if _CODE.match(code) else ""
+
+
+def join_link(code: str, base: str = "") -> str:
+    """The link participants open to join: the app with the code, relative to ``base``.
+
+    Examples
+    --------
+    >>> join_link("K7MQ4P")
+    'app.ipynb?w=K7MQ4P'
+    >>> join_link("K7MQ4P", "http://127.0.0.1:8866/voila/render/")
+    'http://127.0.0.1:8866/voila/render/app.ipynb?w=K7MQ4P'
+    """
+    return f"{base}{APP_NOTEBOOK}?w={quote(code, safe='')}"
+
+
+def dashboard_link(code: str, key: str, base: str = "") -> str:
+    """The coach's dashboard link; it holds the key, so only the coach should see it.
+
+    Examples
+    --------
+    >>> dashboard_link("K7MQ4P", "ABC")
+    'coach.ipynb?w=K7MQ4P&k=ABC'
+    """
+    return f"{base}{COACH_NOTEBOOK}?w={quote(code, safe='')}&k={quote(key, safe='')}"
+
+
+# --- opening, checking, joining ---------------------------------------------------------------
+
+
+def _ordered_spaces(spaces: Sequence[str]) -> list[str]:
+    """The chosen spaces in content order (the store checks that they exist)."""
+    order = [s.id for s in content_mod.get().spaces]
+    chosen = list(spaces) if not isinstance(spaces, str) else [spaces]
+    known = [s for s in order if s in chosen]
+    return known + [s for s in chosen if s not in order]  # unknown ones: the store refuses
+
+
+def open_workshop(store: Store, title: str, kind: str, spaces: Sequence[str], *,
+                  code: str | None = None) -> tuple[Workshop, str]:
+    """Open a workshop; return it and its coach key (show the key once, then forget it).
+
+    Parameters
+    ----------
+    store
+        The answer store.
+    title
+        What the coach calls it (1-200 characters).
+    kind
+        ``"cohort"`` (each participant rates their own context) or ``"team"`` (everyone
+        rates one shared team; the leader says so).
+    spaces
+        The space ids it covers, e.g. ``["self", "team"]`` (kept in content order).
+    code
+        A join code of your own (for rehearsals); default a new random one.
+
+    Raises
+    ------
+    AnswerError
+        A title, kind, space or code is not acceptable (``field`` names it).
+    StoreError
+        A chosen ``code`` is taken, or the store is not available.
+
+    Examples
+    --------
+    >>> from trace_widgets import store
+    >>> with store.open_store("sqlite://") as s:
+    ...     w, key = open_workshop(s, "Ward leads", "cohort", ["team", "self"])
+    ...     w.spaces, len(key)
+    (('self', 'team'), 32)
+    """
+    key = new_coach_key()
+    chosen = _ordered_spaces(spaces)
+    for _ in range(_OPEN_ATTEMPTS):
+        this = code if code is not None else new_join_code()
+        try:
+            return store.create_workshop(this, title, kind, chosen, hash_key(key)), key
+        except StoreError:
+            # A taken random code is retried; anything else (or a chosen code) is the error.
+            if code is not None or store.workshop(this) is None:
+                raise
+    raise StoreError("Could not find a free workshop code; please try again.")
+
+
+def check_coach(store: Store, code: object, key: object) -> Workshop:
+    """The workshop that ``code`` and ``key`` open, or :class:`CoachAccessError`.
+
+    The error is the same whether the code or the key is wrong, and takes as long.
+
+    Examples
+    --------
+    >>> from trace_widgets import store
+    >>> with store.open_store("sqlite://") as s:
+    ...     w, key = open_workshop(s, "Ward leads", "cohort", ["team"])
+    ...     for c, k in [(w.code, "WRONG"), ("NOSUCH", key)]:
+    ...         try:
+    ...             check_coach(s, c, k)
+    ...         except CoachAccessError as exc:
+    ...             print(exc)
+    That workshop code and coach key do not match. Check both and try again.
+    That workshop code and coach key do not match. Check both and try again.
+    """
+    normal = normalise_code(code)
+    found = store.workshop(normal) if normal else None
+    ok = verify_key(key, found.coach_key_hash if found is not None else _NO_WORKSHOP)
+    if found is None or not ok:
+        raise CoachAccessError
+    return found
+
+
+def find_open_workshop(store: Store, text: object) -> Workshop:
+    """The open workshop a participant's typed code (or pasted link) names.
+
+    Raises
+    ------
+    JoinError
+        No workshop has that code, or it is closed; the message says which, plainly.
+
+    Examples
+    --------
+    >>> from trace_widgets import store
+    >>> with store.open_store("sqlite://") as s:
+    ...     w, _ = open_workshop(s, "Ward leads", "cohort", ["team"])
+    ...     find_open_workshop(s, " " + w.code.lower()).code == w.code
+    True
+    """
+    c = content_mod.get()
+    code = normalise_code(text)
+    found = store.workshop(code) if code else None
+    if found is None:
+        raise JoinError(c.text("workshop.join.not_found"))
+    if not found.is_open:
+        raise JoinError(c.text("workshop.join.closed"))
+    return found
+
+
+def participant_role(workshop: Workshop, *, leader: bool = False) -> str | None:
+    """The role a participant joins with: none in a cohort, leader or member in a team.
+
+    Examples
+    --------
+    >>> from trace_widgets.store import Workshop
+    >>> import datetime as dt
+    >>> w = Workshop("K7MQ4P", "Day", "team", ("team",), "h", dt.datetime.now(), None)
+    >>> participant_role(w, leader=True), participant_role(w)
+    ('leader', 'member')
+    """
+    if workshop.kind != "team":
+        return None
+    return "leader" if leader else "member"
+
+
+def journey_steps(workshop: Workshop) -> tuple[str, ...]:
+    """The journey steps a workshop's participants go through: start, its spaces, the plan.
+
+    Examples
+    --------
+    >>> from trace_widgets.store import Workshop
+    >>> import datetime as dt
+    >>> w = Workshop("K7MQ4P", "Day", "team", ("team",), "h", dt.datetime.now(), None)
+    >>> journey_steps(w)
+    ('start', 'team', 'plan')
+    """
+    return ("start", *workshop.spaces, "plan")
