@@ -3,6 +3,7 @@ learner; moving between steps swaps widgets in place and never loads a page."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from html import escape
@@ -15,6 +16,7 @@ from .._browser import AddressBar
 from ..answers import Answer
 from ..chart_view import warm_up
 from ..store import Store, open_store
+from ..workshop import journey_steps
 from ._plan import build_plan_step
 from ._remember import remember, remembered
 from ._session import Session
@@ -27,21 +29,23 @@ log = logging.getLogger(__name__)
 SPACE_STEPS = ("self", "team", "organisation", "system")
 STEPS = ("start", *SPACE_STEPS, "plan")
 _STEP = re.compile(r"^[a-z]{1,20}$")
+PREBUILD_DELAY = 1.5  # seconds after a step is shown, so it settles first
 
 class Journey:
     """The whole journey in one widget tree. Build it, display ``view``, then ``open``."""
 
     def __init__(self, store: Store | None = None, *, steps: tuple[str, ...] = STEPS) -> None:
         self.session = Session(store or open_store())
+        self.all_steps = steps
         self.steps = steps
         self.current = steps[0]
         self._built: dict[str, BuiltStep] = {}
-        self._seen: dict[str, int] = {}  # session version each built step last showed
+        self._prebuild: asyncio.TimerHandle | None = None
         c = content_mod.get()
         self.address = AddressBar()
         self.nav_buttons = {s: self._nav_button(s) for s in steps}
-        nav = widgets.HBox(list(self.nav_buttons.values()))
-        nav.add_class("trace-nav")
+        self.nav = widgets.HBox(list(self.nav_buttons.values()))
+        self.nav.add_class("trace-nav")
         self.progress = widgets.Label()
         self.progress.add_class("trace-progress")
         self.body = widgets.VBox([widgets.Label(c.text("journey.loading"))])
@@ -56,7 +60,7 @@ class Journey:
         footer = widgets.HBox([self.back, self.next])
         footer.add_class("trace-footer")
         title = widgets.HTML(f'<p class="trace-title">{escape(c.text("app.title"))}</p>')
-        self.view = widgets.VBox([self.address, title, nav, self.progress, self.body, footer])
+        self.view = widgets.VBox([self.address, title, self.nav, self.progress, self.body, footer])
         self.view.add_class("trace-journey")
         self.start = StartStep(self.session, self._opened)
 
@@ -65,7 +69,13 @@ class Journey:
     def open(self, query: dict[str, str] | None = None) -> None:
         """Open the workbook and step named in the query (``p``, ``step``), if any."""
         query = query or {}
-        token = query.get("p", "") or remembered() or ""
+        if query.get("w") and not query.get("p"):
+            problem = self.start.join(query["w"])
+            if problem:
+                self.go("start")
+                self.body.children = (self._notice_text(problem), *self.body.children)
+                return
+        token = query.get("p", "") or ("" if query.get("w") else remembered() or "")
         step = query.get("step", "")
         if token and not self.start.resume(token):
             self.go("start")
@@ -80,10 +90,21 @@ class Journey:
     def _opened(self) -> None:
         """A workbook was opened, started or erased: forget steps built for another one."""
         self.session.listeners[:] = [self._on_saved]
-        self._built = {"start": BuiltStep(self.start.view, self.start.refresh)}
-        self._seen = {}
+        self._follow_workshop()
+        self._built = {"start": self._start_step()}
         remember(self.session.token)
         self._update_chrome()
+
+    def _follow_workshop(self) -> None:
+        """A workshop participant sees the start step, the workshop's spaces and the plan."""
+        steps = self.all_steps
+        code = self.session.workshop
+        found = self.session.store.workshop(code) if code else None
+        if found is not None:
+            steps = tuple(s for s in journey_steps(found) if s in self.all_steps)
+        if steps != self.steps:
+            self.steps = steps
+            self.nav.children = tuple(self.nav_buttons[s] for s in steps)
 
     def _on_saved(self, rows: list[Answer]) -> None:
         if any(a.exercise == "rating" for a in rows):
@@ -102,10 +123,10 @@ class Journey:
                 self._built[self.current].flush()
             self.current = step
             built = self._step(step)
-            if self._seen.get(step) != self.session.version:
+            if built.stale():
                 built.refresh()
-                self._seen[step] = self.session.version
             self.body.children = (built.view,)
+            self._prebuild_later()
         except Exception:
             log.exception("showing step %s failed", step)
             self.body.children = (self._notice("error.generic"),)
@@ -118,10 +139,40 @@ class Journey:
 
     def _build(self, step: str) -> BuiltStep:
         if step == "start":
-            return BuiltStep(self.start.view, self.start.refresh)
+            return self._start_step()
         if step == "plan":
             return build_plan_step(self.session)
         return build_space_step(self.session, step)
+
+    def _start_step(self) -> BuiltStep:
+        # The start step redraws itself when a workbook opens or is erased.
+        return BuiltStep(self.start.view, self.start.refresh, stale=lambda: False)
+
+    def _prebuild_later(self) -> None:
+        """Build the next unbuilt step while the learner reads this one, so moving on is
+        quick. Only in a running kernel (its event loop); a build takes 0.2-0.8 s."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._prebuild is not None:
+            self._prebuild.cancel()
+        self._prebuild = loop.call_later(PREBUILD_DELAY, self._prebuild_next)
+
+    def _prebuild_next(self) -> None:
+        self._prebuild = None
+        if not self.session.is_open:
+            return
+        i = self.steps.index(self.current)
+        for step in (*self.steps[i + 1:], *self.steps[:i]):
+            if step not in self._built:
+                try:
+                    self._built[step] = self._build(step)
+                except Exception:
+                    log.exception("building step %s ahead failed", step)
+                    return
+                self._prebuild_later()
+                return
 
     def _neighbour(self, offset: int) -> str:
         i = self.steps.index(self.current) + offset
@@ -159,11 +210,16 @@ class Journey:
         )
         self.back.disabled = i == 0
         self.next.disabled = i == len(self.steps) - 1 or not is_open
-        self.address.show(p=self.session.token or "",
+        joining = self.start.joining.code if self.start.joining and not is_open else ""
+        self.address.show(p=self.session.token or "", w=joining,
                           step=self.current if is_open else "")
 
     def _notice(self, key: str) -> widgets.Widget:
-        notice = widgets.Label(content_mod.get().text(key))
+        return self._notice_text(content_mod.get().text(key))
+
+    @staticmethod
+    def _notice_text(text: str) -> widgets.Widget:
+        notice = widgets.Label(text)
         notice.add_class("trace-notice")
         return notice
 

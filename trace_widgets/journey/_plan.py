@@ -36,6 +36,7 @@ class PlanStep:
         self.actions = widgets.VBox()
         self.actions.add_class("trace-actions")
         self._plan_view: ActionPlanView | None = None
+        self._shown = -1  # the answer version the page shows
         self.view = widgets.VBox([
             _heading(c.text("journey.plan.heading"), 1),
             widgets.HTML(f"<p>{escape(c.text('journey.plan.intro'))}</p>"),
@@ -56,6 +57,7 @@ class PlanStep:
 
     def refresh(self) -> None:
         """Scores may have changed in the space steps since this step was last shown."""
+        self._shown = self.session.version
         c = content_mod.get()
         frame = self.session.answers()
         cells = scoring.cell_scores(frame)
@@ -68,6 +70,9 @@ class PlanStep:
         for old in self.priorities.children:
             close_tree(old)
         self.priorities.children = tuple(v.widget for v in views)
+
+    def stale(self) -> bool:
+        return self._shown != self.session.version
 
     def flush(self) -> None:
         if self._plan_view is not None:
@@ -96,4 +101,4 @@ class PlanStep:
 
 def build_plan_step(session: Session) -> BuiltStep:
     step = PlanStep(session)
-    return BuiltStep(step.view, step.refresh, step.flush)
+    return BuiltStep(step.view, step.refresh, step.flush, step.stale)

@@ -28,6 +28,8 @@ class Session:
     listeners: list[Callable[[list[Answer]], None]] = field(default_factory=list)
     version: int = 0
     """Goes up with every save, so a step knows whether it is out of date."""
+    space_versions: dict[str, int] = field(default_factory=dict)
+    """The same, for the saves that touched each space."""
 
     @property
     def is_open(self) -> bool:
@@ -72,6 +74,8 @@ class Session:
         for a in kept:
             self._values[a.item] = a
         self.version += 1
+        for space in {a.space for a in kept if a.space}:
+            self.space_versions[space] = self.space_versions.get(space, 0) + 1
         for listener in list(self.listeners):
             try:
                 listener(list(kept))

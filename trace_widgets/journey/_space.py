@@ -59,6 +59,7 @@ class SpaceStep:
         self._reflecting: tuple[tuple[str, str], tuple[str, ...]] | None = None
         self._reflections: dict[str, ReflectionView] = {}
         self.profile = ChartPanel()
+        self._shown = -1  # the space's answer version the page shows
         learn = widgets.HTML(_learn_html(c, space))
         self.view = widgets.VBox([
             _heading(sp.name, 1),
@@ -79,7 +80,11 @@ class SpaceStep:
         if any(a.exercise == "rating" and a.space == self.space for a in rows):
             self.refresh()
 
+    def stale(self) -> bool:
+        return self._shown != self.session.space_versions.get(self.space, 0)
+
     def refresh(self) -> None:
+        self._shown = self.session.space_versions.get(self.space, 0)
         cells = scoring.cell_scores(self.session.answers())
         mine = cells[cells["space"] == self.space]
         self.profile.show(charts.profile(mine, space=self.space),
@@ -122,4 +127,4 @@ class SpaceStep:
 
 def build_space_step(session: Session, space: str) -> BuiltStep:
     step = SpaceStep(session, space)
-    return BuiltStep(step.view, step.refresh, step.flush)
+    return BuiltStep(step.view, step.refresh, step.flush, step.stale)

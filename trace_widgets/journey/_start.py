@@ -12,7 +12,8 @@ from .. import content as content_mod
 from .. import settings
 from ..answers import AnswerError, check_text
 from ..overview import overview_html
-from ..store import StoreError, WorkbookNotFoundError
+from ..store import StoreError, WorkbookNotFoundError, Workshop
+from ..workshop import find_open_workshop, participant_role
 from ._session import Session
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class StartStep:
     def __init__(self, session: Session, on_open: Callable[[], None]) -> None:
         self.session = session
         self.on_open = on_open
+        self.joining: Workshop | None = None
+        """The workshop named by the join code or link, until the workbook is started."""
         self.view = widgets.VBox()
         self.view.add_class("trace-step-start")
         self.refresh()
@@ -46,8 +49,10 @@ class StartStep:
         if self.session.is_open:
             parts.append(self._open_view(c))
         else:
-            parts += [_para(c.text("journey.start.intro")), self._consent_view(c),
-                      self._resume_view(c)]
+            parts.append(_para(c.text("journey.start.intro")))
+            if self.joining is None:
+                parts.append(self._join_view(c))
+            parts += [self._consent_view(c), self._resume_view(c)]
         about = widgets.HTML(overview_html(c))
         about.add_class("trace-about")
         self.view.children = (*parts, about)
@@ -63,6 +68,10 @@ class StartStep:
                             style={"description_width": "initial"},
                             layout=widgets.Layout(width="auto", max_width="32rem"))
         name.add_class("trace-name")
+        joining = self.joining
+        leader = widgets.Checkbox(value=False, description=c.text("workshop.join.leader"),
+                                  indent=False, layout=widgets.Layout(width="auto"))
+        leader.add_class("trace-join-leader")
         start = widgets.Button(description=c.text("journey.start.button"),
                                button_style="primary")
         start.add_class("trace-start")
@@ -75,7 +84,11 @@ class StartStep:
                 return
             try:
                 display_name = check_text(name.value, limit=80, field="name").strip()
-                self.session.start(display_name=display_name or None)
+                self.session.start(
+                    display_name=display_name or None,
+                    workshop=joining.code if joining else None,
+                    role=participant_role(joining, leader=bool(leader.value))
+                    if joining else None)
             except AnswerError as exc:
                 message.value = str(exc)
                 return
@@ -90,14 +103,54 @@ class StartStep:
             self.on_open()
 
         start.on_click(begin)
+        workshop_parts: list[widgets.Widget] = []
+        if joining is not None:
+            workshop_parts.append(_para(c.text("journey.join.joining", title=joining.title),
+                                        "trace-joining"))
         box = widgets.VBox([
+            *workshop_parts,
             _heading(c.text("journey.consent.heading")),
             _para(c.text("journey.consent.what")),
             _para(c.text("journey.consent.where")),
             _para(c.text("journey.consent.who", k=k)),
             _para(c.text("journey.consent.erase")),
-            agree, name, start, message,
+            agree, name,
+            *([_para(c.text("journey.join.team_note")), leader]
+              if joining is not None and joining.kind == "team" else []),
+            start, message,
         ])
+        box.add_class("trace-card")
+        return box
+
+    # -- join a workshop -------------------------------------------------------------------
+
+    def join(self, code: object) -> str | None:
+        """Take the workshop this code names; None if it worked, else a plain message."""
+        try:
+            self.joining = find_open_workshop(self.session.store, code)
+        except StoreError as exc:
+            return str(exc)
+        self.refresh()
+        return None
+
+    def _join_view(self, c: content_mod.Content) -> widgets.Widget:
+        code = widgets.Text(description=c.text("workshop.join.label"),
+                            style={"description_width": "initial"},
+                            layout=widgets.Layout(width="auto", max_width="32rem"))
+        code.add_class("trace-join-code")
+        go = widgets.Button(description=c.text("workshop.join.button"))
+        go.add_class("trace-join")
+        message = widgets.Label()
+        message.add_class("trace-message")
+
+        def join(_: widgets.Button) -> None:
+            problem = self.join(code.value)
+            if problem:
+                message.value = problem
+
+        go.on_click(join)
+        box = widgets.VBox([_heading(c.text("journey.join.heading")),
+                            _para(c.text("journey.join.intro")), code, go, message])
         box.add_class("trace-card")
         return box
 

@@ -11,8 +11,11 @@ class BuiltStep:
     """A step's widget and how to bring it up to date when the learner comes back to it."""
 
     def __init__(self, view: widgets.Widget, refresh: Callable[[], None] | None = None,
-                 flush: Callable[[], object] | None = None) -> None:
+                 flush: Callable[[], object] | None = None,
+                 stale: Callable[[], bool] | None = None) -> None:
         self.view = view
         self.refresh = refresh or (lambda: None)
         self.flush = flush or (lambda: None)
         """Save whatever is still waiting (debounced text) before the learner moves on."""
+        self.stale = stale or (lambda: True)
+        """Whether answers given since the last refresh change what the step shows."""

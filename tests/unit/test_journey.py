@@ -1,0 +1,124 @@
+"""The journey driven from Python: start, consent, join, resume, move, erase."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trace_widgets import content
+from trace_widgets.journey import Journey
+from trace_widgets.store import Store, open_store
+from trace_widgets.workshop import open_workshop
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}") as s:
+        yield s
+
+
+def start(journey: Journey, *, agree: bool = True, name: str = "") -> None:
+    view = journey.start.view
+    consent = next(w for w in _walk(view) if "trace-consent-agree" in w._dom_classes)
+    consent.value = agree
+    if name:
+        next(w for w in _walk(view) if "trace-name" in w._dom_classes).value = name
+    next(w for w in _walk(view) if "trace-start" in w._dom_classes).click()
+
+
+def _walk(widget: object) -> list:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += _walk(child)
+    return found
+
+
+def texts(widget: object) -> str:
+    return " ".join(str(getattr(w, "value", "")) for w in _walk(widget))
+
+
+def test_nothing_is_kept_without_consent(store: Store) -> None:
+    journey = Journey(store)
+    journey.open({})
+    start(journey, agree=False)
+    assert not journey.session.is_open
+    assert content.ui("journey.start.need_consent") in texts(journey.view)
+
+
+def test_start_then_every_step_then_resume(store: Store) -> None:
+    journey = Journey(store)
+    journey.open({})
+    start(journey, name="Sam")
+    token = journey.session.token
+    assert token and journey.address.query == f"p={token}&step=start"
+    assert store.participant(token).consent_at is not None
+    for step in ("self", "team", "organisation", "system", "plan"):
+        journey.go(step)
+        assert journey.current == step
+        assert f"trace-step-{step}" in journey.body.children[0]._dom_classes
+    journey.session.store.save(token, {"task.self.s1": 4})
+
+    again = Journey(store)
+    again.open({"p": token, "step": "team"})
+    assert again.current == "team"
+    assert again.session.value("task.self.s1") == 4
+
+
+@pytest.mark.parametrize("bad", ["nope", "A" * 32, "' OR 1=1 --", "\x00", "é" * 40])
+def test_unknown_or_malformed_token_gets_the_same_plain_message(store: Store, bad: str) -> None:
+    journey = Journey(store)
+    journey.open({"p": bad})
+    assert journey.current == "start"
+    assert not journey.session.is_open
+    assert content.ui("journey.resume.not_found") in texts(journey.body)
+
+
+def test_steps_need_a_workbook_and_bad_steps_fall_back(store: Store) -> None:
+    journey = Journey(store)
+    journey.open({"step": "team"})
+    assert journey.current == "start"
+    journey.go("<script>")
+    assert journey.current == "start"
+    assert journey.nav_buttons["team"].disabled
+
+
+def test_joining_a_team_workshop_as_leader(store: Store) -> None:
+    workshop, _ = open_workshop(store, "Ward leaders", "team", ["team"])
+    journey = Journey(store)
+    journey.open({"w": workshop.code.lower()})
+    assert journey.start.joining is not None
+    assert "Ward leaders" in texts(journey.view)
+    leader = next(w for w in _walk(journey.view) if "trace-join-leader" in w._dom_classes)
+    leader.value = True
+    start(journey)
+    participant = store.participant(journey.session.token or "")
+    assert (participant.workshop, participant.role) == (workshop.code, "leader")
+    assert journey.steps == ("start", "team", "plan")
+    journey.go("team")
+    rating = next(w for w in _walk(journey.body) if "trace-rating" in w._dom_classes)
+    rating.index = 3
+    rows = store.workshop_answers(workshop.code)
+    assert set(rows["rater"]) == {"leader"}
+
+
+def test_unknown_workshop_code_is_a_plain_message(store: Store) -> None:
+    journey = Journey(store)
+    journey.open({"w": "ZZZZZZ"})
+    assert journey.start.joining is None
+    assert content.ui("workshop.join.not_found").split(".")[0] in texts(journey.body)
+
+
+def test_erase_removes_the_workbook(store: Store) -> None:
+    journey = Journey(store)
+    journey.open({})
+    start(journey)
+    token = journey.session.token or ""
+    store.save(token, {"task.self.s1": 2})
+    journey.start.refresh()
+    erase = next(w for w in _walk(journey.view) if "trace-erase" in w._dom_classes)
+    erase.click()
+    next(w for w in _walk(journey.view) if "trace-erase-confirm" in w._dom_classes).click()
+    assert not journey.session.is_open
+    with pytest.raises(Exception, match="could not find"):
+        store.participant(token)
