@@ -212,13 +212,13 @@ def profile(scores: pd.DataFrame, *, space: str | None = None, title: str | None
         x=alt.X("score:Q", scale=_score_scale(c), axis=_score_axis(c),
                 title=_say(c, "chart.score")),
         x2=alt.datum(c.scale.low),
-        description="aria:N",
+        description=alt.Description("aria:N"),
     )
     # The bar already speaks its score; its printed label would say it twice.
     scored = base.mark_text(style=["trace-value", "trace-beside-bar"], aria=False).encode(
-        x=alt.X("label_x:Q"), text="label:N").transform_filter("datum.tone != 'missing'")
+        x=alt.X("label_x:Q"), text=alt.Text("label:N")).transform_filter("datum.tone != 'missing'")
     missing = base.mark_text(style=["trace-label-missing", "trace-beside-bar"]).encode(
-        x=alt.X("label_x:Q"), text="label:N", description="aria:N",
+        x=alt.X("label_x:Q"), text=alt.Text("label:N"), description=alt.Description("aria:N"),
     ).transform_filter("datum.tone == 'missing'")
     layered = alt.layer(bars, scored, missing, data=data).properties(
         width=_theme.PANEL_WIDTH, height=alt.Step(_theme.BAR_STEP))
@@ -322,17 +322,17 @@ def heatmap(scores: pd.DataFrame, *, title: str | None = None, value: str = "sco
         color=alt.Color("score:Q", scale=_score_scale(c, range="heatmap"),
                         legend=alt.Legend(title=_say(c, "chart.score"), values=list(
                             range(c.scale.low, c.scale.high + 1)))),
-        description="aria:N",
+        description=alt.Description("aria:N"),
     ).transform_filter("datum.tone != 'missing'")
     # Each cell speaks once (the rect); the printed labels are for eyes only. A layer with
     # no cells would be an empty, unnamed graphic to a screen reader, so it is left out.
     tones = set(data["tone"])
     cells = [filled] if tones - {"missing"} else []
     if "missing" in tones:
-        cells.append(base.mark_rect(style="trace-missing").encode(description="aria:N")
+        cells.append(base.mark_rect(style="trace-missing").encode(description=alt.Description("aria:N"))
                      .transform_filter("datum.tone == 'missing'"))
     labels = [
-        base.mark_text(style=f"trace-label-{tone}", aria=False).encode(text="label:N")
+        base.mark_text(style=f"trace-label-{tone}", aria=False).encode(text=alt.Text("label:N"))
         .transform_filter(f"datum.tone == '{tone}'")
         for tone in ("light", "dark", "missing") if tone in tones
     ]
@@ -449,7 +449,7 @@ def gap(gaps: pd.DataFrame, *, self_label: str | None = None, others_label: str 
     line = base.mark_rule(style="trace-gap", aria=False).encode(
         x=alt.X("others:Q", scale=_score_scale(c), axis=_score_axis(c),
                 title=_say(c, "chart.score")),
-        x2="self:Q",
+        x2=alt.X2("self:Q"),
         color=alt.Color("gap:Q", scale=alt.Scale(domain=[-span, span], domainMid=0,
                                                  range="diverging", clamp=True),
                         legend=alt.Legend(title=_say(c, "chart.gap_legend", self=self_label,
@@ -460,11 +460,12 @@ def gap(gaps: pd.DataFrame, *, self_label: str | None = None, others_label: str 
         shape=alt.Shape("group:N", scale=alt.Scale(domain=[self_label, others_label]),
                         legend=alt.Legend(title=None)),
         tooltip=tips,
-        description="aria:N",
+        description=alt.Description("aria:N"),
     ).transform_filter("isValid(datum.score)")
     text = [
         base.mark_text(style=[style, "trace-beside-point"]).encode(
-            x="label_x:Q", text="label:N", description="aria_gap:N",
+            x=alt.X("label_x:Q"), text=alt.Text("label:N"),
+            description=alt.Description("aria_gap:N"),
         ).transform_filter(f"datum.once && datum.tone == '{tone}'")
         for tone, style in (("scored", "trace-value"), ("missing", "trace-label-missing"))
     ]
@@ -589,7 +590,7 @@ def distribution(scores: pd.DataFrame, *, title: str | None = None,
                  alt.Tooltip("space:N", title=_say(c, "chart.space")),
                  alt.Tooltip("rating:O", title=_say(c, "chart.rating")),
                  alt.Tooltip("count:Q", title=_say(c, "chart.count"))],
-        description="aria:N",
+        description=alt.Description("aria:N"),
     ).properties(width=_theme.SMALL_WIDTH, height=_theme.SMALL_HEIGHT).facet(
         row=alt.Row("element:N", sort=_element_names(c), title=None),
         column=alt.Column("space:N", sort=_space_names(c), title=None),
@@ -708,7 +709,7 @@ def trend(scores: pd.DataFrame, *, participant: str | None = None, title: str | 
         tooltip=[alt.Tooltip("element:N", title=_say(c, "chart.condition")),
                  alt.Tooltip("at:T", title=_say(c, "chart.sitting"), format="%d %b %Y"),
                  alt.Tooltip("score:Q", title=_say(c, "chart.score"), format=".1f")],
-        description="aria:N",
+        description=alt.Description("aria:N"),
     ).transform_filter("isValid(datum.score)")
     chart = alt.layer(lines, points, data=data).properties(
         width=_theme.PANEL_WIDTH, height=220,
@@ -819,8 +820,10 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     >>> to_svg(heatmap(cells)).startswith("<svg")
     True
     """
+    # Skipping Altair's schema check halves the time of a redraw; the chart functions' specs
+    # are checked by the tests (which call to_dict() with validation).
     with alt.theme.enable(_theme.THEME):
-        spec = chart.to_dict()
+        spec = chart.to_dict(validate=False)
     svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version(), allowed_base_urls=[])
     return _name_svg(svg, spec)
 

@@ -1,0 +1,131 @@
+"""The journey app's speed and size, measured in a real Voila server and a real Chromium.
+
+- time to interactive of the app against a bare Voila page served the same way, same run
+  (goal: at most 1.3x);
+- step-to-step navigation in one kernel (goal: p95 under 300 ms);
+- a rating change until the profile chart is redrawn (goal: p95 under 100 ms);
+- kernel memory per learner after a whole journey (goal: at most 150 MB).
+
+Run: .venv/bin/python benchmarks/bench_journey.py   (writes benchmarks/results/journey.json)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _harness import CHROMIUM_FLAGS, ROOT, free_port, kernel_rss_mb, percentiles, server, write
+from playwright.sync_api import Page, sync_playwright
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "8"))
+POOL = 2
+BARE = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "bare", "metadata": {},
+               "outputs": [],
+               "source": "import ipywidgets as w\nw.Label('ready').add_class('bare-ready')"}],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def time_to_interactive(page: Page, url: str, selector: str) -> float:
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(selector, timeout=120_000)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="trace-bench-"))
+    bare_dir = tmp / "bare"
+    bare_dir.mkdir()
+    (bare_dir / "bare.ipynb").write_text(json.dumps(BARE))
+    env = {**os.environ, "TRACE_STORE": f"sqlite:///{tmp / 'store.sqlite3'}",
+           "JUPYTER_PATH": str(ROOT / "trace_widgets" / "share")}
+    app_port, bare_port = free_port(), free_port()
+    app_cmd = [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(app_port),
+               "--pool-size", str(POOL)]
+    bare_cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={bare_port}",
+                "--template=trace", "--preheat_kernel=True", f"--pool_size={POOL}",
+                "bare.ipynb"]
+    results: dict[str, object] = {"rounds": ROUNDS, "pool_size": POOL}
+    with server(app_cmd, cwd=ROOT, env=env, port=app_port, log=tmp / "app.log") as (app, pid), \
+            server(bare_cmd, cwd=bare_dir, env=env, port=bare_port,
+                   log=tmp / "bare.log") as (bare, _), \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        time.sleep(15)  # both pools warm
+        app_tti, bare_tti = [], []
+        for _ in range(ROUNDS):
+            for url, selector, into in ((f"{bare}/", ".bare-ready", bare_tti),
+                                        (f"{app}/voila/render/app.ipynb", ".trace-consent-agree",
+                                         app_tti)):
+                context = browser.new_context()
+                into.append(time_to_interactive(context.new_page(), url, selector))
+                context.close()
+            time.sleep(6)  # let each pool refill, as between two people arriving
+        results["time_to_interactive_s"] = {
+            "app": percentiles(app_tti), "bare_voila": percentiles(bare_tti),
+            "ratio_p50": round(percentiles(app_tti)["p50"] / percentiles(bare_tti)["p50"], 2),
+        }
+
+        # One learner: start, then every step twice, rating as they go.
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{app}/voila/render/app.ipynb")
+        page.wait_for_selector(".trace-consent-agree input", timeout=120_000)
+        page.locator(".trace-consent-agree input").check()
+        page.locator("button.trace-start").click()
+        page.wait_for_selector(".trace-workbook-code", timeout=30_000)
+        first, again, redraw = [], [], []
+        steps = ["self", "team", "organisation", "system", "plan"]
+        for visit in (first, again):
+            for step in steps:
+                start = time.perf_counter()
+                page.locator(f"button.trace-nav-{step}").click()
+                page.wait_for_selector(f".trace-step-{step}", state="visible")
+                visit.append(time.perf_counter() - start)
+                if step != "plan" and visit is first:
+                    redraw += rate_space(page, step)
+        results["navigation_s"] = {"first_visit": percentiles(first),
+                                   "return_visit": percentiles(again),
+                                   "all": percentiles(first + again)}
+        results["rating_to_chart_redrawn_s"] = percentiles(redraw)
+        sizes = kernel_rss_mb(pid)
+        results["kernel_rss_mb"] = {
+            "note": "resident memory of each of the app's kernels after one whole journey; "
+                    "the largest is the learner's, the others wait in the pool",
+            "kernels": sorted(round(s) for s in sizes),
+            "learner": round(max(sizes)),
+        }
+        browser.close()
+    write("journey", results)
+
+
+def rate_space(page: Page, space: str) -> list[float]:
+    """Rate every statement, then change each rating once, timing each change until the
+    profile chart's SVG has been redrawn (every change moves a cell score)."""
+    selects = page.locator(f".trace-step-{space} .trace-rating select")
+    for i in range(selects.count()):
+        selects.nth(i).select_option(index=i % 5)
+    page.wait_for_selector(f"button.trace-nav-{space}:has-text('✓')", timeout=30_000)
+    times = []
+    chart = page.locator(f".trace-step-{space} .trace-chart-panel")
+    for i in range(selects.count()):
+        page.wait_for_timeout(150)  # the previous redraw has settled
+        before = chart.inner_html()
+        start = time.perf_counter()
+        selects.nth(i).select_option(index=(i + 2) % 5)
+        page.wait_for_function(
+            "([el, old]) => el.innerHTML !== old", arg=[chart.element_handle(), before],
+            timeout=20_000)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+if __name__ == "__main__":
+    main()
