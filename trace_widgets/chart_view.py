@@ -22,7 +22,8 @@ def chart_html(chart: alt.TopLevelMixin, table: pd.DataFrame) -> str:
     svg = charts.to_svg(chart)
     no_score = c.text("chart.no_score")
     table_html = table.to_html(na_rep=no_score, float_format="{:.1f}".format, escape=True,
-                               border=0, classes="trace-table")
+                               border=0, classes="trace-table",
+                               index_names=False)
     return (
         f'<figure class="trace-chart">'
         # The SVG carries its own title, description and a label per mark for screen readers.

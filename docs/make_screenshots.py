@@ -1,0 +1,86 @@
+"""Take the screenshots in docs/ of every journey step at 1280 and 360 px wide.
+
+Run: .venv/bin/python docs/make_screenshots.py   (starts its own Voila server on a free port)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _harness import CHROMIUM_FLAGS, free_port, server  # noqa: E402
+
+STEPS = ["start", "self", "team", "organisation", "system", "plan"]
+
+
+def fill(store_url: str) -> str:
+    from trace_widgets import content  # noqa: PLC0415
+    from trace_widgets.store import open_store  # noqa: PLC0415
+
+    c = content.get()
+    with open_store(store_url) as store:
+        token = store.new_participant(consent=True, display_name="Sam")
+        values: dict[str, object] = {}
+        for n, space in enumerate(s.id for s in c.spaces):
+            for i, e in enumerate(c.elements):
+                for j, st in enumerate(c.cell(e.id, space).statements):
+                    values[st.id] = 1 + (i + j + n) % 5
+            low = c.cell("route", space).prompts
+            values[low[1].id] = "We plan in our heads and rarely write the next steps down."
+            values[f"priorities.{space}"] = "route"
+        values.update({"plan.1.element": "route", "plan.1.space": "team",
+                       "plan.1.what": "Agree the next three steps at Monday's huddle.",
+                       "plan.1.who": "The whole team", "plan.1.when": "2027-01-31",
+                       "plan.1.measure": "Everyone can say what happens next."})
+        store.save(token, values)
+    return token
+
+
+def shoot(page: Page, path: Path) -> None:
+    """A picture of the whole page: Voila scrolls inside #rendered_cells, so the viewport
+    is made as tall as its content first."""
+    width = page.viewport_size["width"] if page.viewport_size else 1280
+    height = page.evaluate("() => document.getElementById('rendered_cells').scrollHeight")
+    page.set_viewport_size({"width": width, "height": int(height) + 40})
+    page.wait_for_timeout(300)
+    page.screenshot(path=path)
+    page.set_viewport_size({"width": width, "height": 900})
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="trace-shots-"))
+    store = f"sqlite:///{tmp / 'store.sqlite3'}"
+    os.environ["TRACE_STORE"] = store
+    token = fill(store)
+    port = free_port()
+    command = [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(port)]
+    with server(command, cwd=ROOT, env=dict(os.environ), port=port, log=tmp / "voila.log") \
+            as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        for width in (1280, 360):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(f"{url}/voila/render/app.ipynb")
+            page.wait_for_selector(".trace-consent-agree", timeout=120_000)
+            shoot(page, ROOT / "docs" / f"journey-welcome-{width}.png")
+            page.goto(f"{url}/voila/render/app.ipynb?p={token}&step=start")
+            page.wait_for_selector(".trace-workbook-code", timeout=120_000)
+            for step in STEPS:
+                page.locator(f"button.trace-nav-{step}").click()
+                page.wait_for_selector(f".trace-step-{step}", timeout=30_000)
+                if step != "start":
+                    page.wait_for_selector(f".trace-step-{step} .trace-chart svg")
+                page.wait_for_timeout(500)
+                shoot(page, ROOT / "docs" / f"journey-{step}-{width}.png")
+            page.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
