@@ -51,7 +51,8 @@ def test_start_then_every_step_then_resume(store: Store) -> None:
     journey.open({})
     start(journey, name="Sam")
     token = journey.session.token
-    assert token and journey.address.query == f"p={token}&step=start"
+    assert token
+    assert journey.address.query == f"p={token}&step=start"
     assert store.participant(token).consent_at is not None
     for step in ("self", "team", "organisation", "system", "plan"):
         journey.go(step)
