@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from . import __version__, settings
 from ._cli_store import add_store_commands
+from ._cli_workshop import add_workshop_commands
 from ._paths import bundled, voila_share
 
 APP_NOTEBOOK = "app.ipynb"
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--pool-size", type=int, help="kernels kept warm for visitors")
     serve_cmd.set_defaults(handler=serve)
     add_store_commands(commands)
+    add_workshop_commands(commands)
     return parser
 
 

@@ -1,0 +1,295 @@
+"""The ``workshop`` and ``demo`` commands of ``trace-workbook``: open, close, rehearse."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import content as content_mod
+from . import demo as demo_mod
+from . import group, settings, store, workshop
+from .answers import AnswerError
+from .store import KINDS
+
+MAX_DEMO_PARTICIPANTS = 500
+
+
+def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
+                          ) -> None:
+    """Register ``workshop new|close|results`` and ``demo`` on the main parser's subcommands.
+
+    Each sets ``handler`` (a function of the parsed arguments that returns an exit code),
+    like the other commands of :mod:`trace_widgets.cli`.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="trace-workbook")
+    >>> add_workshop_commands(parser.add_subparsers(dest="command"))
+    >>> parser.parse_args(["workshop", "new", "--title", "Ward leads"]).handler.__name__
+    'run_new'
+    >>> parser.parse_args(["demo", "--workshop", "--participants", "25"]).participants
+    25
+    """
+    store_help = "store URL (default: TRACE_STORE, else a SQLite file in your data folder)"
+    base_help = ("the app's address as participants reach it, up to the notebook name "
+                 "(default: http://HOST:PORT/voila/render/ from the settings)")
+
+    ws = subparsers.add_parser(
+        "workshop", help="open or close a coached workshop, or print its group results",
+        description="Open a workshop for a room of participants, close it, or print its "
+                    "anonymised group results.",
+    )
+    actions = ws.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    new = actions.add_parser(
+        "new", help="open a workshop: prints its join code, join link and coach key",
+        description="Open a workshop. Prints the join code and link for participants, and "
+                    "the coach key once: keep it, it is the only way into the dashboard.",
+    )
+    new.add_argument("--title", required=True, help="what you call the workshop")
+    new.add_argument("--kind", choices=KINDS, default="cohort",
+                     help="cohort: each person rates their own context (default); team: "
+                          "everyone rates one shared team and the leader says so")
+    new.add_argument("--spaces", default="self,team,organisation,system",
+                     help="comma-separated spaces it covers (default: all four)")
+    new.add_argument("--code", help="a join code of your own (default: a random one)")
+    new.add_argument("--base-url", help=base_help)
+    new.add_argument("--store", metavar="URL", help=store_help)
+    new.set_defaults(handler=run_new)
+
+    close = actions.add_parser(
+        "close", help="close a workshop: its answers are frozen",
+        description="Close a workshop: it takes no new participants and no new answers.",
+    )
+    close.add_argument("code", metavar="CODE", help="the workshop's join code")
+    close.add_argument("--store", metavar="URL", help=store_help)
+    close.set_defaults(handler=run_close)
+
+    results = actions.add_parser(
+        "results", help="write a workshop's anonymised group figures as CSV",
+        description="Write the group figures per cell as CSV, with the same anonymity "
+                    "floor as the coach's dashboard: cells rated by fewer than k people "
+                    "are left empty.",
+    )
+    results.add_argument("code", metavar="CODE", help="the workshop's join code")
+    results.add_argument("--output", "-o", metavar="FILE",
+                         help="write to FILE instead of standard output")
+    results.add_argument("--store", metavar="URL", help=store_help)
+    results.set_defaults(handler=run_results)
+
+    demo = subparsers.add_parser(
+        "demo", help="fill a workshop with synthetic answers, to rehearse or test",
+        description="Create a demo workshop (its title says demo data) or fill one, with "
+                    "realistic synthetic participants who join and answer through the "
+                    "store's checks. Real workshops are never filled.",
+    )
+    demo.add_argument("--workshop", action="store_true", required=True,
+                      help="fill a workshop (the only kind of demo for now)")
+    demo.add_argument("--code", help="fill this demo workshop, or create it with this code")
+    demo.add_argument("--participants", type=int, default=25,
+                      help=f"how many participants join (1-{MAX_DEMO_PARTICIPANTS}, "
+                           "default 25)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--kind", choices=KINDS, default="team",
+                      help="the kind of a new demo workshop (default team)")
+    demo.add_argument("--spaces", default="self,team,organisation,system",
+                      help="the spaces of a new demo workshop (default: all four)")
+    demo.add_argument("--title", help="the title of a new demo workshop")
+    demo.add_argument("--base-url", help=base_help)
+    demo.add_argument("--store", metavar="URL", help=store_help)
+    demo.set_defaults(handler=run_demo)
+
+
+# --- handlers ---------------------------------------------------------------------------------
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Handle ``trace-workbook workshop new``; return the exit code."""
+    try:
+        with store.open_store(args.store) as s:
+            made, key = workshop.open_workshop(s, args.title, args.kind, _spaces(args.spaces),
+                                               code=_code(args.code))
+    except (store.StoreError, AnswerError, ValueError) as exc:
+        return _fail(exc)
+    _print_opened(made, key, _base(args.base_url))
+    return 0
+
+
+def run_close(args: argparse.Namespace) -> int:
+    """Handle ``trace-workbook workshop close``; return the exit code."""
+    try:
+        code = _code(args.code) or ""
+        with store.open_store(args.store) as s:
+            if s.workshop(code) is None:
+                raise store.WorkshopNotFoundError(f"There is no workshop {args.code!r}.")
+            closed = s.close_workshop(code)
+    except (store.StoreError, ValueError) as exc:
+        return _fail(exc)
+    when = closed.closed.strftime("%Y-%m-%d %H:%M UTC") if closed.closed else ""
+    _say(f"closed workshop {closed.code} ({closed.title}) at {when}")
+    return 0
+
+
+def run_results(args: argparse.Namespace) -> int:
+    """Handle ``trace-workbook workshop results``; return the exit code."""
+    current = settings.get()
+    try:
+        code = _code(args.code) or ""
+        with store.open_store(args.store) as s:
+            found = s.workshop(code)
+            if found is None:
+                raise store.WorkshopNotFoundError(f"There is no workshop {args.code!r}.")
+            summary = group.summarise(s.workshop_answers(code), kind=found.kind,
+                                      spaces=found.spaces, k=current.anonymity_k,
+                                      comment_k=current.comment_k)
+        text = group.aggregates_csv(summary)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+            _say(f"wrote the group results to {args.output}")
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    except (store.StoreError, ValueError, OSError) as exc:
+        return _fail(exc)
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Handle ``trace-workbook demo --workshop``; return the exit code."""
+    c = content_mod.get()
+    if not 1 <= args.participants <= MAX_DEMO_PARTICIPANTS:
+        return _fail(ValueError(f"--participants must be 1 to {MAX_DEMO_PARTICIPANTS}"))
+    marker = c.text("workshop.demo_marker")
+    try:
+        code = _code(args.code)
+        with store.open_store(args.store) as s:
+            found = s.workshop(code) if code else None
+            key = None
+            if found is None:
+                title = f"{args.title or c.text('workshop.demo_title')} {marker}"
+                found, key = workshop.open_workshop(s, title, args.kind,
+                                                    _spaces(args.spaces), code=code)
+            elif marker not in found.title:
+                raise ValueError(f"workshop {found.code} is not a demo workshop (its title "
+                                 f"does not say {marker}); demo data only goes into demos")
+            added = fill_demo(s, found, participants=args.participants, seed=args.seed)
+    except (store.StoreError, AnswerError, ValueError) as exc:
+        return _fail(exc)
+    if key is not None:
+        _print_opened(found, key, _base(args.base_url))
+    _say(f"{added} demo participants joined workshop {found.code} and answered")
+    return 0
+
+
+# --- demo data --------------------------------------------------------------------------------
+
+
+def fill_demo(s: store.Store, target: store.Workshop, *, participants: int,
+              seed: int = 0) -> int:
+    """Have ``participants`` synthetic people join ``target`` and answer its spaces.
+
+    Answers come from :func:`trace_widgets.demo.demo_answers` (a team with a true level per
+    cell, lenient and strict raters, "not sure", one member who stops early) and go in
+    through :meth:`Store.save`, so every value is checked as a real participant's would be.
+    In a team workshop the first participant is the leader, unless the workshop has one.
+
+    Returns
+    -------
+    int
+        How many participants joined.
+
+    Examples
+    --------
+    >>> from trace_widgets import store, workshop
+    >>> with store.open_store("sqlite://") as s:
+    ...     w, _ = workshop.open_workshop(s, "Rehearsal (demo data)", "team", ["team"])
+    ...     fill_demo(s, w, participants=4), s.workshop_answers(w.code)["rater"].nunique()
+    (4, 2)
+    """
+    frame = demo_mod.demo_answers(participants, seed=seed, workshop=target.code)
+    frame = frame.loc[frame["space"].isin(target.spaces)]
+    # The current answer per person and item: later rows replace earlier ones.
+    frame = frame.sort_values("at", kind="stable").drop_duplicates(
+        ["participant", "item"], keep="last")
+    people = demo_mod.participants(frame)
+    # A team has one leader: when it already has one, everyone new joins as a member.
+    has_leader = bool((s.workshop_answers(target.code)["rater"] == "leader").any())
+    for person in people:
+        mine = frame.loc[frame["participant"] == person]
+        leader = not has_leader and bool((mine["rater"] == "leader").any())
+        role = workshop.participant_role(target, leader=leader)
+        token = s.new_participant(workshop=target.code, role=role, consent=True)
+        values = {str(i): _plain(v) for i, v in zip(mine["item"], mine["value"], strict=True)}
+        s.save(token, values, rater=role or "self")
+    return len(people)
+
+
+def _plain(value: object) -> object:
+    """A frame value as the store takes it: int, text or None (never NaN or numpy ints)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        return value
+    return int(value)  # type: ignore[call-overload]
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _spaces(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _code(text: str | None) -> str | None:
+    if text is None:
+        return None
+    code = workshop.normalise_code(text)
+    if not code:
+        raise ValueError(f"{text!r} is not a workshop code (letters and digits, up to 16)")
+    return code
+
+
+def _base(base_url: str | None) -> str:
+    if base_url:
+        return base_url if base_url.endswith("/") else base_url + "/"
+    current = settings.get()
+    return f"http://{current.host}:{current.port}/voila/render/"
+
+
+def _print_opened(made: store.Workshop, key: str, base: str) -> None:
+    lines = [
+        f"Workshop opened: {made.title}",
+        f"  join code:  {made.code}",
+        f"  join link:  {workshop.join_link(made.code, base)}",
+        f"  coach key:  {key}",
+        f"  dashboard:  {workshop.dashboard_link(made.code, key, base)}",
+        "The coach key is shown only this once: keep it private, it opens the dashboard.",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def _say(message: str) -> None:
+    print(f"trace-workbook: {message}", file=sys.stderr)  # noqa: T201
+
+
+def _fail(exc: BaseException) -> int:
+    print(f"trace-workbook: {exc}", file=sys.stderr)  # noqa: T201
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the workshop commands on their own (until :mod:`trace_widgets.cli` has them)."""
+    parser = argparse.ArgumentParser(prog="trace-workbook")
+    add_workshop_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,686 @@
+"""The anonymity rule for group views: figures per TRACE cell, withheld below a floor.
+
+Pure pandas and numpy: no widgets, no store. The input is a workshop's answers (as
+:meth:`trace_widgets.store.Store.workshop_answers` returns them) or the per-participant cell
+scores of :func:`trace_widgets.scoring.cell_scores`; the output carries no participant
+pseudonym, token or unshared text, so anything drawn from it is safe to put on a projector.
+
+The rule (DESIGN.md, "Anonymity has a floor"):
+
+- a cell's figures (mean, spread, counts per score) are shown only when at least ``k``
+  participants have a score there; otherwise the cell is *withheld*: its figures are NaN and
+  it is never merged into another cell or a total;
+- in a team workshop the leader is compared with the members only where the leader and at
+  least ``k`` members have a score; otherwise the whole comparison is withheld;
+- a shared reflection is shown only among the shared reflections of at least ``comment_k``
+  people on the same question, in an order that says nothing about who wrote what.
+
+Examples
+--------
+>>> import pandas as pd
+>>> cells = pd.DataFrame({"participant": list("abcd"), "rater": ["member"] * 4,
+...                       "element": ["task", "task", "task", "route"],
+...                       "space": ["team"] * 4, "score": [2.0, 3.0, 4.0, 5.0]})
+>>> grid = group_grid(cells, k=3, spaces=["team"])
+>>> grid.set_index("element").loc[["task", "route"], ["n", "mean", "withheld"]]
+... # doctest: +NORMALIZE_WHITESPACE
+         n  mean  withheld
+element
+task     3   3.0     False
+route    1   NaN      True
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import content as content_mod
+from . import scoring
+
+__all__ = [
+    "GAP_COLUMNS",
+    "GRID_COLUMNS",
+    "LEADER",
+    "MEMBER",
+    "MIN_SPREAD",
+    "SHARE_PREFIX",
+    "SHARE_YES",
+    "Highlights",
+    "Progress",
+    "SharedPrompt",
+    "Summary",
+    "aggregates_csv",
+    "count_columns",
+    "group_grid",
+    "highlights",
+    "leader_gap",
+    "progress",
+    "shared_comments",
+    "shared_texts",
+    "shown_scores",
+    "summarise",
+]
+
+GRID_COLUMNS = ("element", "space", "n", "mean", "sd", "withheld")
+"""Columns of :func:`group_grid` (followed by one ``count_<point>`` column per scale point)."""
+GAP_COLUMNS = (*scoring.GAP_COLUMNS, "withheld")
+"""Columns of :func:`leader_gap`: scoring's gap columns (self = the leader, others = the
+members) and whether the comparison is withheld."""
+LEADER = "leader"
+"""The rater role of the leader in a team workshop."""
+MEMBER = "member"
+"""The rater role of everyone else in a team workshop."""
+MIN_SPREAD = 0.5
+"""A shown cell counts as contested only when its spread (SD of the participants' cell
+scores) is at least this: on a 1-5 scale, smaller spreads are near agreement."""
+SHARE_PREFIX = "share."
+"""Item ``share.<prompt id>`` says whether a participant shares their reflection on a prompt."""
+SHARE_YES = "yes"
+"""The current value of a ``share.*`` item that means "shared" (anything else means not)."""
+
+_REFLECTION = "reflection"
+
+
+# --- the grid ---------------------------------------------------------------------------------
+
+
+def _content(content: content_mod.Content | None) -> content_mod.Content:
+    return content if content is not None else content_mod.get()
+
+
+def _spaces(spaces: Sequence[str] | None, c: content_mod.Content) -> list[str]:
+    """The given spaces in content order (all of them by default); unknown ids are errors."""
+    if spaces is None:
+        return [s.id for s in c.spaces]
+    wanted = set(spaces)
+    for s in wanted:
+        c.space(s)
+    return [s.id for s in c.spaces if s.id in wanted]
+
+
+def _full_index(c: content_mod.Content, spaces: list[str]) -> pd.MultiIndex:
+    """Every (element, space) cell of ``spaces``, elements first, in content order."""
+    return pd.MultiIndex.from_product([[e.id for e in c.elements], spaces],
+                                      names=["element", "space"])
+
+
+def _points(c: content_mod.Content) -> list[int]:
+    return list(range(c.scale.low, c.scale.high + 1))
+
+
+def count_columns(content: content_mod.Content | None = None) -> list[str]:
+    """The names of the per-score count columns of :func:`group_grid`.
+
+    Examples
+    --------
+    >>> count_columns()
+    ['count_1', 'count_2', 'count_3', 'count_4', 'count_5']
+    """
+    return [f"count_{p}" for p in _points(_content(content))]
+
+
+def _codes(column: pd.Series, ids: list[str]) -> np.ndarray:
+    """Position of each value in ``ids`` (-1 when unknown), without hashing every row again
+    when the column is already a categorical in that order (as scoring returns it)."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == ids:
+        return np.asarray(column.cat.codes.to_numpy(), dtype=np.int64)
+    return np.asarray(pd.Categorical(column.astype(object), categories=ids).codes,
+                      dtype=np.int64)
+
+
+def _cell_rows(cells: pd.DataFrame, c: content_mod.Content, spaces: list[str]) -> np.ndarray:
+    """For each row of ``cells``, its row in the grid of ``spaces`` (-1 when not there)."""
+    element = _codes(cells["element"], [e.id for e in c.elements])
+    space_of = np.full(len(c.spaces) + 1, -1, dtype=np.int64)  # the last slot: unknown (-1)
+    for n, s in enumerate(c.spaces):
+        if s.id in spaces:
+            space_of[n] = spaces.index(s.id)
+    space = space_of[_codes(cells["space"], [s.id for s in c.spaces])]
+    return np.where((element >= 0) & (space >= 0), element * len(spaces) + space, -1)
+
+
+def _by_cell(figures: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
+    """Per-cell figures (a few rows, ids as categoricals or strings) on the full grid."""
+    keyed = figures.assign(element=figures["element"].astype(str),
+                           space=figures["space"].astype(str))
+    return keyed.set_index(["element", "space"]).reindex(index)
+
+
+def group_grid(cells: pd.DataFrame, *, k: int, spaces: Sequence[str] | None = None,
+               content: content_mod.Content | None = None) -> pd.DataFrame:
+    """Group figures per cell, with every cell below the floor withheld.
+
+    Parameters
+    ----------
+    cells
+        Per-participant cell scores (:func:`trace_widgets.scoring.cell_scores`): element,
+        space, score (NaN when the participant answered too few statements there). Any
+        rater counts: in a team workshop the leader is one of the group here.
+    k
+        The anonymity floor: a cell is shown only when at least ``k`` participants have a
+        score there (``settings.get().anonymity_k``, default 3).
+    spaces
+        The spaces to report (a workshop's spaces); default all, in content order.
+    content
+        The content (default :func:`trace_widgets.content.get`).
+
+    Returns
+    -------
+    DataFrame
+        One row per cell of ``spaces``, elements first in content order: :data:`GRID_COLUMNS`
+        (n is the number of participants with a score; mean and sd are NaN when withheld, sd
+        is also NaN when n < 2) and :func:`count_columns` (how many participants' cell
+        scores round, half up, to each scale point; NaN when withheld).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cells = pd.DataFrame({"element": ["task"] * 2, "space": ["self"] * 2,
+    ...                       "score": [3.0, 4.0]})
+    >>> row = group_grid(cells, k=2, spaces=["self"]).iloc[0]
+    >>> (int(row["n"]), float(row["mean"]), bool(row["withheld"]), float(row["count_4"]))
+    (2, 3.5, False, 1.0)
+    >>> bool(group_grid(cells, k=3, spaces=["self"]).iloc[0]["withheld"])
+    True
+    """
+    if k < 1:
+        raise ValueError("the anonymity floor k must be at least 1")
+    c = _content(content)
+    chosen = _spaces(spaces, c)
+    index = _full_index(c, chosen)
+    # Group all rows first (a handful of cells), then keep the chosen spaces: filtering
+    # two million rows by space would cost more than the grouping itself.
+    grid = _by_cell(scoring.group_cells(cells[["element", "space", "score"]]), index)
+    n = grid["n"].fillna(0).astype(np.int64)
+    withheld = (n < k).to_numpy()
+    out = pd.DataFrame({
+        "n": n.to_numpy(),
+        "mean": np.where(withheld, np.nan, grid["mean"].to_numpy(dtype=float)),
+        "sd": np.where(withheld, np.nan, grid["sd"].to_numpy(dtype=float)),
+        "withheld": withheld,
+    }, index=index)
+    counts = _counts(cells, c, chosen)
+    counts[withheld] = np.nan
+    for i, name in enumerate(count_columns(c)):
+        out[name] = counts[:, i]
+    return out.reset_index()
+
+
+def _counts(cells: pd.DataFrame, c: content_mod.Content, spaces: list[str]) -> np.ndarray:
+    """Participants per cell (grid rows) and scale point, as floats: one bincount."""
+    points = _points(c)
+    n_cells = len(c.elements) * len(spaces)
+    score = pd.to_numeric(cells["score"], errors="coerce").to_numpy(dtype=float)
+    row = _cell_rows(cells, c, spaces)
+    with np.errstate(invalid="ignore"):
+        # Half up, as the distribution chart rounds: 3.5 is on the "agree" side.
+        rating = np.floor(score + 0.5) - points[0]
+    ok = (row >= 0) & ~np.isnan(rating) & (rating >= 0) & (rating < len(points))
+    flat = np.bincount(row[ok] * len(points) + rating[ok].astype(np.int64),
+                       minlength=n_cells * len(points))
+    return flat.reshape(n_cells, len(points)).astype(float)
+
+
+def shown_scores(cells: pd.DataFrame, grid: pd.DataFrame, *,
+                 content: content_mod.Content | None = None) -> pd.DataFrame:
+    """The participants' scores in shown cells only, with nothing that says whose they are.
+
+    For a chart of the spread (:func:`trace_widgets.charts.distribution`): withheld cells
+    have no rows, and rows are sorted by cell and score, so their order says nothing either.
+
+    Parameters
+    ----------
+    cells
+        Per-participant cell scores (:func:`trace_widgets.scoring.cell_scores`).
+    grid
+        :func:`group_grid` of the same cells.
+    content
+        The content (default :func:`trace_widgets.content.get`).
+
+    Returns
+    -------
+    DataFrame
+        element, space (string ids), score: one row per participant score in a shown cell.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cells = pd.DataFrame({"participant": ["a", "b", "c"], "element": ["task"] * 3,
+    ...                       "space": ["self"] * 3, "score": [4.0, 2.0, 3.0]})
+    >>> shown_scores(cells, group_grid(cells, k=3, spaces=["self"]))["score"].tolist()
+    [2.0, 3.0, 4.0]
+    """
+    c = _content(content)
+    spaces = [s.id for s in c.spaces if s.id in set(grid["space"].astype(str))]
+    shown = np.r_[~grid["withheld"].to_numpy(dtype=bool), False]  # the last slot: not in grid
+    row = _cell_rows(cells, c, spaces)
+    score = pd.to_numeric(cells["score"], errors="coerce").to_numpy(dtype=float)
+    keep = shown[row] & ~np.isnan(score)
+    row, score = row[keep], score[keep]
+    order = np.lexsort((score, row))
+    row, score = row[order], score[order]
+    elements = np.array([e.id for e in c.elements], dtype=object)
+    space_ids = np.array(spaces, dtype=object)
+    return pd.DataFrame({"element": elements[row // max(len(spaces), 1)],
+                         "space": space_ids[row % max(len(spaces), 1)], "score": score})
+
+
+def leader_gap(cells: pd.DataFrame, *, k: int, spaces: Sequence[str] | None = None,
+               content: content_mod.Content | None = None) -> pd.DataFrame:
+    """The leader against the members per cell, in a team workshop, withheld below the floor.
+
+    A cell is shown only when the leader has a score there and at least ``k`` members do;
+    otherwise both means, the gap and the counts of that row are withheld, so the leader
+    is never shown apart from a large enough group (and never alone).
+
+    Parameters
+    ----------
+    cells
+        Per-participant cell scores (:func:`trace_widgets.scoring.cell_scores`): rater
+        (``leader`` or ``member``), element, space, score.
+    k
+        The anonymity floor for the members.
+    spaces, content
+        As for :func:`group_grid`.
+
+    Returns
+    -------
+    DataFrame
+        One row per cell of ``spaces``: :data:`GAP_COLUMNS`. ``*_self`` is the leader,
+        ``*_others`` the members, ``gap`` = leader minus members; n_self and n_others are 0
+        and the means NaN where withheld. Ready for :func:`trace_widgets.charts.gap`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cells = pd.DataFrame({"rater": ["leader"] + ["member"] * 3, "element": ["task"] * 4,
+    ...                       "space": ["team"] * 4, "score": [4.5, 3.0, 3.5, 4.0]})
+    >>> row = leader_gap(cells, k=3, spaces=["team"]).iloc[0]
+    >>> (int(row["n_others"]), float(row["gap"]), bool(row["withheld"]))
+    (3, 1.0, False)
+    >>> bool(leader_gap(cells, k=4, spaces=["team"]).iloc[0]["withheld"])
+    True
+    """
+    if k < 1:
+        raise ValueError("the anonymity floor k must be at least 1")
+    c = _content(content)
+    chosen = _spaces(spaces, c)
+    index = _full_index(c, chosen)
+    gap = _by_cell(scoring.gap(cells[["rater", "element", "space", "score"]], LEADER,
+                               others=MEMBER), index)
+    n_self = gap["n_self"].fillna(0).astype(np.int64).to_numpy()
+    n_others = gap["n_others"].fillna(0).astype(np.int64).to_numpy()
+    shown = (n_self >= 1) & (n_others >= k)
+    out = pd.DataFrame({
+        "n_self": np.where(shown, n_self, 0),
+        "mean_self": np.where(shown, gap["mean_self"].to_numpy(dtype=float), np.nan),
+        "n_others": np.where(shown, n_others, 0),
+        "mean_others": np.where(shown, gap["mean_others"].to_numpy(dtype=float), np.nan),
+        "gap": np.where(shown, gap["gap"].to_numpy(dtype=float), np.nan),
+        "withheld": ~shown,
+    }, index=index)
+    return out.reset_index()[list(GAP_COLUMNS)]
+
+
+# --- where to start the conversation ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """The shown cells to talk about first, as (element, space) ids, most striking first."""
+
+    lowest: tuple[tuple[str, str], ...]
+    contested: tuple[tuple[str, str], ...]
+
+
+def highlights(grid: pd.DataFrame, *, count: int = 2,
+               min_spread: float = MIN_SPREAD) -> Highlights:
+    """The lowest and the most contested cells, among shown cells only.
+
+    Parameters
+    ----------
+    grid
+        :func:`group_grid` output.
+    count
+        How many cells of each kind.
+    min_spread
+        A cell is contested only when its spread (sd) is at least this.
+
+    Returns
+    -------
+    Highlights
+        ``lowest`` by mean, ``contested`` by spread (largest first); ties go to the cell that
+        comes first in the grid (content order). Withheld cells never appear.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> grid = pd.DataFrame({"element": ["task", "route", "energy"], "space": ["team"] * 3,
+    ...                      "mean": [3.5, 2.0, float("nan")], "sd": [1.2, 0.3, float("nan")],
+    ...                      "withheld": [False, False, True]})
+    >>> highlights(grid, count=1)
+    Highlights(lowest=(('route', 'team'),), contested=(('task', 'team'),))
+    """
+    shown = grid.loc[~grid["withheld"].to_numpy(dtype=bool)].reset_index(drop=True)
+    shown = shown.assign(order=np.arange(len(shown)))
+    low = shown.dropna(subset=["mean"]).sort_values(["mean", "order"], kind="stable")
+    wide = shown.loc[shown["sd"].to_numpy(dtype=float) >= min_spread]
+    wide = wide.assign(neg=-wide["sd"]).sort_values(["neg", "order"], kind="stable")
+
+    def cells_of(frame: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+        return tuple((str(e), str(s)) for e, s in
+                     zip(frame["element"].head(count), frame["space"].head(count), strict=True))
+
+    return Highlights(lowest=cells_of(low), contested=cells_of(wide))
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the room has got: who started, and who rated every statement of the workshop."""
+
+    started: int
+    """Participants with at least one answer in the workshop."""
+    finished: int
+    """Participants who rated (or said "not sure" to) every statement in its spaces."""
+
+
+def progress(answers: pd.DataFrame, *, spaces: Sequence[str] | None = None,
+             content: content_mod.Content | None = None) -> Progress:
+    """Count who started and who finished rating the workshop's spaces.
+
+    Parameters
+    ----------
+    answers
+        A workshop's answers (:data:`trace_widgets.answers.COLUMNS`): participant, item.
+    spaces
+        The workshop's spaces (default all).
+    content
+        The content (default :func:`trace_widgets.content.get`).
+
+    Returns
+    -------
+    Progress
+
+    Examples
+    --------
+    >>> from trace_widgets import answers, content
+    >>> done = [answers.make("a" * 22, s.id, 3) for s in content.cell("task", "self").statements]
+    >>> frame = answers.to_frame(done + [answers.make("b" * 22, "task.self.s1", 4)])
+    >>> progress(frame, spaces=["self"])
+    Progress(started=2, finished=0)
+    >>> progress(frame, spaces=[]).finished  # no statements to rate: nobody "finished"
+    0
+    """
+    c = _content(content)
+    chosen = _spaces(spaces, c)
+    needed = pd.Index([st.id for (_, s), cell in c.cells.items() if s in chosen
+                       for st in cell.statements])
+    person, people = pd.factorize(answers["participant"])
+    # Factorize first: a handful of item ids to look up instead of one per row.
+    item_codes, item_ids = pd.factorize(answers["item"])
+    item = needed.get_indexer(item_ids)[item_codes] if len(item_ids) else item_codes
+    keep = item >= 0
+    # A participant x statement table of "answered": each pair counts once, however many
+    # times it was answered (a sort-based unique of millions of pairs is far slower).
+    seen = np.zeros((len(people), len(needed)), dtype=bool)
+    seen[person[keep], item[keep]] = True
+    finished = int(seen.all(axis=1).sum()) if len(needed) else 0
+    return Progress(started=len(people), finished=finished)
+
+
+# --- shared reflections -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SharedPrompt:
+    """The shared reflections on one prompt: shown only when enough people shared."""
+
+    prompt: str
+    """The prompt's id in content."""
+    texts: tuple[str, ...]
+    """The shared texts, sorted (so their order says nothing about who wrote them)."""
+
+
+def _current(answers: pd.DataFrame) -> pd.DataFrame:
+    """The latest row per (participant, item): on equal times the later row in the frame."""
+    if answers.empty:
+        return answers
+    order = np.lexsort((np.arange(len(answers)), pd.to_datetime(answers["at"], utc=True)
+                        .to_numpy(dtype="datetime64[ns]").astype(np.int64)))
+    ordered = answers.iloc[order]
+    return ordered.drop_duplicates(["participant", "item"], keep="last")
+
+
+def shared_texts(answers: pd.DataFrame, *,
+                 content: content_mod.Content | None = None) -> pd.DataFrame:
+    """The reflections participants currently share: a ``share.<prompt>`` item set to "yes".
+
+    A participant shares the current text of a reflection prompt by setting the item
+    ``share.<prompt id>`` to :data:`SHARE_YES`; setting it to anything else (or None)
+    withdraws it, and an edited reflection is shared as edited. Empty texts are not shared.
+
+    Parameters
+    ----------
+    answers
+        A workshop's answers (:data:`trace_widgets.answers.COLUMNS`).
+    content
+        The content (default :func:`trace_widgets.content.get`): only its prompts count.
+
+    Returns
+    -------
+    DataFrame
+        participant, prompt, text: one row per participant and shared prompt. It still names
+        the participant (to count sharers); pass it to :func:`shared_comments`, never show it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"participant": ["a", "a"], "exercise": ["reflection"] * 2,
+    ...                      "item": ["task.team.p1", "share.task.team.p1"],
+    ...                      "value": ["We rush.", "yes"], "at": pd.Timestamp("2025-01-06")})
+    >>> shared_texts(rows)[["prompt", "text"]].to_dict("records")
+    [{'prompt': 'task.team.p1', 'text': 'We rush.'}]
+    """
+    c = _content(content)
+    prompts = {p.id for cell in c.cells.values() for p in cell.prompts}
+    # Only reflection rows matter: filter before sorting, a big workshop has mostly ratings.
+    current = _current(answers.loc[(answers["exercise"] == _REFLECTION).to_numpy(dtype=bool)])
+    item = current["item"].astype(str)
+    flags = current.loc[item.str.startswith(SHARE_PREFIX)]
+    yes = flags.loc[flags["value"].map(lambda v: v == SHARE_YES).to_numpy(dtype=bool)]
+    wanted = pd.DataFrame({"participant": yes["participant"].to_numpy(),
+                           "prompt": yes["item"].astype(str).str[len(SHARE_PREFIX):].to_numpy()})
+    wanted = wanted.loc[wanted["prompt"].isin(prompts)]
+    texts = current.loc[item.isin(prompts).to_numpy()]
+    texts = pd.DataFrame({"participant": texts["participant"].to_numpy(),
+                          "prompt": texts["item"].astype(str).to_numpy(),
+                          "text": texts["value"].to_numpy()})
+    merged = wanted.merge(texts, on=["participant", "prompt"], how="inner")
+    merged = merged.loc[merged["text"].map(lambda t: isinstance(t, str) and bool(t.strip()))]
+    merged["text"] = merged["text"].map(str.strip)
+    return merged.reset_index(drop=True)[["participant", "prompt", "text"]]
+
+
+def shared_comments(shared: pd.DataFrame, *, k: int,
+                    content: content_mod.Content | None = None) -> tuple[SharedPrompt, ...]:
+    """The shared reflections per prompt, for prompts that at least ``k`` people shared on.
+
+    Parameters
+    ----------
+    shared
+        :func:`shared_texts` output: participant, prompt, text.
+    k
+        The comment floor (``settings.get().comment_k``, default 5): a prompt's reflections
+        are shown only when at least ``k`` different participants shared one.
+    content
+        The content (default :func:`trace_widgets.content.get`), for the prompt order.
+
+    Returns
+    -------
+    tuple of SharedPrompt
+        In content order; texts sorted case-insensitively, never in the order written.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> shared = pd.DataFrame({"participant": list("abc"), "prompt": ["task.team.p1"] * 3,
+    ...                        "text": ["b idea", "A idea", "c idea"]})
+    >>> shared_comments(shared, k=3)[0].texts
+    ('A idea', 'b idea', 'c idea')
+    >>> shared_comments(shared, k=4)
+    ()
+    """
+    if k < 1:
+        raise ValueError("the comment floor k must be at least 1")
+    c = _content(content)
+    order = [p.id for cell in c.cells.values() for p in cell.prompts]
+    people = shared.groupby("prompt")["participant"].nunique()
+    out = []
+    for prompt in order:
+        if int(people.get(prompt, 0)) < k:
+            continue
+        texts = shared.loc[shared["prompt"] == prompt, "text"].astype(str).tolist()
+        out.append(SharedPrompt(prompt, tuple(sorted(texts, key=lambda t: (t.casefold(), t)))))
+    return tuple(out)
+
+
+# --- everything a coach sees ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the coach's views show, after the anonymity rule: no pseudonyms, no tokens.
+
+    Build it with :func:`summarise`. ``gap`` is None for a cohort workshop.
+    """
+
+    kind: str
+    spaces: tuple[str, ...]
+    k: int
+    comment_k: int
+    grid: pd.DataFrame
+    gap: pd.DataFrame | None
+    progress: Progress
+    highlights: Highlights
+    comments: tuple[SharedPrompt, ...]
+
+    def same_as(self, other: Summary | None) -> bool:
+        """True when ``other`` would show exactly the same (so nothing needs redrawing)."""
+        if other is None:
+            return False
+        same_frames = self.grid.equals(other.grid)
+        same_gap = (self.gap is None and other.gap is None) or (
+            self.gap is not None and other.gap is not None and self.gap.equals(other.gap))
+        return (same_frames and same_gap and self.progress == other.progress
+                and self.highlights == other.highlights and self.comments == other.comments
+                and (self.kind, self.spaces, self.k, self.comment_k)
+                == (other.kind, other.spaces, other.k, other.comment_k))
+
+
+def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int,
+              comment_k: int, content: content_mod.Content | None = None) -> Summary:
+    """A workshop's answers turned into what its coach may see.
+
+    Parameters
+    ----------
+    answers
+        The workshop's answers (:meth:`trace_widgets.store.Store.workshop_answers`).
+    kind
+        ``"cohort"`` or ``"team"`` (team adds the leader-versus-members comparison).
+    spaces
+        The workshop's spaces.
+    k, comment_k
+        The anonymity floor and the floor for shared reflections (from settings).
+    content
+        The content (default :func:`trace_widgets.content.get`).
+
+    Returns
+    -------
+    Summary
+
+    Examples
+    --------
+    >>> from trace_widgets import demo
+    >>> s = summarise(demo.demo_answers(6, seed=1), kind="team", spaces=["team"], k=3,
+    ...               comment_k=5)
+    >>> (len(s.grid), bool(s.grid["withheld"].any()), s.progress.started)
+    (5, False, 6)
+    """
+    c = _content(content)
+    chosen = tuple(_spaces(spaces, c))
+    cells = scoring.cell_scores(answers, c)
+    grid = group_grid(cells, k=k, spaces=chosen, content=c)
+    gap = leader_gap(cells, k=k, spaces=chosen, content=c) if kind == "team" else None
+    return Summary(
+        kind=kind, spaces=chosen, k=k, comment_k=comment_k, grid=grid, gap=gap,
+        progress=progress(answers, spaces=chosen, content=c),
+        highlights=highlights(grid),
+        comments=shared_comments(shared_texts(answers, content=c), k=comment_k, content=c),
+    )
+
+
+# --- the anonymised aggregates as CSV ---------------------------------------------------------
+
+
+def aggregates_csv(summary: Summary) -> str:
+    """The group figures as CSV: one row per cell, withheld cells left empty.
+
+    Only numbers and content ids: no pseudonyms, no texts, so nothing a spreadsheet could run.
+
+    Parameters
+    ----------
+    summary
+        :func:`summarise` output.
+
+    Returns
+    -------
+    str
+        Columns element, space, withheld (yes/no), n, mean, sd, count_1..count_5 and, for a
+        team workshop, leader_mean, members_n, members_mean, gap, gap_withheld. Means and
+        spreads to two decimals; every figure of a withheld cell is empty.
+
+    Examples
+    --------
+    >>> from trace_widgets import demo
+    >>> s = summarise(demo.demo_answers(2, seed=1), kind="team", spaces=["team"], k=3,
+    ...               comment_k=5)
+    >>> aggregates_csv(s).splitlines()[1]
+    'task,team,yes,,,,,,,,,,,,,yes'
+    """
+    counts = [col for col in summary.grid.columns if col.startswith("count_")]
+    header = ["element", "space", "withheld", "n", "mean", "sd", *counts]
+    team = summary.gap is not None
+    if team:
+        header += ["leader_mean", "members_n", "members_mean", "gap", "gap_withheld"]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    gap = summary.gap.set_index(["element", "space"]) if summary.gap is not None else None
+    for row in summary.grid.to_dict("records"):
+        hidden = bool(row["withheld"])
+        figures = ["", "", "", *([""] * len(counts))] if hidden else [
+            str(int(row["n"])), _number(row["mean"]), _number(row["sd"]),
+            *(str(int(row[col])) for col in counts)]
+        line = [row["element"], row["space"], "yes" if hidden else "no", *figures]
+        if gap is not None:
+            g = gap.loc[(row["element"], row["space"])]
+            gap_hidden = bool(g["withheld"])
+            line += (["", "", "", "", "yes"] if gap_hidden else [
+                _number(g["mean_self"]), str(int(g["n_others"])), _number(g["mean_others"]),
+                _number(g["gap"]), "no"])
+        writer.writerow(line)
+    return buf.getvalue()
+
+
+def _number(value: object) -> str:
+    number = float(value)  # type: ignore[arg-type]
+    return "" if np.isnan(number) else f"{number:.2f}"
