@@ -51,8 +51,10 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Unit tests and notebooks first: the browser tests keep Playwright's event loop running
+# in this process, which unit tests of the kernel's loop must not see.
 test: $(VENV)/.test-installed system-deps lint
-	$(BIN)/pytest tests notebooks
+	$(BIN)/pytest tests/unit notebooks tests/browser
 
 bench: $(VENV)/.test-installed
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
