@@ -58,7 +58,7 @@ def test_whole_journey_then_resume(voila: VoilaServer, browser: Browser, offline
         expect(areas.first).to_be_visible(timeout=20_000)
         areas.first.fill(f"{space}: {REFLECTION}")
         expect(page.locator(f".trace-step-{space} .trace-reflection-exercise "
-                            ".trace-save-message").filter(has_text="Saved").first
+                            ".trace-save-message").filter(has_text=re.compile(r"^Saved$")).first
                ).to_be_visible(timeout=20_000)
         expect(page.locator(f".trace-step-{space} .trace-chart svg")).to_be_visible()
 

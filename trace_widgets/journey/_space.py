@@ -56,7 +56,8 @@ class SpaceStep:
                                         workshop=session.workshop, rater=session.rater)
         self.reflect = widgets.VBox([widgets.Label(c.text("journey.reflect.waiting"))])
         self.reflect.add_class("trace-reflect")
-        self._reflecting: tuple[tuple[str, str], tuple[str, ...]] | None = None
+        self._reflecting: tuple[str, str] | None = None
+        self._reflect_heading = widgets.HTML()
         self._reflections: dict[str, ReflectionView] = {}
         self.profile = ChartPanel()
         self._shown = -1  # the space's answer version the page shows
@@ -96,33 +97,31 @@ class SpaceStep:
             view.flush()
 
     def _show_reflection(self, pair: tuple[str, str] | None) -> None:
-        """Questions on the lowest and highest condition, and any question of this space the
-        learner has already answered, so text they wrote never disappears from the page. A
-        question already on screen keeps its widget, so focus and typing are not disturbed."""
-        if pair is None:
+        """Questions on the lowest and highest condition. A question once shown stays, in the
+        place it first took: text the learner wrote never disappears, and the widgets already
+        on the page are never redrawn, so focus and typing are not disturbed."""
+        if pair is None or pair == self._reflecting:
             return
         c = content_mod.get()
         low, high = pair
-        prompts = [p.id for p in c.cell(low, self.space).prompts if p.kind != "notice"]
-        prompts += [p.id for p in c.cell(high, self.space).prompts if p.kind == "notice"]
-        shown = set(self._reflections)
-        prompts += [p.id for e in c.elements for p in c.cell(e.id, self.space).prompts
-                    if p.id not in prompts and (self.session.has(p.id) or p.id in shown)]
-        if (pair, tuple(prompts)) == self._reflecting:
-            return
-        for prompt in prompts:
+        wanted = [p.id for p in c.cell(low, self.space).prompts if p.kind != "notice"]
+        wanted += [p.id for p in c.cell(high, self.space).prompts if p.kind == "notice"]
+        # Questions answered in an earlier sitting stay on the page too.
+        wanted += [p.id for e in c.elements for p in c.cell(e.id, self.space).prompts
+                   if p.id not in wanted and self.session.has(p.id)]
+        for prompt in wanted:
             if prompt not in self._reflections:
                 state = ReflectionState.from_answers(
                     self.session.answers(), self.session.token or "", (prompt,),
                     workshop=self.session.workshop, rater=self.session.rater)
                 self._reflections[prompt] = reflection_view(state, self.session.save)
-        self._reflecting = (pair, tuple(prompts))
+        self._reflecting = pair
         lowest = c.text("journey.reflect.lowest", name=c.element(low).name)
         highest = c.text("journey.reflect.highest", name=c.element(high).name)
-        self.reflect.children = (
-            widgets.HTML(f"<p>{escape(lowest)}<br>{escape(highest)}</p>"),
-            *(self._reflections[p].widget for p in prompts),
-        )
+        self._reflect_heading.value = f"<p>{escape(lowest)}<br>{escape(highest)}</p>"
+        views = tuple(v.widget for v in self._reflections.values())
+        if self.reflect.children[1:] != views:
+            self.reflect.children = (self._reflect_heading, *views)
 
 
 def build_space_step(session: Session, space: str) -> BuiltStep:
