@@ -60,8 +60,9 @@ def percentiles(values: list[float]) -> dict[str, float]:
             "p95": round(p95, 4), "max": round(ordered[-1], 4)}
 
 
-def kernel_rss_mb(server_pid: int) -> list[float]:
-    """Resident memory of the kernels a server started (its children), in MB."""
+def kernel_memory_mb(server_pid: int) -> list[tuple[float, float]]:
+    """(resident, proportional) memory of each kernel a server started (its children), in MB.
+    Proportional memory (PSS) shares the libraries' pages among the kernels that map them."""
     sizes = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -71,9 +72,10 @@ def kernel_rss_mb(server_pid: int) -> list[float]:
             parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
             if b"ipykernel_launcher" not in cmd or parent != server_pid:
                 continue
-            for line in (proc / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
+            fields = dict(line.split(":", 1) for line in
+                          (proc / "smaps_rollup").read_text().splitlines() if ":" in line)
+            sizes.append((int(fields["Rss"].split()[0]) / 1024,
+                          int(fields["Pss"].split()[0]) / 1024))
     return sizes
 
 

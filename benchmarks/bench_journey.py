@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import CHROMIUM_FLAGS, ROOT, free_port, kernel_rss_mb, percentiles, server, write
+from _harness import CHROMIUM_FLAGS, ROOT, free_port, kernel_memory_mb, percentiles, server, write
 from playwright.sync_api import Page, sync_playwright
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "8"))
@@ -95,12 +95,16 @@ def main() -> None:
                                    "return_visit": percentiles(again),
                                    "all": percentiles(first + again)}
         results["rating_to_chart_redrawn_s"] = percentiles(redraw)
-        sizes = kernel_rss_mb(pid)
-        results["kernel_rss_mb"] = {
-            "note": "resident memory of each of the app's kernels after one whole journey; "
-                    "the largest is the learner's, the others wait in the pool",
-            "kernels": sorted(round(s) for s in sizes),
-            "learner": round(max(sizes)),
+        sizes = kernel_memory_mb(pid)
+        learner = max(sizes)
+        results["kernel_memory_mb"] = {
+            "note": "each of the app's kernels after one whole journey, resident (rss) and "
+                    "proportional (pss); the largest is the learner's, the others wait in "
+                    "the pool",
+            "rss": sorted(round(r) for r, _ in sizes),
+            "pss": sorted(round(p) for _, p in sizes),
+            "learner_rss": round(learner[0]),
+            "learner_pss": round(learner[1]),
         }
         browser.close()
     write("journey", results)
