@@ -238,7 +238,9 @@ def test_cli_demo_fills_a_workshop_through_the_store(
                   "--store", store_url])
     assert args.handler(args) == 0
     with store.open_store(store_url) as s:
-        assert s.workshop_answers(code)["participant"].nunique() == 35
+        again = s.workshop_answers(code)
+    assert again["participant"].nunique() == 35
+    assert again.loc[again["rater"] == "leader", "participant"].nunique() == 1  # one leader
 
 
 def test_cli_demo_never_fills_a_real_workshop(
