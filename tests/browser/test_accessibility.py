@@ -88,7 +88,7 @@ def test_whole_journey_with_the_keyboard_alone(voila: VoilaServer, page: Page) -
     page.keyboard.press("Space")
     tab_to(page, button(c.text("journey.start.button")))
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"[?&]p=[A-Z2-7]{32}"), timeout=20_000)
+    expect(page).to_have_url(re.compile(r"[?&]p=[A-Z2-7]{32}"), timeout=60_000)
     token = re.search(r"p=([A-Z2-7]{32})", page.url).group(1)  # type: ignore[union-attr]
 
     for space in SPACES:
@@ -105,7 +105,7 @@ def test_whole_journey_with_the_keyboard_alone(voila: VoilaServer, page: Page) -
         page.keyboard.type(f"Typed in {space}.")
         expect(page.locator(f".trace-step-{space} .trace-reflection-exercise "
                             ".trace-save-message").filter(has_text=re.compile(r"^Saved$")).first
-               ).to_be_visible(timeout=20_000)
+               ).to_be_visible(timeout=60_000)
 
     tab_to(page, button(c.text("journey.nav.next")))
     page.keyboard.press("Enter")
@@ -118,7 +118,7 @@ def test_whole_journey_with_the_keyboard_alone(voila: VoilaServer, page: Page) -
     page.keyboard.type("Ask the team what done looks like.")
     expect(page.locator("a.trace-download")).to_have_attribute(
         "href", re.compile(re.escape(quote("Ask the team what done looks like.", safe=""))),
-        timeout=20_000)
+        timeout=60_000)
     tab_to(page, lambda f: f["tag"] == "A" and "trace-download" in f["cls"])
     with page.expect_download() as download:
         page.keyboard.press("Enter")

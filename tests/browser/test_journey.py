@@ -44,7 +44,7 @@ def test_whole_journey_then_resume(voila: VoilaServer, browser: Browser, offline
     page.locator(".trace-consent-agree input").check()
     page.locator("button.trace-start").click()
     code = page.locator(".trace-workbook-code input")
-    expect(code).not_to_have_value("", timeout=20_000)
+    expect(code).not_to_have_value("", timeout=60_000)
     token = code.input_value()
     expect(page).to_have_url(re.compile(f"[?&]p={token}"))
 
@@ -55,11 +55,11 @@ def test_whole_journey_then_resume(voila: VoilaServer, browser: Browser, offline
             rating_select(page, item).select_option(label=rating_for(i))  # type: ignore[attr-defined]
         expect(page.locator(f"button.trace-nav-{space}")).to_contain_text("✓", timeout=30_000)
         areas = page.locator(f".trace-step-{space} .trace-reflection textarea")
-        expect(areas.first).to_be_visible(timeout=20_000)
+        expect(areas.first).to_be_visible(timeout=60_000)
         areas.first.fill(f"{space}: {REFLECTION}")
         expect(page.locator(f".trace-step-{space} .trace-reflection-exercise "
                             ".trace-save-message").filter(has_text=re.compile(r"^Saved$")).first
-               ).to_be_visible(timeout=20_000)
+               ).to_be_visible(timeout=60_000)
         expect(page.locator(f".trace-step-{space} .trace-chart svg")).to_be_visible()
 
     # The plan: the grid, a priority in each space, one action, and the download.
@@ -71,10 +71,10 @@ def test_whole_journey_then_resume(voila: VoilaServer, browser: Browser, offline
         expect(exercise.locator(".trace-save-message")).to_have_text("Saved")
     page.locator("button.trace-add").click()
     expect(page.locator(".trace-plan-element select")).to_have_value(
-        re.compile("Task"), timeout=20_000)
+        re.compile("Task"), timeout=60_000)
     page.locator(".trace-plan-text textarea").first.fill(ACTION)
     expect(page.locator("a.trace-download")).to_have_attribute(
-        "href", re.compile(re.escape(quote(ACTION, safe=""))), timeout=20_000)
+        "href", re.compile(re.escape(quote(ACTION, safe=""))), timeout=60_000)
     with page.expect_download() as download_info:
         page.locator("a.trace-download").click()
     plan = (tmp_path / "plan.md")

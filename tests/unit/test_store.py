@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -759,21 +758,17 @@ def test_plain_postgresql_urls_use_psycopg() -> None:
 # -- performance -------------------------------------------------------------------------
 
 
-def test_workshop_answers_for_40_people_is_fast(s: Store) -> None:
+def test_workshop_answers_for_40_people(s: Store) -> None:
     s.create_workshop("BIG", "Forty people", "cohort", ["self", "team"], HASH)
     statements = [i for i in answers_items() if re.fullmatch(r"(task|route)\.\w+\.s\d+", i)]
     for n in range(40):
         t = s.new_participant(workshop="BIG", consent=True)
         s.save(t, dict.fromkeys(statements, 3))
         s.save(t, {statements[0]: (n % 5) + 1})  # one changed answer each
-    s.workshop_answers("BIG")  # warm up
-    started = time.perf_counter()
+    # Its speed is measured by benchmarks/bench_coach.py (dashboard refresh), not here.
     frame = s.workshop_answers("BIG")
-    took = time.perf_counter() - started
     assert len(frame) == 40 * len(statements)
-    print(f"workshop_answers, 40 people x {len(statements)} items "
-          f"({s.backend}): {took * 1000:.1f} ms")
-    assert took < 0.5  # a few ms here; generous for slow CI machines
+    assert frame.groupby("participant")["item"].nunique().eq(len(statements)).all()
 
 
 def answers_items() -> list[str]:
