@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,10 @@ from ._cli_workshop import add_workshop_commands
 from ._paths import bundled, voila_share
 
 APP_NOTEBOOK = "app.ipynb"
+COACH_NOTEBOOK = "coach.ipynb"
+REFILL_DELAY_S = 0
+"""A taken kernel is replaced at once. Voila queues the refill in the pool, so the next
+visitor waits for it: a delay here (tried: 30 s) makes the third visitor wait 27 s."""
 
 
 def app_url(current: settings.Settings) -> str:
@@ -28,6 +33,12 @@ def voila_command(current: settings.Settings) -> list[str]:
         f"--Voila.ip={current.host}",
         "--template=trace",
         f"--pool_size={current.pool_size}",
+        # The learner's app gets the pool; one warm coach page is enough.
+        "--VoilaKernelManager.kernel_pools_config="
+        + json.dumps({"default": {"pool_size": 0},
+                      APP_NOTEBOOK: {"pool_size": current.pool_size},
+                      COACH_NOTEBOOK: {"pool_size": min(current.pool_size, 1)}}),
+        f"--VoilaKernelManager.fill_delay={REFILL_DELAY_S}",
         f"--MappingKernelManager.cull_idle_timeout={current.cull_idle_seconds}",
         "--MappingKernelManager.cull_interval=60",
         str(bundled("notebooks", APP_NOTEBOOK)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -27,6 +28,9 @@ def test_voila_command_serves_the_notebooks_with_our_template() -> None:
     assert "--port=9123" in command
     assert "--template=trace" in command
     assert "--pool_size=3" in command
+    pools = next(c for c in command if "kernel_pools_config" in c).split("=", 1)[1]
+    assert json.loads(pools)["app.ipynb"] == {"pool_size": 3}
+    assert json.loads(pools)["coach.ipynb"] == {"pool_size": 1}
     assert command[-1].endswith("notebooks")
 
 
