@@ -98,6 +98,10 @@ def check_value(spec: content_mod.ItemSpec, value: object) -> Value:
         return check_rating(value)
     if value is None:
         return None
+    if spec.kind == "flag":
+        if value != "yes":
+            raise AnswerError("value", "a flag is 'yes' or nothing")
+        return value
     text = check_text(value)
     if spec.kind == "date" and text and not _valid_date(text):
         raise AnswerError("value", f"{text!r} is not a date (YYYY-MM-DD)")

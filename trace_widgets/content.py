@@ -63,7 +63,7 @@ MODEL_FILE = "model.yaml"
 UI_FILE = "ui.yaml"
 CELLS_DIR = "cells"
 
-ItemKind = Literal["rating", "text", "choice", "date", "element", "space"]
+ItemKind = Literal["rating", "text", "choice", "date", "element", "space", "flag"]
 
 
 class ContentError(ValueError):
@@ -259,6 +259,8 @@ def _items(model: ModelFile, cells: dict[tuple[str, str], Cell]) -> dict[str, It
             items[st.id] = ItemSpec(st.id, "rating", "rating", e, s, st.reverse)
         for p in c.prompts:
             items[p.id] = ItemSpec(p.id, "reflection", "text", e, s)
+            # "yes" shares the reflection with a workshop's coach (behind a higher floor).
+            items[f"share.{p.id}"] = ItemSpec(f"share.{p.id}", "reflection", "flag", e, s)
     for sp in model.spaces:
         pid = f"priorities.{sp.id}"
         items[pid] = ItemSpec(pid, "priorities", "choice", None, sp.id)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trace_widgets import content
+from trace_widgets import content, group
 from trace_widgets.journey import Journey
 from trace_widgets.store import Store, open_store
 from trace_widgets.workshop import open_workshop
@@ -123,3 +123,36 @@ def test_erase_removes_the_workbook(store: Store) -> None:
     assert not journey.session.is_open
     with pytest.raises(Exception, match="could not find"):
         store.participant(token)
+
+
+def test_a_workshop_participant_can_share_a_reflection(store: Store) -> None:
+    workshop, _ = open_workshop(store, "Cohort day", "cohort", ["self"])
+    journey = Journey(store)
+    journey.open({"w": workshop.code})
+    start(journey)
+    journey.go("self")
+    for i, control in enumerate(w for w in _walk(journey.body)
+                                if "trace-rating" in w._dom_classes):
+        control.index = i % 5
+    area = next(w for w in _walk(journey.body) if "trace-text-field" in w._dom_classes
+                or getattr(w, "rows", None) == 4)
+    area.value = "We start before we agree."
+    journey.go("start")  # moving on saves the text at once
+    share = next(w for w in _walk(journey._built["self"].view)
+                 if "trace-share" in w._dom_classes)
+    share.value = True
+    shared = group.shared_texts(store.workshop_answers(workshop.code))
+    assert shared["text"].tolist() == ["We start before we agree."]
+    share.value = False
+    assert group.shared_texts(store.workshop_answers(workshop.code)).empty
+
+
+def test_solo_learners_are_not_offered_sharing(store: Store) -> None:
+    journey = Journey(store)
+    journey.open({})
+    start(journey)
+    journey.go("self")
+    for i, control in enumerate(w for w in _walk(journey.body)
+                                if "trace-rating" in w._dom_classes):
+        control.index = i % 5
+    assert not [w for w in _walk(journey.body) if "trace-share" in w._dom_classes]

@@ -8,9 +8,9 @@ from html import escape
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import charts, scoring
+from .. import charts, scoring, settings
 from .. import content as content_mod
-from ..answers import Answer
+from ..answers import Answer, make
 from ..chart_view import ChartPanel
 from ..exercises import ReflectionState, ReflectionView, reflection_view, space_rating_view
 from ._session import Session
@@ -96,6 +96,30 @@ class SpaceStep:
         for view in self._reflections.values():
             view.flush()
 
+    def _share_box(self, prompt: str) -> widgets.Checkbox:
+        """In a workshop, the learner may share one reflection with the coach: it is shown
+        only among at least ``comment_k`` shared answers, never with a name."""
+        c = content_mod.get()
+        box = widgets.Checkbox(value=self.session.value(f"share.{prompt}") == "yes",
+                               description=c.text("journey.share.label",
+                                                  k=settings.get().comment_k),
+                               indent=False, layout=widgets.Layout(width="auto"))
+        box.add_class("trace-share")
+
+        def changed(change: dict[str, object]) -> None:
+            token = self.session.token or ""
+            try:
+                self.session.save([make(token, f"share.{prompt}", "yes" if change["new"] else None,
+                                        workshop=self.session.workshop, rater=self.session.rater)])
+            except Exception:  # the box shows what is kept: put it back
+                log.exception("sharing %s failed", prompt)
+                box.unobserve(changed, "value")
+                box.value = self.session.value(f"share.{prompt}") == "yes"
+                box.observe(changed, "value")
+
+        box.observe(changed, "value")
+        return box
+
     def _show_reflection(self, pair: tuple[str, str] | None) -> None:
         """Questions on the lowest and highest condition. A question once shown stays, in the
         place it first took: text the learner wrote never disappears, and the widgets already
@@ -114,7 +138,10 @@ class SpaceStep:
                 state = ReflectionState.from_answers(
                     self.session.answers(), self.session.token or "", (prompt,),
                     workshop=self.session.workshop, rater=self.session.rater)
-                self._reflections[prompt] = reflection_view(state, self.session.save)
+                view = reflection_view(state, self.session.save)
+                if self.session.workshop:
+                    view.widget.children = (*view.widget.children, self._share_box(prompt))
+                self._reflections[prompt] = view
         self._reflecting = pair
         lowest = c.text("journey.reflect.lowest", name=c.element(low).name)
         highest = c.text("journey.reflect.highest", name=c.element(high).name)
