@@ -8,10 +8,11 @@ import urllib.parse
 
 import ipywidgets as widgets
 import pytest
+from sinks import Sink
 from traitlets import TraitError
 
 from trace_widgets import answers, content
-from trace_widgets.answers import Answer, AnswerError
+from trace_widgets.answers import AnswerError
 from trace_widgets.exercises import (
     ActionPlanState,
     ManualScheduler,
@@ -26,20 +27,6 @@ FIELDS = tuple(f.id for f in content.get().action_plan.fields)
 MAX = content.get().action_plan.max_actions
 T0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.timezone.utc)
 
-
-class Sink:
-    def __init__(self) -> None:
-        self.calls: list[list[Answer]] = []
-        self.broken = False
-
-    def __call__(self, rows: list[Answer]) -> None:
-        if self.broken:
-            raise OSError("no space left on device")
-        self.calls.append(list(rows))
-
-    @property
-    def rows(self) -> list[Answer]:
-        return [r for call in self.calls for r in call]
 
 
 def make_view(sink: Sink, clock: ManualScheduler, state: ActionPlanState | None = None

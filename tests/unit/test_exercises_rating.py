@@ -8,6 +8,7 @@ import logging
 import ipywidgets as widgets
 import pandas as pd
 import pytest
+from sinks import Sink
 from traitlets import TraitError
 
 from trace_widgets import answers, content
@@ -18,22 +19,6 @@ TOKEN = "r" * 22
 OTHER = "o" * 22
 T0 = dt.datetime(2025, 3, 3, 9, tzinfo=dt.timezone.utc)
 
-
-class Sink:
-    """Collects what the view saves; raises while ``broken``."""
-
-    def __init__(self) -> None:
-        self.calls: list[list[Answer]] = []
-        self.broken = False
-
-    def __call__(self, rows: list[Answer]) -> None:
-        if self.broken:
-            raise OSError("database is locked")
-        self.calls.append(list(rows))
-
-    @property
-    def rows(self) -> list[Answer]:
-        return [r for call in self.calls for r in call]
 
 
 def statements(element: str = "task", space: str = "self") -> list[str]:
