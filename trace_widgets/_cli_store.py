@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
 from . import store
+from ._cli_output import emit, fail
 
 STDIN = "-"
 
@@ -60,14 +59,9 @@ def run_export(args: argparse.Namespace) -> int:
         token = _token(args.participant) if args.participant is not None else None
         with store.open_store(args.store) as s:
             data = s.export(participant=token, workshop=args.workshop, fmt=args.format)
-        if args.output:
-            _write_private(Path(args.output), data)
-            _say(f"wrote the export to {args.output}")
-        else:
-            sys.stdout.write(data)
-            sys.stdout.flush()
+        emit(data, args.output, what="the export")
     except (store.StoreError, ValueError, OSError) as exc:
-        return _fail(exc)
+        return fail(exc)
     return 0
 
 
@@ -78,30 +72,10 @@ def run_erase(args: argparse.Namespace) -> int:
         with store.open_store(args.store) as s:
             gone = s.erase(token)
     except (store.StoreError, ValueError, OSError) as exc:
-        return _fail(exc)
+        return fail(exc)
     print(f"Erased the workbook and its {gone} answer{'s' if gone != 1 else ''}.")  # noqa: T201
     return 0
 
 
 def _token(arg: str) -> str:
     return sys.stdin.readline().strip() if arg == STDIN else arg
-
-
-def _write_private(path: Path, data: str) -> None:
-    # An export holds personal answers: create it readable by this user only.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(data)
-
-
-def _say(message: str) -> None:
-    print(f"trace-workbook: {message}", file=sys.stderr)  # noqa: T201
-
-
-def _fail(exc: BaseException) -> int:
-    if isinstance(exc, OSError):
-        where = f" {exc.filename}" if exc.filename else ""
-        _say(f"cannot write{where}: {exc.strerror or exc}")
-    else:
-        _say(str(exc))
-    return 1

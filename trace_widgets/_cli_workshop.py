@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
 from . import content as content_mod
 from . import demo as demo_mod
 from . import group, settings, store, workshop
+from ._cli_output import emit, fail, say
 from .answers import AnswerError
 from .store import KINDS
 
@@ -115,7 +114,7 @@ def run_new(args: argparse.Namespace) -> int:
             made, key = workshop.open_workshop(s, args.title, args.kind, _spaces(args.spaces),
                                                code=_code(args.code))
     except (store.StoreError, AnswerError, ValueError) as exc:
-        return _fail(exc)
+        return fail(exc)
     _print_opened(made, key, _base(args.base_url))
     return 0
 
@@ -129,9 +128,9 @@ def run_close(args: argparse.Namespace) -> int:
                 raise store.WorkshopNotFoundError(f"There is no workshop {args.code!r}.")
             closed = s.close_workshop(code)
     except (store.StoreError, ValueError) as exc:
-        return _fail(exc)
+        return fail(exc)
     when = closed.closed.strftime("%Y-%m-%d %H:%M UTC") if closed.closed else ""
-    _say(f"closed workshop {closed.code} ({closed.title}) at {when}")
+    say(f"closed workshop {closed.code} ({closed.title}) at {when}")
     return 0
 
 
@@ -148,14 +147,9 @@ def run_results(args: argparse.Namespace) -> int:
                                       spaces=found.spaces, k=current.anonymity_k,
                                       comment_k=current.comment_k)
         text = group.aggregates_csv(summary)
-        if args.output:
-            Path(args.output).write_text(text, encoding="utf-8")
-            _say(f"wrote the group results to {args.output}")
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+        emit(text, args.output, what="the group results")
     except (store.StoreError, ValueError, OSError) as exc:
-        return _fail(exc)
+        return fail(exc)
     return 0
 
 
@@ -163,7 +157,7 @@ def run_demo(args: argparse.Namespace) -> int:
     """Handle ``trace-workbook demo --workshop``; return the exit code."""
     c = content_mod.get()
     if not 1 <= args.participants <= MAX_DEMO_PARTICIPANTS:
-        return _fail(ValueError(f"--participants must be 1 to {MAX_DEMO_PARTICIPANTS}"))
+        return fail(ValueError(f"--participants must be 1 to {MAX_DEMO_PARTICIPANTS}"))
     marker = c.text("workshop.demo_marker")
     try:
         code = _code(args.code)
@@ -179,10 +173,10 @@ def run_demo(args: argparse.Namespace) -> int:
                                  f"does not say {marker}); demo data only goes into demos")
             added = fill_demo(s, found, participants=args.participants, seed=args.seed)
     except (store.StoreError, AnswerError, ValueError) as exc:
-        return _fail(exc)
+        return fail(exc)
     if key is not None:
         _print_opened(found, key, _base(args.base_url))
-    _say(f"{added} demo participants joined workshop {found.code} and answered")
+    say(f"{added} demo participants joined workshop {found.code} and answered")
     return 0
 
 
@@ -272,24 +266,3 @@ def _print_opened(made: store.Workshop, key: str, base: str) -> None:
     ]
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
-
-
-def _say(message: str) -> None:
-    print(f"trace-workbook: {message}", file=sys.stderr)  # noqa: T201
-
-
-def _fail(exc: BaseException) -> int:
-    print(f"trace-workbook: {exc}", file=sys.stderr)  # noqa: T201
-    return 1
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the workshop commands on their own (until :mod:`trace_widgets.cli` has them)."""
-    parser = argparse.ArgumentParser(prog="trace-workbook")
-    add_workshop_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.handler(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
