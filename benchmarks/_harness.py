@@ -18,6 +18,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+BARE_NOTEBOOK = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "bare", "metadata": {},
+               "outputs": [],
+               "source": "import ipywidgets as w\nw.Label('ready').add_class('bare-ready')"}],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+"""A notebook with one label, served the same way: what Voila and Chromium cost alone."""
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

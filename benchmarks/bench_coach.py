@@ -51,6 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _harness import BARE_NOTEBOOK
+
 from trace_widgets import _cli_workshop, cli, content, group, scoring, settings, store, workshop
 from trace_widgets._paths import bundled, voila_share
 from trace_widgets.coach import Dashboard
@@ -404,15 +406,7 @@ def coach_in_browser(base: str, code: str, key: str, store_url: str, rounds: int
                     "average by design"}
 
 
-BARE = {
-    "cells": [{"cell_type": "code", "execution_count": None, "id": "bare", "metadata": {},
-               "outputs": [],
-               "source": "import ipywidgets as w\nw.Label('ready').add_class('bare-ready')"}],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
-}
-"""A notebook with one label, served the same way: what Voila and Chromium cost alone."""
+
 
 
 @dataclass(frozen=True)
@@ -442,7 +436,7 @@ def serve(tmp: Path, store_url: str, scenario: Scenario, port: int
     if scenario.bare:
         folder = tmp / "bare"
         folder.mkdir(exist_ok=True)
-        (folder / "bare.ipynb").write_text(json.dumps(BARE))
+        (folder / "bare.ipynb").write_text(json.dumps(BARE_NOTEBOOK))
         cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}",
                "--Voila.ip=127.0.0.1", "--template=trace", "--preheat_kernel=True",
                f"--pool_size={scenario.pool}", "bare.ipynb",

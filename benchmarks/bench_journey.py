@@ -18,19 +18,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import CHROMIUM_FLAGS, ROOT, free_port, kernel_memory_mb, percentiles, server, write
+from _harness import (
+    BARE_NOTEBOOK,
+    CHROMIUM_FLAGS,
+    ROOT,
+    free_port,
+    kernel_memory_mb,
+    percentiles,
+    server,
+    write,
+)
 from playwright.sync_api import Page, sync_playwright
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "8"))
 POOL = 2
-BARE = {
-    "cells": [{"cell_type": "code", "execution_count": None, "id": "bare", "metadata": {},
-               "outputs": [],
-               "source": "import ipywidgets as w\nw.Label('ready').add_class('bare-ready')"}],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
-}
 
 
 def time_to_interactive(page: Page, url: str, selector: str) -> float:
@@ -44,7 +45,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="trace-bench-"))
     bare_dir = tmp / "bare"
     bare_dir.mkdir()
-    (bare_dir / "bare.ipynb").write_text(json.dumps(BARE))
+    (bare_dir / "bare.ipynb").write_text(json.dumps(BARE_NOTEBOOK))
     env = {**os.environ, "TRACE_STORE": f"sqlite:///{tmp / 'store.sqlite3'}",
            "JUPYTER_PATH": str(ROOT / "trace_widgets" / "share")}
     app_port, bare_port = free_port(), free_port()
