@@ -31,6 +31,30 @@ def _heading(text: str, level: int = 2) -> widgets.HTML:
     return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
 
 
+def _code_card(heading: str, label: str, button: str, css: str,
+               submit: Callable[[str], str | None], *, intro: str = "") -> widgets.Widget:
+    """A card with one code field and one button; ``submit`` returns a plain problem or
+    None. Used to join a workshop and to continue a workbook."""
+    code = widgets.Text(description=label, style={"description_width": "initial"},
+                        layout=widgets.Layout(width="auto", max_width="32rem"))
+    code.add_class(f"{css}-code")
+    go = widgets.Button(description=button)
+    go.add_class(css)
+    message = widgets.Label()
+    message.add_class("trace-message")
+
+    def clicked(_: widgets.Button) -> None:
+        problem = submit(code.value)
+        if problem:
+            message.value = problem
+
+    go.on_click(clicked)
+    box = widgets.VBox([_heading(heading), *([_para(intro)] if intro else []), code, go,
+                        message])
+    box.add_class("trace-card")
+    return box
+
+
 class StartStep:
     """Builds the start step; ``on_open`` runs when a workbook has been opened or erased."""
 
@@ -134,48 +158,21 @@ class StartStep:
         return None
 
     def _join_view(self, c: content_mod.Content) -> widgets.Widget:
-        code = widgets.Text(description=c.text("workshop.join.label"),
-                            style={"description_width": "initial"},
-                            layout=widgets.Layout(width="auto", max_width="32rem"))
-        code.add_class("trace-join-code")
-        go = widgets.Button(description=c.text("workshop.join.button"))
-        go.add_class("trace-join")
-        message = widgets.Label()
-        message.add_class("trace-message")
-
-        def join(_: widgets.Button) -> None:
-            problem = self.join(code.value)
-            if problem:
-                message.value = problem
-
-        go.on_click(join)
-        box = widgets.VBox([_heading(c.text("journey.join.heading")),
-                            _para(c.text("journey.join.intro")), code, go, message])
-        box.add_class("trace-card")
-        return box
+        return _code_card(c.text("journey.join.heading"), c.text("workshop.join.label"),
+                          c.text("workshop.join.button"), "trace-join", self.join,
+                          intro=c.text("journey.join.intro"))
 
     # -- continue a workbook ---------------------------------------------------------------
 
     def _resume_view(self, c: content_mod.Content) -> widgets.Widget:
-        code = widgets.Text(description=c.text("journey.resume.label"),
-                            style={"description_width": "initial"},
-                            layout=widgets.Layout(width="auto", max_width="32rem"))
-        code.add_class("trace-resume-code")
-        go = widgets.Button(description=c.text("journey.resume.button"))
-        go.add_class("trace-resume")
-        message = widgets.Label()
-        message.add_class("trace-message")
+        def resume(code: str) -> str | None:
+            if not self.resume(code):
+                return c.text("journey.resume.not_found")
+            self.on_open()
+            return None
 
-        def resume(_: widgets.Button) -> None:
-            if self.resume(code.value):
-                self.on_open()
-            else:
-                message.value = c.text("journey.resume.not_found")
-
-        go.on_click(resume)
-        box = widgets.VBox([_heading(c.text("journey.resume.heading")), code, go, message])
-        box.add_class("trace-card")
-        return box
+        return _code_card(c.text("journey.resume.heading"), c.text("journey.resume.label"),
+                          c.text("journey.resume.button"), "trace-resume", resume)
 
     def resume(self, token: object) -> bool:
         """Open the workbook with this code; False (and nothing revealed) when there is none."""
