@@ -156,3 +156,22 @@ def test_solo_learners_are_not_offered_sharing(store: Store) -> None:
                                 if "trace-rating" in w._dom_classes):
         control.index = i % 5
     assert not [w for w in _walk(journey.body) if "trace-share" in w._dom_classes]
+
+
+def test_a_new_action_starts_on_the_first_priority_without_redrawing_the_plan(
+        store: Store) -> None:
+    journey = Journey(store)
+    journey.open({})
+    start(journey)
+    journey.go("plan")
+    page = journey.body.children[0]
+    add = next(w for w in _walk(page) if "trace-add" in w._dom_classes)
+    routes = [w for w in _walk(page) if "trace-priority-route" in w._dom_classes]
+    routes[1].value = True  # route, in the second space (team)
+    # The add button the learner's focus is on is still the one on the page.
+    assert add in _walk(journey.body.children[0])
+    add.click()
+    plan = {k: v for k, v in journey.session.answers().set_index("item")["value"].items()
+            if k.startswith("plan.1.")}
+    assert plan["plan.1.element"] == "route"
+    assert plan["plan.1.space"] == "team"

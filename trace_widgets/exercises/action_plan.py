@@ -8,6 +8,7 @@ import html
 import logging
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import ipywidgets as widgets
@@ -23,6 +24,9 @@ from ._text import TextField
 __all__ = ["ActionPlanState", "ActionPlanView", "action_plan_view", "plan_markdown"]
 
 log = logging.getLogger(__name__)
+
+StartsOn = Callable[[], tuple[str, str] | None]
+"""Gives the (condition, space) a new action starts on, or None for the plan's own."""
 
 _ITEM = re.compile(r"^plan\.(\d+)\.([a-z][a-z0-9_]*)$")
 
@@ -80,8 +84,9 @@ class ActionPlanState(ExerciseState):
         row = self._actions[n - 1].get(field_id)
         return None if row is None else row.value
 
-    def add(self) -> list[Answer]:
-        """Start a new action with the plan's condition; returns its rows (all fields).
+    def add(self, element: str | None = None, space: str | None = None) -> list[Answer]:
+        """Start a new action on ``element`` in ``space`` (by default the plan's condition);
+        returns its rows (all fields).
 
         Every field gets a row, so nothing stored from an earlier, removed action can
         come back into the new one.
@@ -94,7 +99,8 @@ class ActionPlanState(ExerciseState):
         if self.count >= self.max_actions:
             raise AnswerError("plan", f"holds up to {self.max_actions} actions")
         n = self.count + 1
-        defaults: dict[str, object] = {"element": self.element, "space": self.space}
+        defaults: dict[str, object] = {"element": element or self.element,
+                                       "space": space or self.space}
         rows = {f: self._make(_item(n, f), defaults.get(f)) for f in self.fields}
         self._actions.append(rows)
         return list(rows.values())
@@ -260,13 +266,14 @@ class _Wiring:
     def __init__(self, state: ActionPlanState, saver: Saver, *,
                  controls: dict[tuple[int, str], widgets.Widget | TextField],
                  removers: dict[int, widgets.Button], actions: widgets.VBox,
-                 download: widgets.HTML) -> None:
+                 download: widgets.HTML, starts_on: StartsOn | None = None) -> None:
         self.state = state
         self.saver = saver
         self.controls = controls
         self.removers = removers
         self.actions = actions
         self.download = download
+        self.starts_on = starts_on
 
     # --- building ---------------------------------------------------------------------------
 
@@ -339,7 +346,8 @@ class _Wiring:
 
     def on_add(self, _: widgets.Button) -> None:
         try:
-            rows = self.state.add()
+            start = self.starts_on() if self.starts_on is not None else None
+            rows = self.state.add(*(start or ()))
         except AnswerError:
             self.saver.reject(content.get().text("plan.full", max=self.state.max_actions))
             return
@@ -357,8 +365,13 @@ class _Wiring:
 
 
 def action_plan_view(state: ActionPlanState, save: Save, *, scheduler: Scheduler | None = None,
-                     delay: float = DEBOUNCE_SECONDS) -> ActionPlanView:
+                     delay: float = DEBOUNCE_SECONDS,
+                     starts_on: StartsOn | None = None) -> ActionPlanView:
     """The plan's actions with their fields, an add button and a download link.
+
+    ``starts_on``, when given, is asked for the (condition, space) of each new action as it
+    is added, so a plan can follow choices made elsewhere on the page without being drawn
+    again (which would take the keyboard focus away from the person using it).
 
     Choices (condition, space, date) are saved at once; text fields ``delay`` seconds after
     the last keystroke, like a reflection. The download link carries :func:`plan_markdown`
@@ -380,7 +393,7 @@ def action_plan_view(state: ActionPlanState, save: Save, *, scheduler: Scheduler
     controls: dict[tuple[int, str], widgets.Widget | TextField] = {}
     removers: dict[int, widgets.Button] = {}
     wiring = _Wiring(state, saver, controls=controls, removers=removers, actions=actions,
-                     download=download)
+                     download=download, starts_on=starts_on)
     wiring.rebuild()
     add = w.css(widgets.Button(description=c.text("plan.add"), icon="plus"), "trace-add")
     add.on_click(w.guarded(wiring.on_add, saver.fail))

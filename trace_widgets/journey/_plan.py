@@ -8,7 +8,6 @@ import ipywidgets as widgets
 
 from .. import charts, scoring
 from .. import content as content_mod
-from ..answers import Answer
 from ..chart_view import ChartPanel
 from ..exercises import (
     ActionPlanState,
@@ -46,14 +45,7 @@ class PlanStep:
         ])
         self.view.add_class("trace-step-plan")
         self._build_actions()
-        session.listeners.append(self._on_saved)
         self.refresh()
-
-    def _on_saved(self, rows: list[Answer]) -> None:
-        # A new action starts on the first priority: until there is an action, follow it.
-        if any(a.exercise == "priorities" for a in rows) and self._plan_view is not None \
-                and self._plan_view.state.count == 0:
-            self._build_actions()
 
     def refresh(self) -> None:
         """Scores may have changed in the space steps since this step was last shown."""
@@ -79,13 +71,11 @@ class PlanStep:
             self._plan_view.flush()
 
     def _build_actions(self) -> None:
-        frame = self.session.answers()
-        first = self._first_priority()
+        # A new action starts on the first priority chosen at the time it is added.
         state = ActionPlanState.from_answers(
-            frame, self.session.token or "", element=first[0] if first else None,
-            space=first[1] if first else None, workshop=self.session.workshop,
+            self.session.answers(), self.session.token or "", workshop=self.session.workshop,
             rater=self.session.rater)
-        view = action_plan_view(state, self.session.save)
+        view = action_plan_view(state, self.session.save, starts_on=self._first_priority)
         for old in self.actions.children:
             close_tree(old)
         self._plan_view = view
