@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__, settings
+from . import __version__, _fork_server, settings
 from ._cli_store import add_store_commands
 from ._cli_workshop import add_workshop_commands
 from ._paths import bundled, voila_share
@@ -50,6 +50,10 @@ def serve(args: argparse.Namespace) -> int:
                                          pool_size=args.pool_size)
     notebooks = bundled("notebooks", APP_NOTEBOOK)
     env = settings.child_env(current, jupyter_path=str(voila_share()))
+    if current.fork_kernels:
+        kernels, _ = _fork_server.start(env)
+        env = settings.child_env(current, jupyter_path=os.pathsep.join(
+            (str(kernels), str(voila_share()))))
     command = voila_command(current)
     print(f"TRACE workbook: open {app_url(current)}  (Ctrl-C to stop)", flush=True)  # noqa: T201
     # Voila reads voila.json from its working folder, next to the notebooks.

@@ -45,6 +45,9 @@ class Settings:
     """Kernels Voila keeps warm for the next visitors."""
     cull_idle_seconds: int = 1_800
     """An idle kernel is shut down after this long."""
+    fork_kernels: int = 1
+    """1: the app's kernels are copies of one warm process (they start in a fraction of a
+    second and share memory); 0: each kernel starts on its own, the usual Jupyter way."""
     content_dir: str = ""
     """A folder of YAML content to use instead of the bundled one (for researchers)."""
 
@@ -56,6 +59,7 @@ class Settings:
             "text_limit": 1 <= self.text_limit <= TEXT_HARD_CAP,
             "pool_size": 0 <= self.pool_size <= 32,
             "cull_idle_seconds": 60 <= self.cull_idle_seconds <= 7 * 86_400,
+            "fork_kernels": self.fork_kernels in (0, 1),
         }
         for name, ok in checks.items():
             if not ok:
@@ -102,6 +106,13 @@ def get() -> Settings:
     if _current is None:
         _current = Settings.from_env()
     return _current
+
+
+def forget() -> None:
+    """Read the environment again at the next :func:`get` (a kernel copied from the warm
+    fork server has the environment Voila gave it, not the server's)."""
+    global _current  # noqa: PLW0603
+    _current = None
 
 
 def use(settings: Settings) -> None:
