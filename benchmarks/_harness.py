@@ -69,23 +69,49 @@ def percentiles(values: list[float]) -> dict[str, float]:
             "p95": round(p95, 4), "max": round(ordered[-1], 4)}
 
 
-def kernel_memory_mb(server_pid: int) -> list[tuple[float, float]]:
-    """(resident, proportional) memory of each kernel a server started (its children), in MB.
-    Proportional memory (PSS) shares the libraries' pages among the kernels that map them."""
-    sizes = []
+def _processes() -> dict[int, tuple[int, str, bytes]]:
+    """pid -> (parent pid, name, command line) of every process we can read."""
+    found = {}
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
-            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if b"ipykernel_launcher" not in cmd or parent != server_pid:
-                continue
-            fields = dict(line.split(":", 1) for line in
-                          (proc / "smaps_rollup").read_text().splitlines() if ":" in line)
-            sizes.append((int(fields["Rss"].split()[0]) / 1024,
-                          int(fields["Pss"].split()[0]) / 1024))
-    return sizes
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (proc / "stat").read_text()
+                found[int(proc.name)] = (int(stat.rsplit(")", 1)[1].split()[1]),
+                                         stat[stat.index("(") + 1:stat.rindex(")")],
+                                         (proc / "cmdline").read_bytes().replace(b"\0", b" "))
+    return found
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """(resident, proportional) memory of one process in MB. Proportional memory (PSS)
+    shares each page among the processes that map it."""
+    fields = dict(line.split(":", 1) for line in
+                  Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if ":" in line)
+    return int(fields["Rss"].split()[0]) / 1024, int(fields["Pss"].split()[0]) / 1024
+
+
+def server_memory_mb(server_pid: int) -> dict[str, object]:
+    """The memory of a ``trace-workbook serve`` (or bare Voila) and its kernels, in MB.
+
+    ``kernels`` lists (resident, proportional) for each kernel. A kernel copied from the
+    fork server also costs its stand-in (a small process Jupyter watches), which is added
+    to it; the fork server itself, like Voila, is a fixed cost of the server, not of a
+    learner.
+    """
+    procs = _processes()
+    children = {pid: info for pid, info in procs.items() if info[0] == server_pid}
+    forks = [pid for pid, (_, _, cmd) in children.items() if b"_fork_server" in cmd]
+    stand_ins = [_memory_mb(pid) for pid, (_, _, cmd) in children.items()
+                 if b"_kernel_launch" in cmd]
+    kernels = [_memory_mb(pid) for pid, (parent, name, cmd) in procs.items()
+               if (parent == server_pid and b"ipykernel_launcher" in cmd)
+               or (parent in forks and name == "trace-kernel")]
+    extra = (statistics.fmean(r for r, _ in stand_ins), statistics.fmean(p for _, p in stand_ins)
+             ) if stand_ins else (0.0, 0.0)
+    fixed = [_memory_mb(server_pid), *(_memory_mb(pid) for pid in forks)]
+    return {"kernels": [(r + extra[0], p + extra[1]) for r, p in kernels],
+            "fixed_pss": round(sum(p for _, p in fixed)),
+            "stand_in_pss": round(extra[1], 1)}
 
 
 def write(name: str, results: dict[str, object]) -> None:

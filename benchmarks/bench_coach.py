@@ -108,11 +108,17 @@ def server(command: list[str], *, env: dict[str, str], cwd: Path, port: int,
         kill_kernels(kernels)
 
 
+def is_kernel(pid: int) -> bool:
+    """An ordinary kernel, or one copied from the fork server (it is named trace-kernel)."""
+    return (b"ipykernel_launcher" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            or Path(f"/proc/{pid}/comm").read_text().strip() == "trace-kernel")
+
+
 def kill_kernels(pids: list[int]) -> None:
     """SIGKILL these kernel processes if they are still kernels (a pid can be reused)."""
     for pid in pids:
         with contextlib.suppress(OSError):
-            if b"ipykernel_launcher" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if is_kernel(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -247,7 +253,7 @@ def kernel_rss_mb(root: int) -> list[float]:
     sizes = []
     for pid in family(root):
         with contextlib.suppress(OSError):
-            if b"ipykernel_launcher" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if not is_kernel(pid):
                 continue
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
