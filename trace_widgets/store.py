@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -828,7 +829,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # First, so that the pragmas below also wait for a writer instead of failing.
     cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     # WAL: readers never block the writer, and one writer at a time appends to the log.
-    cur.execute("PRAGMA journal_mode = WAL")
+    _use_wal(cur)
     # FULL, not NORMAL: in WAL mode NORMAL already survives kill -9, but a power cut or an
     # OS crash could lose the last commits; FULL syncs the log on every commit so an answer
     # the page called saved stays saved. One fsync per answer is cheap at human pace.
@@ -837,6 +838,24 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # An erased workbook must not linger in free pages of the file.
     cur.execute("PRAGMA secure_delete = ON")
     cur.close()
+
+
+def _use_wal(cur: Any, *, timeout_s: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    """Switch the file to WAL (it stays so: the mode is kept in the file).
+
+    Changing the mode needs the file to itself, and where waiting could deadlock SQLite
+    answers "locked" at once instead of waiting: this happens when several processes open a
+    new file at the same moment (kernels copied from the fork server do). So try again.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(secrets.randbelow(50) / 1000 + 0.01)
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -23,10 +23,11 @@ PROMPTS = ("task.self.p1", "task.self.p2", "task.self.p3")
 # Each child appends one answer per transaction and reports each append that returned on
 # stdout; a report is written only after the commit, so it is a promise the store made.
 WRITER = """
-import sys
+import sys, time
 from trace_widgets import store
 url, token, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 items = sys.argv[5].split(",")
+time.sleep(max(0.0, float(sys.argv[6]) - time.time()))
 with store.open_store(url) as s:
     if token == "new":
         token = s.new_participant(consent=True)
@@ -45,9 +46,11 @@ def _expected(worker: int, i: int, items: tuple[str, ...] = ITEMS) -> tuple[str,
 
 
 def _writer(url: str, token: str, worker: int, count: int,
-            items: tuple[str, ...] = ITEMS) -> subprocess.Popen[str]:
+            items: tuple[str, ...] = ITEMS, *, start_at: float = 0.0) -> subprocess.Popen[str]:
+    """A writer process; it opens the store at ``start_at`` (a time.time()) if given."""
     return subprocess.Popen(
-        [sys.executable, "-c", WRITER, url, token, str(worker), str(count), ",".join(items)],
+        [sys.executable, "-c", WRITER, url, token, str(worker), str(count), ",".join(items),
+         str(start_at)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -81,10 +84,12 @@ def test_eight_writer_processes_lose_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_eight_processes_open_a_new_file_at_once(tmp_path: Path) -> None:
-    # All of them find an empty file and race to switch it to WAL and build the tables.
+    # All of them find an empty file and race to switch it to WAL and build the tables,
+    # at the same moment (as kernels copied from the fork server do).
     path = tmp_path / "new" / "trace.sqlite3"
     url = f"sqlite:///{path}"
-    children = [_writer(url, "new", n, 20) for n in range(WORKERS)]
+    start_at = time.time() + 8  # after every child has started and imported the store
+    children = [_writer(url, "new", n, 20, start_at=start_at) for n in range(WORKERS)]
     for child in children:
         out, err = child.communicate(timeout=120)
         assert child.returncode == 0, err
@@ -139,3 +144,30 @@ def test_sigkill_mid_burst_loses_no_returned_answer(tmp_path: Path) -> None:
         assert mine[:len(done)] == [_expected(round_, i, PROMPTS) for i in done]
         assert len(mine) - len(done) in (0, 1)
     print(f"3 SIGKILL rounds, {sum(map(len, reported.values()))} reported answers: {took:.1f} s")
+
+
+class _LockedTwice:
+    """A cursor whose first two attempts to switch to WAL find the file locked."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def execute(self, sql: str) -> None:
+        self.calls += 1
+        if self.calls <= 2:
+            raise sqlite3.OperationalError("database is locked")
+
+
+def test_switching_to_wal_tries_again_while_the_file_is_locked() -> None:
+    cursor = _LockedTwice()
+    store._use_wal(cursor)
+    assert cursor.calls == 3
+
+
+def test_switching_to_wal_gives_up_after_the_busy_timeout() -> None:
+    class AlwaysLocked(_LockedTwice):
+        def execute(self, sql: str) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store._use_wal(AlwaysLocked(), timeout_s=0.2)
