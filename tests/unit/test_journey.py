@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from trace_widgets import content, group
-from trace_widgets.journey import Journey
+from trace_widgets import content, group, settings
+from trace_widgets.journey import Journey, prepare
 from trace_widgets.store import Store, open_store
 from trace_widgets.workshop import open_workshop
 
@@ -175,3 +175,23 @@ def test_a_new_action_starts_on_the_first_priority_without_redrawing_the_plan(
             if k.startswith("plan.1.")}
     assert plan["plan.1.element"] == "route"
     assert plan["plan.1.space"] == "team"
+
+
+def test_a_store_down_as_the_kernel_warms_up_is_a_plain_message_then_retried(
+        tmp_path: Path) -> None:
+    before = settings.get()
+    try:
+        settings.use(before.with_(store=f"sqlite:///{tmp_path / 'no' / 'such' / 'x'}"))
+        (tmp_path / "no").write_text("a file where a folder should be")
+        waiting = prepare()
+        assert not isinstance(waiting, Journey)
+        assert content.ui("journey.store_down") in texts(waiting.view)
+        assert str(tmp_path) not in texts(waiting.view)
+
+        settings.use(before.with_(store=f"sqlite:///{tmp_path / 'store.sqlite3'}"))
+        waiting.open_request()  # the visitor arrives; the store is back
+        assert waiting.journey is not None
+        assert waiting.view.children == (waiting.journey.view,)
+        assert waiting.journey.current == "start"
+    finally:
+        settings.use(before)

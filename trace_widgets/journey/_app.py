@@ -15,7 +15,7 @@ from .. import settings
 from .._browser import AddressBar
 from ..answers import Answer
 from ..chart_view import warm_up
-from ..store import Store, open_store
+from ..store import Store, StoreError, open_store
 from ..workshop import journey_steps
 from ._plan import build_plan_step
 from ._remember import remember, remembered
@@ -230,12 +230,38 @@ class Journey:
         self.open(settings.request_query())
 
 
-def prepare() -> Journey:
+class WaitingForStore:
+    """Shown instead of the journey when the store could not be opened as the kernel warmed
+    up (a database restarting, say): it says so plainly, and tries again when the visitor
+    arrives."""
+
+    def __init__(self) -> None:
+        self.view = widgets.VBox([Journey._notice_text(content_mod.ui("journey.store_down"))])
+        self.view.add_class("trace-journey")
+        self.journey: Journey | None = None
+
+    def open_request(self) -> None:
+        query = settings.request_query()
+        try:
+            self.journey = Journey()
+        except StoreError as err:
+            # The details (a path, a server name) are for the log, not the visitor.
+            log.warning("store still unavailable: %s", err)
+            return
+        self.view.children = (self.journey.view,)
+        self.journey.open(query)
+
+
+def prepare() -> Journey | WaitingForStore:
     """Build and show the journey; call ``open_request()`` on it in the next cell, so the
     page is sent to the visitor while their workbook opens."""
     from IPython.display import display  # noqa: PLC0415
 
-    journey = Journey()
+    try:
+        journey: Journey | WaitingForStore = Journey()
+    except StoreError as err:
+        log.warning("store unavailable as the kernel warmed up: %s", err)
+        journey = WaitingForStore()
     display(journey.view)
     warm_up()
     return journey
