@@ -96,6 +96,7 @@ def become_kernel(request: dict[str, object], fds: Sequence[int]) -> int:
     sys.argv = ["ipykernel_launcher", *map(str, argv),
                 f"--IPKernelApp.parent_handle={os.getppid()}"]
     _name_process(KERNEL_NAME)
+    import ipywidgets  # noqa: PLC0415
     from ipykernel import kernelapp  # noqa: PLC0415
 
     from trace_widgets import settings  # noqa: PLC0415
@@ -103,7 +104,13 @@ def become_kernel(request: dict[str, object], fds: Sequence[int]) -> int:
     settings.forget()
 
     try:
-        kernelapp.launch_new_instance()
+        app = kernelapp.IPKernelApp.instance()
+        app.initialize()
+        # ipywidgets registers its comm targets when it is imported into a kernel; this copy
+        # imported it before there was one. Without the control target, a page asks for
+        # each widget's state one by one (half a second more for the start step).
+        ipywidgets.load_ipython_extension(app.shell)
+        app.start()
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 1
     return 0

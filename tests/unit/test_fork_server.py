@@ -75,13 +75,15 @@ def test_a_kernel_is_a_warm_copy_of_the_server(server: tuple[Path, int]) -> None
     try:
         printed, status = _run(manager, (
             "import os, sys; print(os.getppid(), open('/proc/self/comm').read().strip(),"
-            " 'trace_widgets.journey' in sys.modules, os.getcwd())"))
+            " 'trace_widgets.journey' in sys.modules, os.getcwd(),"
+            " 'jupyter.widget.control' in get_ipython().kernel.comm_manager.targets)"))
         assert status == "ok"
-        parent, name, preloaded, cwd = printed.split()
+        parent, name, preloaded, cwd, widgets_answer = printed.split()
         assert int(parent) == server_pid
         assert name == _fork_server.KERNEL_NAME.decode()
         assert preloaded == "True"
         assert cwd == str(Path.cwd())
+        assert widgets_answer == "True"  # a page can ask for every widget's state at once
     finally:
         manager.shutdown_kernel(now=False)
     assert manager.provisioner is None or not manager.is_alive()
