@@ -48,9 +48,12 @@ def main() -> None:
     (bare_dir / "bare.ipynb").write_text(json.dumps(BARE_NOTEBOOK))
     env = {**os.environ, "TRACE_STORE": f"sqlite:///{tmp / 'store.sqlite3'}",
            "JUPYTER_PATH": str(ROOT / "trace_widgets" / "share")}
-    app_port, bare_port = free_port(), free_port()
+    app_port, bare_port, plain_port = free_port(), free_port(), free_port()
     app_cmd = [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(app_port),
                "--pool-size", str(POOL)]
+    plain_cmd = [*app_cmd[:-4], "--port", str(plain_port), "--pool-size", str(POOL)]
+    plain_env = {**env, "TRACE_FORK_KERNELS": "0",
+                 "TRACE_STORE": f"sqlite:///{tmp / 'plain.sqlite3'}"}
     bare_cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={bare_port}",
                 "--template=trace", "--preheat_kernel=True", f"--pool_size={POOL}",
                 "bare.ipynb"]
@@ -58,21 +61,27 @@ def main() -> None:
     with server(app_cmd, cwd=ROOT, env=env, port=app_port, log=tmp / "app.log") as (app, pid), \
             server(bare_cmd, cwd=bare_dir, env=env, port=bare_port,
                    log=tmp / "bare.log") as (bare, _), \
+            server(plain_cmd, cwd=ROOT, env=plain_env, port=plain_port,
+                   log=tmp / "plain.log") as (plain, plain_pid), \
             sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         time.sleep(15)  # both pools warm
-        app_tti, bare_tti = [], []
+        app_tti, bare_tti, plain_tti = [], [], []
         for _ in range(ROUNDS):
             for url, selector, into in ((f"{bare}/", ".bare-ready", bare_tti),
                                         (f"{app}/voila/render/app.ipynb", ".trace-consent-agree",
-                                         app_tti)):
+                                         app_tti),
+                                        (f"{plain}/voila/render/app.ipynb",
+                                         ".trace-consent-agree", plain_tti)):
                 context = browser.new_context()
                 into.append(time_to_interactive(context.new_page(), url, selector))
                 context.close()
             time.sleep(6)  # let each pool refill, as between two people arriving
         results["time_to_interactive_s"] = {
             "app": percentiles(app_tti), "bare_voila": percentiles(bare_tti),
+            "app_kernels_not_forked": percentiles(plain_tti),
             "ratio_p50": round(percentiles(app_tti)["p50"] / percentiles(bare_tti)["p50"], 2),
+            "ratio_p95": round(percentiles(app_tti)["p95"] / percentiles(bare_tti)["p95"], 2),
         }
 
         # One learner: start, then every step twice, rating as they go.
@@ -112,6 +121,7 @@ def main() -> None:
             "goal_met": learner[1] <= 150,
             "stand_in_pss": memory["stand_in_pss"],
             "server_fixed_pss": memory["fixed_pss"],
+            "not_forked_pss": sorted(round(p) for _, p in server_memory_mb(plain_pid)["kernels"]),
         }
         browser.close()
     write("journey", results)
