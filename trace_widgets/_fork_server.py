@@ -27,20 +27,18 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+
+from . import _local_service
 
 log = logging.getLogger("trace_widgets.fork_server")
 
 # Set before numpy is imported: OpenBLAS and friends start their threads at import.
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 KERNEL_NAME = b"trace-kernel"  # what `ps -o comm` and `top` show for a forked kernel
-WATCH_S = 0.5  # how often the server looks whether Voila is still there
 HANDSHAKE_S = 5.0
-LISTEN_WAIT_S = 10.0
 MAX_REQUEST = 1 << 20
 SOCKET_NAME = "kernels.sock"
 KERNEL_SPEC = "python3"  # the notebooks' kernel: ours comes first on JUPYTER_PATH, so it wins
@@ -153,8 +151,8 @@ class ForkServer:
     def serve(self) -> None:
         signal.set_wakeup_fd(self._wake_w.fileno())
         signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)
-        while not self.stopping and os.getppid() == self.parent:
-            for key, _ in self.selector.select(WATCH_S):
+        while not self.stopping and _local_service.parent_alive(self.parent):
+            for key, _ in self.selector.select(_local_service.WATCH_S):
                 if key.fileobj is self.listener:
                     self.accept()
                 elif key.fileobj is self.wake:
@@ -246,7 +244,8 @@ def start(env: dict[str, str]) -> tuple[Path, subprocess.Popen[bytes]]:
     The folder is private to this user; the server removes it when it stops, which it does
     when this process ends or on SIGTERM.
     """
-    folder = Path(tempfile.mkdtemp(prefix="trace-kernels-"))
+    folder, server = _local_service.spawn("trace_widgets._fork_server", SOCKET_NAME,
+                                          {**env, **ONE_THREAD}, prefix="trace-kernels-")
     spec = folder / "kernels" / KERNEL_SPEC
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
@@ -256,31 +255,16 @@ def start(env: dict[str, str]) -> tuple[Path, subprocess.Popen[bytes]]:
         "language": "python",
         "metadata": {"debugger": False},
     }), encoding="utf-8")
-    server = subprocess.Popen(  # noqa: S603 - our own module, with this interpreter
-        [sys.executable, "-m", "trace_widgets._fork_server", str(folder)],
-        env={**env, **ONE_THREAD}, stdin=subprocess.DEVNULL)
-    # It listens before it imports anything; a kernel asked for before that would start the
-    # usual way.
-    deadline = time.monotonic() + LISTEN_WAIT_S
-    while not (folder / SOCKET_NAME).exists() and server.poll() is None \
-            and time.monotonic() < deadline:
-        time.sleep(0.02)
     return folder, server
 
 
 def main(argv: Sequence[str]) -> int:
     """``python -m trace_widgets._fork_server FOLDER``: serve on FOLDER/kernels.sock until
     the process that started this one (Voila) ends."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("[TRACE fork server] %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    _local_service.logger(log.name, "TRACE fork server")
     folder = Path(argv[0])
     parent = os.getppid()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(folder / SOCKET_NAME))  # before importing: early stand-ins wait in line
-    listener.listen(128)
+    listener = _local_service.listen(folder, SOCKET_NAME)  # before importing: kernels queue
     server = ForkServer(listener, parent)
 
     def stop(_signum: int, _frame: object) -> None:

@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,8 +29,10 @@ import numpy as np
 import pandas as pd
 import vl_convert as vlc
 
-from . import _theme
+from . import _chart_server, _theme, settings
 from . import content as content_mod
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "distribution",
@@ -824,8 +827,19 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     # are checked by the tests (which call to_dict() with validation).
     with alt.theme.enable(_theme.THEME):
         spec = chart.to_dict(validate=False)
-    svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version(), allowed_base_urls=[])
-    return _name_svg(svg, spec)
+    return _name_svg(_draw(spec), spec)
+
+
+def _draw(spec: dict[str, Any]) -> str:
+    """SVG for a Vega-Lite spec: from the shared renderer when ``serve`` runs one (it saves
+    each kernel the 90 MB of a JavaScript engine), else drawn here."""
+    server = settings.get().chart_server
+    if server:
+        try:
+            return _chart_server.render(server, spec, _vl_version())
+        except _chart_server.UnavailableError as exc:
+            log.warning("chart renderer unavailable, drawing here: %s", exc)
+    return vlc.vegalite_to_svg(spec, vl_version=_vl_version(), allowed_base_urls=[])
 
 
 def _name_svg(svg: str, spec: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__, _fork_server, settings
+from . import __version__, _chart_server, _fork_server, settings
 from ._cli_store import add_store_commands
 from ._cli_workshop import add_workshop_commands
 from ._paths import bundled, voila_share
@@ -52,11 +52,14 @@ def serve(args: argparse.Namespace) -> int:
     current = settings.Settings.from_env(port=args.port, host=args.host, store=args.store,
                                          pool_size=args.pool_size)
     notebooks = bundled("notebooks", APP_NOTEBOOK)
-    env = settings.child_env(current, jupyter_path=str(voila_share()))
+    jupyter_path = [str(voila_share())]
+    if not current.chart_server:
+        charts_socket, _ = _chart_server.start(settings.child_env(current))
+        current = current.with_(chart_server=str(charts_socket))
     if current.fork_kernels:
-        kernels, _ = _fork_server.start(env)
-        env = settings.child_env(current, jupyter_path=os.pathsep.join(
-            (str(kernels), str(voila_share()))))
+        kernels, _ = _fork_server.start(settings.child_env(current))
+        jupyter_path.insert(0, str(kernels))  # its kernel spec comes first
+    env = settings.child_env(current, jupyter_path=os.pathsep.join(jupyter_path))
     command = voila_command(current)
     print(f"TRACE workbook: open {app_url(current)}  (Ctrl-C to stop)", flush=True)  # noqa: T201
     # Voila reads voila.json from its working folder, next to the notebooks.

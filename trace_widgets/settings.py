@@ -48,6 +48,9 @@ class Settings:
     fork_kernels: int = 1
     """1: the app's kernels are copies of one warm process (they start in a fraction of a
     second and share memory); 0: each kernel starts on its own, the usual Jupyter way."""
+    chart_server: str = ""
+    """The socket of the shared chart renderer (``serve`` starts one and sets this for its
+    kernels); empty: each kernel draws its own charts."""
     content_dir: str = ""
     """A folder of YAML content to use instead of the bundled one (for researchers)."""
 
