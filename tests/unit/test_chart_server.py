@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ def renderer() -> Iterator[tuple[Path, int]]:
         settings.use(before)
         process.terminate()
         process.wait(timeout=60)
+        shutil.rmtree(path.parent, ignore_errors=True)  # a killed renderer leaves it
 
 
 def _same(svg: str) -> str:
