@@ -449,7 +449,7 @@ def serve(tmp: Path, store_url: str, scenario: Scenario, port: int
                f"--VoilaKernelManager.fill_delay={scenario.fill_delay or 0}"]
         env["JUPYTER_PATH"] = str(voila_share())
         return cmd, env, folder, log, {"bare.ipynb": scenario.pool}
-    pools = {"app.ipynb": scenario.pool, "coach.ipynb": scenario.pool}
+    pools = cli.pool_sizes(settings.Settings.from_env(env, pool_size=scenario.pool))
     if scenario.coach_pool is not None:
         config = tmp / f"config-{scenario.name}"
         config.mkdir(exist_ok=True)

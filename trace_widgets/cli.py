@@ -27,6 +27,11 @@ def app_url(current: settings.Settings) -> str:
     return f"http://{current.host}:{current.port}/voila/render/{APP_NOTEBOOK}"
 
 
+def pool_sizes(current: settings.Settings) -> dict[str, int]:
+    """Warm kernels per notebook: the learner's app gets the pool; one coach page is enough."""
+    return {APP_NOTEBOOK: current.pool_size, COACH_NOTEBOOK: min(current.pool_size, 1)}
+
+
 def voila_command(current: settings.Settings) -> list[str]:
     """The Voila command line that serves the workbook's notebooks with ``current`` settings."""
     return [
@@ -36,11 +41,9 @@ def voila_command(current: settings.Settings) -> list[str]:
         f"--Voila.ip={current.host}",
         "--template=trace",
         f"--pool_size={current.pool_size}",
-        # The learner's app gets the pool; one warm coach page is enough.
         "--VoilaKernelManager.kernel_pools_config="
         + json.dumps({"default": {"pool_size": 0},
-                      APP_NOTEBOOK: {"pool_size": current.pool_size},
-                      COACH_NOTEBOOK: {"pool_size": min(current.pool_size, 1)}}),
+                      **{nb: {"pool_size": n} for nb, n in pool_sizes(current).items()}}),
         f"--VoilaKernelManager.fill_delay={REFILL_DELAY_S}",
         f"--MappingKernelManager.cull_idle_timeout={current.cull_idle_seconds}",
         "--MappingKernelManager.cull_interval=60",
