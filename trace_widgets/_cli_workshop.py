@@ -56,6 +56,10 @@ def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.Argume
                           "everyone rates one shared team and the leader says so")
     new.add_argument("--spaces", default="self,team,organisation,system",
                      help="comma-separated spaces it covers (default: all four)")
+    new.add_argument("--exercises", default=",".join(store.EXERCISES),
+                     help="what it includes besides the ratings, comma-separated: reflect "
+                          "(reflections in each space), plan (the plan step); default both, "
+                          "'' for ratings only")
     new.add_argument("--code", help="a join code of your own (default: a random one)")
     new.add_argument("--base-url", help=base_help)
     new.add_argument("--store", metavar="URL", help=store_help)
@@ -112,6 +116,7 @@ def run_new(args: argparse.Namespace) -> int:
     try:
         with store.open_store(args.store) as s:
             made, key = workshop.open_workshop(s, args.title, args.kind, _spaces(args.spaces),
+                                               exercises=_spaces(args.exercises),
                                                code=_code(args.code))
     except (store.StoreError, AnswerError, ValueError) as exc:
         return fail(exc)
@@ -236,6 +241,7 @@ def _plain(value: object) -> object:
 
 
 def _spaces(text: str) -> list[str]:
+    """A comma-separated list (of spaces, or of exercises) as its items."""
     return [s.strip() for s in text.split(",") if s.strip()]
 
 

@@ -63,6 +63,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 # PostgreSQL can count past 2**31.
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
+ALL_EXERCISES = "reflect,plan"
+
 metadata = MetaData()
 """The current schema. Migration 1 builds it; see the note on :data:`MIGRATIONS`."""
 
@@ -77,6 +79,8 @@ workshops = Table(
     Column("title", Text, nullable=False),
     Column("kind", String(16), nullable=False),
     Column("spaces", Text, nullable=False),  # comma list of space ids, in order
+    # Comma list of the optional exercises it includes (ratings are always in).
+    Column("exercises", Text, nullable=False, server_default=ALL_EXERCISES),
     Column("coach_key_hash", Text, nullable=False),
     Column("created", UTCDateTime, nullable=False),
     Column("closed", UTCDateTime, nullable=True),
@@ -129,15 +133,23 @@ def _v1_initial(conn: Connection) -> None:
     metadata.create_all(conn, tables=[workshops, participants, answers])
 
 
+def _v2_workshop_exercises(conn: Connection) -> None:
+    # A new database got the column from migration 1 (it builds the current tables).
+    if "exercises" not in {c["name"] for c in inspect(conn).get_columns("workshops")}:
+        conn.execute(text("ALTER TABLE workshops ADD COLUMN exercises TEXT NOT NULL "
+                          f"DEFAULT '{ALL_EXERCISES}'"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
+    Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 
-Migration 1 builds its tables from :data:`metadata`. Before adding migration 2 that
-changes those tables, copy their version-1 definitions into ``_v1_initial`` so a new
-database still starts from version 1; ``test_store`` checks that migrating an empty
-database ends at exactly :data:`metadata`.
+Migration 1 builds its tables from :data:`metadata`, so a new database has every column at
+once; later steps add what older databases lack and skip what is already there.
+``test_store`` checks that migrating an empty database ends at exactly :data:`metadata`,
+and that a version-1 database gains what came after.
 """
 
 LATEST = MIGRATIONS[-1].version

@@ -391,11 +391,13 @@ class Progress:
     """Participants with at least one answer in the workshop."""
     finished: int
     """Participants who rated (or said "not sure" to) every statement in its spaces."""
+    joined: int = 0
+    """Participants who joined, answered or not (at least ``started``)."""
 
 
-def progress(answers: pd.DataFrame, *, spaces: Sequence[str] | None = None,
+def progress(answers: pd.DataFrame, *, spaces: Sequence[str] | None = None, joined: int = 0,
              content: content_mod.Content | None = None) -> Progress:
-    """Count who started and who finished rating the workshop's spaces.
+    """Count who joined, who started and who finished rating the workshop's spaces.
 
     Parameters
     ----------
@@ -403,6 +405,9 @@ def progress(answers: pd.DataFrame, *, spaces: Sequence[str] | None = None,
         A workshop's answers (:data:`trace_widgets.answers.COLUMNS`): participant, item.
     spaces
         The workshop's spaces (default all).
+    joined
+        How many joined (:meth:`trace_widgets.store.Store.workshop_size`); anyone who
+        answered has joined, so it is never below ``started``.
     content
         The content (default :func:`trace_widgets.content.get`).
 
@@ -416,7 +421,7 @@ def progress(answers: pd.DataFrame, *, spaces: Sequence[str] | None = None,
     >>> done = [answers.make("a" * 22, s.id, 3) for s in content.cell("task", "self").statements]
     >>> frame = answers.to_frame(done + [answers.make("b" * 22, "task.self.s1", 4)])
     >>> progress(frame, spaces=["self"])
-    Progress(started=2, finished=0)
+    Progress(started=2, finished=0, joined=2)
     >>> progress(frame, spaces=[]).finished  # no statements to rate: nobody "finished"
     0
     """
@@ -434,7 +439,7 @@ def progress(answers: pd.DataFrame, *, spaces: Sequence[str] | None = None,
     seen = np.zeros((len(people), len(needed)), dtype=bool)
     seen[person[keep], item[keep]] = True
     finished = int(seen.all(axis=1).sum()) if len(needed) else 0
-    return Progress(started=len(people), finished=finished)
+    return Progress(started=len(people), finished=finished, joined=max(joined, len(people)))
 
 
 # --- shared reflections -----------------------------------------------------------------------
@@ -587,7 +592,8 @@ class Summary:
 
 
 def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int,
-              comment_k: int, content: content_mod.Content | None = None) -> Summary:
+              comment_k: int, joined: int = 0,
+              content: content_mod.Content | None = None) -> Summary:
     """A workshop's answers turned into what its coach may see.
 
     Parameters
@@ -600,6 +606,8 @@ def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int
         The workshop's spaces.
     k, comment_k
         The anonymity floor and the floor for shared reflections (from settings).
+    joined
+        How many joined the workshop (a count is not anyone's answer: no floor applies).
     content
         The content (default :func:`trace_widgets.content.get`).
 
@@ -622,7 +630,7 @@ def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int
     gap = leader_gap(cells, k=k, spaces=chosen, content=c) if kind == "team" else None
     return Summary(
         kind=kind, spaces=chosen, k=k, comment_k=comment_k, grid=grid, gap=gap,
-        progress=progress(answers, spaces=chosen, content=c),
+        progress=progress(answers, spaces=chosen, joined=joined, content=c),
         highlights=highlights(grid),
         comments=shared_comments(shared_texts(answers, content=c), k=comment_k, content=c),
     )

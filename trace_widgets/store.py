@@ -73,6 +73,9 @@ __all__ = [
 
 Format = Literal["csv", "json"]
 KINDS = ("cohort", "team")
+EXERCISES = ("reflect", "plan")
+"""What a workshop may include besides the ratings (which every workshop has: the group
+results are made of them): reflecting in each space, and the plan step."""
 BUSY_TIMEOUT_MS = 10_000
 EXPORT_FORMAT = "trace-workbook/answers"
 EXPORT_VERSION = 1
@@ -131,6 +134,8 @@ class Workshop:
     coach_key_hash: str = field(repr=False)
     created: dt.datetime
     closed: dt.datetime | None
+    exercises: tuple[str, ...] = EXERCISES
+    """The optional exercises it includes, out of :data:`EXERCISES`; everyone rates."""
 
     @property
     def is_open(self) -> bool:
@@ -306,7 +311,8 @@ class Store:
     # -- workshops -------------------------------------------------------------------------
 
     def create_workshop(self, code: str, title: str, kind: str, spaces: Sequence[str],
-                        coach_key_hash: str) -> Workshop:
+                        coach_key_hash: str, *, exercises: Sequence[str] = EXERCISES
+                        ) -> Workshop:
         """Create an open workshop. Store only a hash of the coach's key, never the key.
 
         Examples
@@ -327,15 +333,21 @@ class Store:
         if not chosen or not set(chosen) <= known or len(set(chosen)) < len(chosen):
             raise AnswerError("spaces", "must be different spaces out of "
                                         + ", ".join(s.id for s in content_mod.get().spaces))
+        extra = tuple(exercises) if not isinstance(exercises, str) else (exercises, "")
+        if not set(extra) <= set(EXERCISES) or len(set(extra)) < len(extra):
+            raise AnswerError("exercises", "must be different ones out of "
+                                           + ", ".join(EXERCISES))
+        extra = tuple(e for e in EXERCISES if e in extra)
         key_hash = answers_mod.check_text(coach_key_hash, limit=512, field="coach_key_hash")
         if not key_hash or any(c.isspace() for c in key_hash):
             raise AnswerError("coach_key_hash", "is not a hash")
-        made = Workshop(code, title, kind, chosen, key_hash, answers_mod.now(), None)
+        made = Workshop(code, title, kind, chosen, key_hash, answers_mod.now(), None, extra)
         try:
             with self._write() as conn:
                 conn.execute(insert(m.workshops).values(
                     code=code, title=title, kind=kind, spaces=",".join(chosen),
-                    coach_key_hash=key_hash, created=made.created, closed=None,
+                    exercises=",".join(extra), coach_key_hash=key_hash, created=made.created,
+                    closed=None,
                 ))
         except StoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):
@@ -463,6 +475,25 @@ class Store:
         a = m.answers.c
         return self._frame(_SELECT.where(a.participant == token).order_by(a.id),
                            participant=token)
+
+    def workshop_size(self, code: str) -> int:
+        """How many participants joined a workshop (answered or not).
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     _ = s.create_workshop("W1", "Team day", "team", ["team"], "h" * 64)
+        ...     _ = [s.new_participant(workshop="W1", consent=True) for _ in range(3)]
+        ...     s.workshop_size("W1"), s.workshop_size("NOPE")
+        (3, 0)
+        """
+        try:
+            code = answers_mod.check_workshop_code(code)
+        except AnswerError:
+            return 0
+        p = m.participants.c
+        with self._read() as conn:
+            return int(conn.scalar(select(func.count()).where(p.workshop == code)) or 0)
 
     def workshop_answers(self, code: str, *, latest: bool = True,
                          pseudonymous: bool = True) -> pd.DataFrame:
@@ -684,6 +715,7 @@ def _frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
 def _workshop(row: Row[Any]) -> Workshop:
     d = dict(row._mapping)
     d["spaces"] = tuple(s for s in d["spaces"].split(",") if s)
+    d["exercises"] = tuple(e for e in d["exercises"].split(",") if e in EXERCISES)
     return Workshop(**d)
 
 

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from urllib.parse import parse_qs, quote, urlsplit
 
 from . import content as content_mod
-from .store import KINDS, Store, StoreError, Workshop
+from .store import EXERCISES, KINDS, Store, StoreError, Workshop
 
 __all__ = [
     "ALPHABET",
@@ -228,7 +228,8 @@ def _ordered_spaces(spaces: Sequence[str]) -> list[str]:
 
 
 def open_workshop(store: Store, title: str, kind: str, spaces: Sequence[str], *,
-                  code: str | None = None) -> tuple[Workshop, str]:
+                  exercises: Sequence[str] = EXERCISES, code: str | None = None
+                  ) -> tuple[Workshop, str]:
     """Open a workshop; return it and its coach key (show the key once, then forget it).
 
     Parameters
@@ -242,6 +243,9 @@ def open_workshop(store: Store, title: str, kind: str, spaces: Sequence[str], *,
         rates one shared team; the leader says so).
     spaces
         The space ids it covers, e.g. ``["self", "team"]`` (kept in content order).
+    exercises
+        What it includes besides the ratings: ``"reflect"`` (reflections in each space) and
+        ``"plan"`` (the plan step); default both.
     code
         A join code of your own (for rehearsals); default a new random one.
 
@@ -265,7 +269,8 @@ def open_workshop(store: Store, title: str, kind: str, spaces: Sequence[str], *,
     for _ in range(_OPEN_ATTEMPTS):
         this = code if code is not None else new_join_code()
         try:
-            return store.create_workshop(this, title, kind, chosen, hash_key(key)), key
+            return store.create_workshop(this, title, kind, chosen, hash_key(key),
+                                         exercises=exercises), key
         except StoreError:
             # A taken random code is retried; anything else (or a chosen code) is the error.
             if code is not None or store.workshop(this) is None:
@@ -331,7 +336,7 @@ def participant_role(workshop: Workshop, *, leader: bool = False) -> str | None:
     Examples
     --------
     >>> from trace_widgets.store import Workshop
-    >>> import datetime as dt
+    >>> import dataclasses, datetime as dt
     >>> w = Workshop("K7MQ4P", "Day", "team", ("team",), "h", dt.datetime.now(), None)
     >>> participant_role(w, leader=True), participant_role(w)
     ('leader', 'member')
@@ -342,14 +347,17 @@ def participant_role(workshop: Workshop, *, leader: bool = False) -> str | None:
 
 
 def journey_steps(workshop: Workshop) -> tuple[str, ...]:
-    """The journey steps a workshop's participants go through: start, its spaces, the plan.
+    """The journey steps a workshop's participants go through: start, its spaces, and the
+    plan if the workshop includes it.
 
     Examples
     --------
     >>> from trace_widgets.store import Workshop
-    >>> import datetime as dt
+    >>> import dataclasses, datetime as dt
     >>> w = Workshop("K7MQ4P", "Day", "team", ("team",), "h", dt.datetime.now(), None)
     >>> journey_steps(w)
     ('start', 'team', 'plan')
+    >>> journey_steps(dataclasses.replace(w, exercises=("reflect",)))
+    ('start', 'team')
     """
-    return ("start", *workshop.spaces, "plan")
+    return ("start", *workshop.spaces, *(("plan",) if "plan" in workshop.exercises else ()))

@@ -93,11 +93,13 @@ def test_opening_a_workshop_shows_the_key_once(s: store.Store) -> None:
     assert "leader" in form.kind_help.value  # what the kind means, in words
     form.spaces["team"].value = True
     form.spaces["self"].value = True
+    assert all(box.value for box in form.exercises.values())  # everything, unless unticked
+    form.exercises["plan"].value = False
     form.submit.click()
     made = form.workshop
     assert made is not None
-    assert (made.title, made.kind, made.spaces) == (
-        "Ward leads", "team", ("self", "team"))
+    assert (made.title, made.kind, made.spaces, made.exercises) == (
+        "Ward leads", "team", ("self", "team"), ("reflect",))
     key = form.key.value
     assert workshop.check_coach(s, made.code, key) == s.workshop(made.code)
     shown = tree_text(page.view)
@@ -177,7 +179,7 @@ def test_the_dashboard_follows_the_answers(s: store.Store) -> None:
     assert board.refresh()
     assert cell_state(board, "task", "team") == "withheld"
     assert "fewer than 3" in board.grid.value
-    assert board.progress.value.startswith("2 started")
+    assert board.progress.value.startswith("4 joined, 2 started")  # two have not answered
     grid_before = board.grid.value
     assert not board.refresh()  # nothing new: nothing redrawn
     assert board.grid.value is grid_before

@@ -169,7 +169,7 @@ def test_progress_counts_started_and_finished() -> None:
     some = rate_cell(person(2), "task", "team", 3)
     reflection = [answers.make(person(3), "task.team.p1", "Hello")]
     result = group.progress(frame(everything + some + reflection), spaces=["team"])
-    assert result == group.Progress(started=3, finished=1)  # "not sure" counts as answered
+    assert result == group.Progress(started=3, finished=1, joined=3)  # "not sure" counts
 
 
 # --- shared reflections -----------------------------------------------------------------------

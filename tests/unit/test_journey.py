@@ -103,6 +103,25 @@ def test_joining_a_team_workshop_as_leader(store: Store) -> None:
     assert set(rows["rater"]) == {"leader"}
 
 
+@pytest.mark.parametrize(("exercises", "steps", "reflects"), [
+    (("reflect", "plan"), ("start", "team", "plan"), True),
+    (("reflect",), ("start", "team"), True),
+    ((), ("start", "team"), False),
+])
+def test_a_workshop_participant_does_the_exercises_it_chose(
+        store: Store, exercises: tuple[str, ...], steps: tuple[str, ...], reflects: bool) -> None:
+    workshop, _ = open_workshop(store, "Ratings day", "cohort", ["team"], exercises=exercises)
+    journey = Journey(store)
+    journey.open({"w": workshop.code})
+    start(journey)
+    assert journey.steps == steps
+    journey.go("team")
+    page = journey.body.children[0]
+    assert any("trace-rating" in w._dom_classes for w in _walk(page))
+    assert any("trace-reflect" in w._dom_classes for w in _walk(page)) is reflects
+    assert (content.ui("journey.reflect.heading") in texts(page)) is reflects
+
+
 def test_unknown_workshop_code_is_a_plain_message(store: Store) -> None:
     journey = Journey(store)
     journey.open({"w": "ZZZZZZ"})

@@ -633,17 +633,43 @@ def test_a_failing_migration_changes_nothing(store_url: str,
 
     def broken(conn: Any) -> None:
         conn.execute(text("CREATE TABLE half_done (x INTEGER)"))
-        raise RuntimeError("migration 2 is broken")
+        raise RuntimeError("the next migration is broken")
 
-    steps = (*_migrations.MIGRATIONS, _migrations.Migration(2, "broken", broken))
+    latest = _migrations.LATEST
+    steps = (*_migrations.MIGRATIONS, _migrations.Migration(latest + 1, "broken", broken))
     monkeypatch.setattr(_migrations, "MIGRATIONS", steps)
-    monkeypatch.setattr(_migrations, "LATEST", 2)
+    monkeypatch.setattr(_migrations, "LATEST", latest + 1)
     with pytest.raises(RuntimeError, match="broken"):
         store.open_store(store_url)
     monkeypatch.undo()
     with store.open_store(store_url) as s, s._engine.connect() as conn:
-        assert _migrations.version(conn) == 1
+        assert _migrations.version(conn) == latest
         assert not inspect(conn).has_table("half_done")
+
+
+def test_a_version_1_store_gains_the_workshop_exercises(store_url: str) -> None:
+    with store.open_store(store_url) as s:
+        s.create_workshop("W1", "Before exercises", "cohort", ["team"], "h" * 64)
+        with s._engine.begin() as conn:  # make it as version 1 left it
+            conn.execute(text("ALTER TABLE workshops DROP COLUMN exercises"))
+            conn.execute(update(_migrations.schema_version).values(version=1))
+    with store.open_store(store_url) as s:
+        found = s.workshop("W1")
+        assert found is not None
+        assert found.exercises == store.EXERCISES  # what every workshop had before
+        with s._engine.connect() as conn:
+            assert _migrations.version(conn) == _migrations.LATEST
+
+
+def test_a_workshop_keeps_the_exercises_it_chose(s: Store) -> None:
+    s.create_workshop("W2", "Ratings only", "team", ["team"], "h" * 64, exercises=())
+    s.create_workshop("W3", "No plan", "team", ["team"], "h" * 64, exercises=["reflect"])
+    assert s.workshop("W2").exercises == ()  # type: ignore[union-attr]
+    assert s.workshop("W3").exercises == ("reflect",)  # type: ignore[union-attr]
+    for bad in (["dance"], ["plan", "plan"], "plan"):
+        with pytest.raises(AnswerError) as caught:
+            s.create_workshop("W4", "Bad", "team", ["team"], "h" * 64, exercises=bad)
+        assert caught.value.field == "exercises"
 
 
 def test_many_open_a_new_store_at_once(store_url: str) -> None:

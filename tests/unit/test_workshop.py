@@ -195,7 +195,21 @@ def test_cli_workshop_new_prints_code_link_and_key_once(
     assert out.count(key) == 2  # the key, and the dashboard link that holds it
     with store.open_store(store_url) as s:
         made = workshop.check_coach(s, code, key)
-    assert (made.kind, made.spaces) == ("team", ("self", "team"))
+    assert (made.kind, made.spaces, made.exercises) == ("team", ("self", "team"),
+                                                        ("reflect", "plan"))
+
+
+def test_cli_workshop_new_for_ratings_only(store_url: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    args = parse(["workshop", "new", "--title", "Quick pulse", "--exercises", "",
+                  "--code", "PULSE2", "--store", store_url])
+    assert args.handler(args) == 0
+    args = parse(["workshop", "new", "--title", "Typo", "--exercises", "reflect,dance",
+                  "--store", store_url])
+    assert args.handler(args) == 1
+    assert "exercises" in capsys.readouterr().err
+    with store.open_store(store_url) as s:
+        assert s.workshop("PULSE2").exercises == ()  # type: ignore[union-attr]
 
 
 def test_cli_close_and_results(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -200,7 +200,8 @@ class Dashboard:
             seq = self._seq
             w = self.workshop
             summary = group.summarise(self._answers(w.code), kind=w.kind, spaces=w.spaces,
-                                      k=self.k, comment_k=self.comment_k)
+                                      k=self.k, comment_k=self.comment_k,
+                                      joined=self.store.workshop_size(w.code))
             return Rendered(
                 seq=seq, summary=summary,
                 progress=_render.progress_text(summary),

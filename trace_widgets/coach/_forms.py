@@ -10,7 +10,7 @@ import ipywidgets as widgets
 
 from .. import content as content_mod
 from ..answers import AnswerError
-from ..store import KINDS, Store, StoreError, Workshop
+from ..store import EXERCISES, KINDS, Store, StoreError, Workshop
 from ..workshop import CoachAccessError, check_coach, dashboard_link, join_link, open_workshop
 from ._browser import BrowserLink
 
@@ -44,7 +44,7 @@ def _para(text: str, *classes: str) -> widgets.HTML:
 
 
 class NewWorkshopForm:
-    """Title, kind and spaces; on submit, the join code, the join link and the coach key.
+    """Title, kind, spaces and exercises; on submit, the join code, the join link and the coach key.
 
     The key is shown in this form only, until the coach goes to the dashboard; then it is
     cleared from the page and from the kernel's widgets.
@@ -69,6 +69,12 @@ class NewWorkshopForm:
                                                    layout=widgets.Layout(width="auto")),
                                   "trace-coach-space", f"trace-coach-space-{s.id}")
                        for s in c.spaces}
+        self.exercises = {e: _css(widgets.Checkbox(value=True,
+                                                   description=c.text(f"coach.new.exercise.{e}"),
+                                                   indent=False,
+                                                   layout=widgets.Layout(width="auto")),
+                                  "trace-coach-exercise", f"trace-coach-exercise-{e}")
+                          for e in EXERCISES}
         self.submit = _css(widgets.Button(description=c.text("coach.new.submit"),
                                           button_style="primary",
                                           layout=widgets.Layout(width="auto")),
@@ -81,6 +87,8 @@ class NewWorkshopForm:
             _para(c.text("coach.new.kind")), self.kind, self.kind_help,
             _para(c.text("coach.new.spaces")),
             _css(widgets.HBox(list(self.spaces.values())), "trace-coach-spaces"),
+            _para(c.text("coach.new.exercises")),
+            _css(widgets.HBox(list(self.exercises.values())), "trace-coach-exercises"),
             self.submit, self.message,
         ])
         self.view = _css(widgets.VBox([self.form, self.result]), "trace-card",
@@ -103,7 +111,9 @@ class NewWorkshopForm:
             self.message.value = c.text("coach.new.need_space")
             return None
         try:
-            made, key = open_workshop(self.store, title, str(self.kind.value), chosen)
+            made, key = open_workshop(
+                self.store, title, str(self.kind.value), chosen,
+                exercises=[e for e, box in self.exercises.items() if box.value is True])
         except AnswerError as exc:
             self.message.value = str(exc)
             return None

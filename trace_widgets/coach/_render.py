@@ -253,7 +253,7 @@ def comments_html(summary: group.Summary, *,
 
 def progress_text(summary: group.Summary, *,
                   content: content_mod.Content | None = None) -> str:
-    """How many started and finished, as one line of plain text.
+    """How many joined, started and finished, as one line of plain text.
 
     Examples
     --------
@@ -261,8 +261,8 @@ def progress_text(summary: group.Summary, *,
     >>> s = group.summarise(demo.demo_answers(4, seed=1), kind="team", spaces=["team"],
     ...                     k=3, comment_k=5)
     >>> progress_text(s)
-    '4 started answering, 4 have rated every statement'
+    '4 joined, 4 started answering, 4 have rated every statement'
     """
     c = _c(content)
-    return c.text("coach.progress", started=summary.progress.started,
-                  finished=summary.progress.finished)
+    return c.text("coach.progress", joined=summary.progress.joined,
+                  started=summary.progress.started, finished=summary.progress.finished)

@@ -15,7 +15,7 @@ from .. import settings
 from .._browser import AddressBar
 from ..answers import Answer
 from ..chart_view import warm_up
-from ..store import Store, StoreError, open_store
+from ..store import EXERCISES, Store, StoreError, open_store
 from ..workshop import journey_steps
 from ._plan import build_plan_step
 from ._remember import remember, remembered
@@ -96,10 +96,12 @@ class Journey:
         self._update_chrome()
 
     def _follow_workshop(self) -> None:
-        """A workshop participant sees the start step, the workshop's spaces and the plan."""
+        """A workshop participant sees the start step, the workshop's spaces and (if it
+        includes them) reflections and the plan."""
         steps = self.all_steps
         code = self.session.workshop
         found = self.session.store.workshop(code) if code else None
+        self.session.exercises = EXERCISES if found is None else found.exercises
         if found is not None:
             steps = tuple(s for s in journey_steps(found) if s in self.all_steps)
         if steps != self.steps:

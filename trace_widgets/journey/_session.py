@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import answers as answers_mod
 from ..answers import COLUMNS, Answer
-from ..store import Store, WorkbookNotFoundError
+from ..store import EXERCISES, Store, WorkbookNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,8 @@ class Session:
     store: Store
     token: str | None = None
     workshop: str = ""
+    exercises: tuple[str, ...] = EXERCISES
+    """What the workbook includes besides the ratings: all, or what its workshop chose."""
     rater: str = "self"
     display_name: str | None = None
     _values: dict[str, Answer] = field(default_factory=dict)

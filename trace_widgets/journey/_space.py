@@ -54,6 +54,7 @@ class SpaceStep:
         token = session.token or ""
         self.rating = space_rating_view(token, space, session.save, answers=session.answers(),
                                         workshop=session.workshop, rater=session.rater)
+        self.reflecting = "reflect" in session.exercises  # a workshop may leave it out
         self.reflect = widgets.VBox([widgets.Label(c.text("journey.reflect.waiting"))])
         self.reflect.add_class("trace-reflect")
         self._reflecting: tuple[str, str] | None = None
@@ -69,7 +70,8 @@ class SpaceStep:
             _heading(c.text("journey.learn.heading"), 2), learn,
             _heading(c.text("journey.rate.heading"), 2),
             self.rating.widget,
-            _heading(c.text("journey.reflect.heading"), 2), self.reflect,
+            *((_heading(c.text("journey.reflect.heading"), 2), self.reflect)
+              if self.reflecting else ()),
             _heading(c.text("journey.profile.heading"), 2), self.profile.view,
         ])
         self.view.add_class("trace-step-space")
@@ -90,7 +92,8 @@ class SpaceStep:
         mine = cells[cells["space"] == self.space]
         self.profile.show(charts.profile(mine, space=self.space),
                           charts.profile_table(mine, space=self.space))
-        self._show_reflection(lowest_and_highest(cells, self.space))
+        if self.reflecting:
+            self._show_reflection(lowest_and_highest(cells, self.space))
 
     def flush(self) -> None:
         for view in self._reflections.values():
