@@ -56,6 +56,10 @@ def test_every_step_passes_axe(voila: VoilaServer, page: Page, width: int) -> No
         expect(page.locator(f".trace-step-{step}")).to_be_visible(timeout=30_000)
         if step != "start":
             expect(page.locator(f".trace-step-{step} .trace-chart svg")).to_be_visible()
+            # A screen reader hears "Saved" without going there.
+            status = page.locator(f".trace-step-{step} .trace-save-status").first
+            expect(status).to_have_attribute("role", "status")
+            expect(status).to_have_attribute("aria-live", "polite")
         assert axe_violations(page) == "", f"step {step} at {width} px"
 
 
