@@ -66,8 +66,9 @@ def _element_names(c: content_mod.Content) -> list[str]:
     return [e.name for e in c.elements]
 
 
-def _space_names(c: content_mod.Content) -> list[str]:
-    return [s.name for s in c.spaces]
+def _space_names(c: content_mod.Content, spaces: Sequence[str] | None = None) -> list[str]:
+    """Space names in content order: all, or those of the ``spaces`` ids given."""
+    return [s.name for s in c.spaces if spaces is None or s.id in spaces]
 
 
 def _label(score: float, c: content_mod.Content) -> str:
@@ -375,8 +376,10 @@ def heatmap_table(scores: pd.DataFrame, *, value: str = "score",
 # --- gap --------------------------------------------------------------------------------------
 
 
-def _gap_data(gaps: pd.DataFrame, c: content_mod.Content) -> pd.DataFrame:
-    """One row per cell on the full grid: both means, both counts, the gap and its label."""
+def _gap_data(gaps: pd.DataFrame, c: content_mod.Content,
+              spaces: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per cell of the grid (of ``spaces``, default all): both means, both counts,
+    the gap and its label."""
     _need(gaps, ["element", "space", "mean_self", "mean_others"], "gap")
     cols = {"mean_self": "self", "mean_others": "others", "n_self": "n_self",
             "n_others": "n_others"}
@@ -389,12 +392,12 @@ def _gap_data(gaps: pd.DataFrame, c: content_mod.Content) -> pd.DataFrame:
                      for g in data["gap"]]
     data["label_x"] = data[["self", "others"]].max(axis=1).fillna(c.scale.low)
     data["tone"] = np.where(data["gap"].isna(), "missing", "scored")
-    return data
+    return data.loc[data["space"].isin(_space_names(c, spaces))].reset_index(drop=True)
 
 
 def gap(gaps: pd.DataFrame, *, self_label: str | None = None, others_label: str | None = None,
-        title: str | None = None, content: content_mod.Content | None = None
-        ) -> alt.FacetChart:
+        title: str | None = None, spaces: Sequence[str] | None = None,
+        content: content_mod.Content | None = None) -> alt.FacetChart:
     """Self against others per cell: two marks on the 1-5 scale joined by a line.
 
     Parameters
@@ -407,6 +410,8 @@ def gap(gaps: pd.DataFrame, *, self_label: str | None = None, others_label: str 
         Names of the two groups, e.g. "Leader" and "Team" (default "Self" and "Others").
     title
         The chart title (default "<self> compared with <others>").
+    spaces
+        The space ids to draw (default all four), e.g. a workshop's.
     content
         The content (default :func:`trace_widgets.content.get`).
 
@@ -428,7 +433,7 @@ def gap(gaps: pd.DataFrame, *, self_label: str | None = None, others_label: str 
     c = _c(content)
     self_label = self_label or _say(c, "chart.self")
     others_label = others_label or _say(c, "chart.others")
-    wide = _gap_data(gaps, c)
+    wide = _gap_data(gaps, c, spaces)
     data = wide.melt(id_vars=[col for col in wide.columns if col not in ("self", "others")],
                      value_vars=["self", "others"], var_name="group", value_name="score")
     data = data.merge(wide[["element", "space", "self", "others"]], on=["element", "space"])
@@ -474,7 +479,7 @@ def gap(gaps: pd.DataFrame, *, self_label: str | None = None, others_label: str 
     ]
     chart = alt.layer(line, points, *text, data=data).properties(
         width=_theme.PANEL_WIDTH, height=alt.Step(_theme.BAR_STEP),
-    ).facet(column=alt.Column("space:N", sort=_space_names(c), title=None))
+    ).facet(column=alt.Column("space:N", sort=_space_names(c, spaces), title=None))
     description = _say(c, "chart.gap.description", self=self_label, others=others_label,
                        low=c.scale.low, high=c.scale.high,
                        scored=int(wide["gap"].notna().sum()), total=len(wide))
@@ -483,13 +488,13 @@ def gap(gaps: pd.DataFrame, *, self_label: str | None = None, others_label: str 
 
 
 def gap_table(gaps: pd.DataFrame, *, self_label: str | None = None,
-              others_label: str | None = None,
+              others_label: str | None = None, spaces: Sequence[str] | None = None,
               content: content_mod.Content | None = None) -> pd.DataFrame:
     """The numbers of :func:`gap`: per cell, both means, both counts and the gap.
 
     Parameters
     ----------
-    gaps, self_label, others_label, content
+    gaps, self_label, others_label, spaces, content
         As for :func:`gap`.
 
     Returns
@@ -510,7 +515,7 @@ def gap_table(gaps: pd.DataFrame, *, self_label: str | None = None,
     c = _c(content)
     self_label = self_label or _say(c, "chart.self")
     others_label = others_label or _say(c, "chart.others")
-    data = _gap_data(gaps, c).set_index(["element", "space"])
+    data = _gap_data(gaps, c, spaces).set_index(["element", "space"])
     columns = {"self": self_label, "n_self": _say(c, "chart.n_of", group=self_label),
                "others": others_label, "n_others": _say(c, "chart.n_of", group=others_label),
                "gap": _say(c, "chart.gap")}
@@ -521,11 +526,12 @@ def gap_table(gaps: pd.DataFrame, *, self_label: str | None = None,
         if columns[k] in table.columns:
             table[columns[k]] = table[columns[k]].fillna(0).astype(int)
     table.index.names = [_say(c, "chart.condition"), _say(c, "chart.space")]
-    return _cell_order(table, c)
+    return _cell_order(table, c, spaces)
 
 
-def _cell_order(table: pd.DataFrame, c: content_mod.Content) -> pd.DataFrame:
-    order = pd.MultiIndex.from_product([_element_names(c), _space_names(c)],
+def _cell_order(table: pd.DataFrame, c: content_mod.Content,
+                spaces: Sequence[str] | None = None) -> pd.DataFrame:
+    order = pd.MultiIndex.from_product([_element_names(c), _space_names(c, spaces)],
                                        names=table.index.names)
     return table.reindex(order)
 

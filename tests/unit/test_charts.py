@@ -337,6 +337,15 @@ def test_gap_table(gaps: pd.DataFrame) -> None:
     assert np.isnan(table.loc[("Energy", "Self"), "Gap"])
 
 
+def test_gap_can_draw_only_some_spaces(gaps: pd.DataFrame) -> None:
+    spec = charts.gap(gaps, spaces=["organisation", "team"]).to_dict()
+    assert {r["space"] for r in values(spec)} == {"Team", "Organisation"}
+    assert spec["facet"]["column"]["sort"] == ["Team", "Organisation"]  # content order
+    table = charts.gap_table(gaps, spaces=["team"])
+    assert list(table.index.get_level_values(1).unique()) == ["Team"]
+    assert len(table) == 5
+
+
 def test_gap_from_scoring_gap_renders() -> None:
     cells = pd.DataFrame({"rater": ["leader", "member", "member"], "element": ["task"] * 3,
                           "space": ["team"] * 3, "score": [4.0, 3.0, 2.0]})

@@ -224,12 +224,11 @@ class Dashboard:
             html = _para(c.text("coach.gap.none", k=summary.k))
         else:
             leader, members = c.text("coach.gap.leader"), c.text("coach.gap.members")
-            table = charts.gap_table(summary.gap, self_label=leader, others_label=members)
-            # The chart draws every space; the table need only list the workshop's.
-            names = [c.space(s).name for s in summary.spaces]
-            table = table.loc[table.index.get_level_values(1).isin(names)]
-            html = chart_html(charts.gap(summary.gap, self_label=leader, others_label=members),
-                              table)
+            html = chart_html(
+                charts.gap(summary.gap, self_label=leader, others_label=members,
+                           spaces=summary.spaces),
+                charts.gap_table(summary.gap, self_label=leader, others_label=members,
+                                 spaces=summary.spaces))
         self._gap_cache = (summary.gap, html)
         return html
 
