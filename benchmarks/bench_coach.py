@@ -13,11 +13,15 @@
    kernel memory) and one visitor at a time on the same warm server. Three servers: the
    default pool of 2; a pool of 30 for app.ipynb (coach.ipynb keeps 1, set with Voila's
    ``kernel_pools_config``: ``--pool-size 30`` alone would warm 30 coach kernels too); and
-   the same with Voila's refill delayed by 120 s (voila.json has 0 s: every kernel taken
-   is replaced at once, during the rush). A fresh server for each; a guard stops a server
-   if the machine's free memory falls below 3 GB. Chromium's 30 pages share the server's
-   cores here (each page is the JupyterLab widget front end), so the rush numbers are an
-   upper bound.
+   a bare one-widget Voila page with a pool of 30, for comparison. A fresh server for each;
+   a guard stops a server if the machine's free memory falls below 3 GB.
+   Each rush is run three times. ``rush_light``: 30 light clients (``_light_client``: the
+   page and the widget states, what the server owes each person, without a browser: as
+   when each person brings their own laptop). ``rush_mixed``: 27 light clients and 3 real
+   Chromium pages among them, end to end. ``rush``: all 30 in Chromium. Chromium's pages
+   share the server's 2 cores here (each is the JupyterLab widget front end, a few CPU
+   seconds under load), so the all-Chromium rush measures this machine's browsers more
+   than the server: even the bare page takes about a minute there.
 
 Run from the repository root (about 20 minutes, 17 GB of memory at the peak)::
 
@@ -52,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from _harness import BARE_NOTEBOOK
+from _light_client import light_join
 
 from trace_widgets import _cli_workshop, cli, content, group, scoring, settings, store, workshop
 from trace_widgets._paths import bundled, voila_share
@@ -67,6 +72,7 @@ AGGREGATION_GOAL_S = 1.0
 JOIN_GOAL_P95_S = 3.0
 MEMORY_FLOOR_MB = 3_000
 JOIN_TIMEOUT_S = 120
+LIGHT_RUSH_BROWSERS = 3  # real Chromium pages among the light clients of a rush
 DEFAULT = "default_pool_2"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -346,6 +352,63 @@ async def browser_joins(url: str, count: int, window: float, selector: str
     return list(times)
 
 
+async def mixed_joins(url: str, count: int, window: float, selector: str, css_class: str,
+                      browsers: int) -> tuple[list[float | None], list[float | None]]:
+    """``count`` people over ``window`` seconds: ``browsers`` of them (spread through the
+    rush) in a real Chromium, the others as light clients that ask the server for exactly
+    what a page asks (see ``_light_client``). Their times, light and in Chromium."""
+    from playwright.async_api import Error as PlaywrightError  # noqa: PLC0415
+    from playwright.async_api import async_playwright  # noqa: PLC0415
+
+    real = {round(i * count / browsers) for i in range(browsers)} if browsers else set()
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
+                                          args=CHROMIUM_FLAGS)
+
+        async def in_chromium() -> float | None:
+            context = await browser.new_context(viewport={"width": 390, "height": 844})
+            page = await context.new_page()
+            start = time.perf_counter()
+            try:
+                await page.goto(url, timeout=JOIN_TIMEOUT_S * 1000)
+                left = JOIN_TIMEOUT_S - (time.perf_counter() - start)
+                await page.wait_for_selector(selector, state="visible",
+                                             timeout=max(left, 1) * 1000)
+            except PlaywrightError:
+                return None
+            return time.perf_counter() - start
+
+        async def one(i: int) -> tuple[bool, float | None]:
+            await asyncio.sleep(i * window / count)
+            if i in real:
+                return True, await in_chromium()
+            return False, await light_join(url, css_class, JOIN_TIMEOUT_S)
+
+        done = await asyncio.gather(*(one(i) for i in range(count)))
+        await browser.close()
+    return [t for r, t in done if not r], [t for r, t in done if r]
+
+
+def light_round(url: str, selector: str, css_class: str, root: int, *, count: int,
+                window: float, browsers: int) -> dict[str, Any]:
+    cpu = server_cpu_s(root)
+    start = time.perf_counter()
+    light, real = asyncio.run(mixed_joins(url, count, window, selector, css_class, browsers))
+    wall = time.perf_counter() - start
+    time.sleep(5)  # the pool refills after the rush: part of what the rush costs
+    served = join_summary(light)
+    chromium = join_summary(real) if real else None
+    return {"participants": count, "within_s": window, "in_chromium": len(real),
+            "server_ready_s": served, "in_chromium_s": chromium,
+            "goal_p95_s": JOIN_GOAL_P95_S,
+            "goal_met": served["p95"] < JOIN_GOAL_P95_S
+            and (chromium is None or chromium["p95"] < JOIN_GOAL_P95_S),
+            "wall_s": round(wall, 1), "server_cpu_s": round(server_cpu_s(root) - cpu, 1),
+            "note": "server_ready: a light client's page and widget states arrived (what "
+                    "the server owes each person); in_chromium: the same join in a real "
+                    "browser, end to end, on the same 2 cores as the server"}
+
+
 def join_summary(times: list[float | None]) -> dict[str, Any]:
     """Percentiles where a visitor who never got a working page counts as the time-out."""
     done = [t for t in times if t is not None]
@@ -496,6 +559,11 @@ def run_scenario(entry: dict[str, Any], tmp: Path, store_url: str, scenario: Sce
                 entry["one_visitor_at_a_time"] = single_joins(url, selector, log, root,
                                                               pools, visits, warm_timeout)
             wait_warm(log, root, pools, warm_timeout)
+            css_class = selector.split()[0].lstrip(".")
+            for name, browsers in (("rush_light", 0), ("rush_mixed", LIGHT_RUSH_BROWSERS)):
+                entry[name] = light_round(url, selector, css_class, root, count=joiners,
+                                          window=window, browsers=browsers)
+                wait_warm(log, root, pools, warm_timeout)
             load = os.getloadavg()[0]
             result = join_round(url, selector, root, count=joiners, window=window)
             result["load_average_before"] = round(load, 2)
