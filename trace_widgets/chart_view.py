@@ -25,7 +25,8 @@ def chart_html(chart: alt.TopLevelMixin, table: pd.DataFrame) -> str:
                                border=0, classes="trace-table",
                                index_names=False)
     return (
-        f'<figure class="trace-chart">'
+        # Focusable: on a phone the table may scroll sideways, and a keyboard must reach it.
+        f'<figure class="trace-chart" tabindex="0">'
         # The SVG carries its own title, description and a label per mark for screen readers.
         f'<div class="trace-chart-image">{svg}</div>'
         f"<figcaption>{escape(description)}</figcaption>"
