@@ -1,4 +1,5 @@
-"""Take the screenshots in docs/ of every journey step at 1280 and 360 px wide.
+"""Take the screenshots in docs/ of every journey step at 1280 and 360 px wide, and of the
+coach's form to open a workshop and the dashboard of a demo workshop.
 
 Run: .venv/bin/python docs/make_screenshots.py   (starts its own Voila server on a free port)
 """
@@ -54,6 +55,30 @@ def shoot(page: Page, path: Path) -> None:
     page.set_viewport_size({"width": width, "height": 900})
 
 
+def demo_workshop(store_url: str) -> tuple[str, str]:
+    """A team workshop with 25 synthetic participants: its join code and coach key."""
+    from trace_widgets import _cli_workshop, workshop  # noqa: PLC0415
+    from trace_widgets.store import open_store  # noqa: PLC0415
+
+    with open_store(store_url) as store:
+        made, key = workshop.open_workshop(store, "Ward leaders, March (demo data)", "team",
+                                           ["team", "organisation"])
+        _cli_workshop.fill_demo(store, made, participants=25, seed=3)
+    return made.code, key
+
+
+def coach_shots(page: Page, url: str, store_url: str) -> None:
+    page.goto(f"{url}/voila/render/coach.ipynb")
+    page.wait_for_selector(".trace-coach-new", timeout=120_000)
+    page.wait_for_timeout(500)
+    shoot(page, ROOT / "docs" / "coach-new.png")
+    code, key = demo_workshop(store_url)
+    page.goto(f"{url}/voila/render/coach.ipynb?w={code}&k={key}")
+    page.wait_for_selector(".trace-coach-grid", timeout=120_000)
+    page.wait_for_timeout(4_000)  # the first refresh has drawn everything
+    shoot(page, ROOT / "docs" / "coach-dashboard.png")
+
+
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="trace-shots-"))
     store = f"sqlite:///{tmp / 'store.sqlite3'}"
@@ -79,6 +104,7 @@ def main() -> None:
                 page.wait_for_timeout(500)
                 shoot(page, ROOT / "docs" / f"journey-{step}-{width}.png")
             page.close()
+        coach_shots(browser.new_page(viewport={"width": 1280, "height": 900}), url, store)
         browser.close()
 
 
