@@ -51,11 +51,15 @@ def preload() -> None:
     import voila.utils  # noqa: F401, PLC0415
 
     import trace_widgets.chart_view  # noqa: PLC0415
+    import trace_widgets.charts  # noqa: PLC0415
     import trace_widgets.coach  # noqa: PLC0415
-    import trace_widgets.journey  # noqa: F401, PLC0415
+    import trace_widgets.journey  # noqa: PLC0415
     from trace_widgets import content  # noqa: PLC0415
 
     content.get()
+    # Build (never draw: the JavaScript engine starts threads) one chart, so every kernel
+    # starts with Altair's first-chart work done.
+    trace_widgets.charts.to_spec(trace_widgets.chart_view.first_chart())
     # Objects that exist now are never collected; freezing them keeps the collector from
     # writing to (and so copying) the pages they share with every kernel.
     gc.collect()

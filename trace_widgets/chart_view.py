@@ -8,7 +8,7 @@ import altair as alt
 import ipywidgets as widgets
 import pandas as pd
 
-from . import charts
+from . import charts, settings
 from . import content as content_mod
 
 
@@ -48,6 +48,17 @@ class ChartPanel:
 
 
 def warm_up() -> None:
-    """Render one small chart, so the first chart a learner sees is not slowed by starting
-    the renderer (about half a second). The app calls it before anyone asks for the page."""
-    charts.to_svg(charts.heatmap(pd.DataFrame({"element": [], "space": [], "score": []})))
+    """Make the first chart a learner sees as quick as the next. Without a shared renderer,
+    draw one small chart here (starting the JavaScript engine takes about half a second);
+    with one (it warms itself as it starts), only build one, which a kernel copied from the
+    fork server has done already. The app calls it before anyone asks for the page."""
+    chart = first_chart()
+    if settings.get().chart_server:
+        charts.to_spec(chart)
+    else:
+        charts.to_svg(chart)
+
+
+def first_chart() -> alt.TopLevelMixin:
+    """A small chart whose building warms Altair's code paths (the first costs ~60 ms)."""
+    return charts.heatmap(pd.DataFrame({"element": [], "space": [], "score": []}))

@@ -829,11 +829,16 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     >>> to_svg(heatmap(cells)).startswith("<svg")
     True
     """
+    spec = to_spec(chart)
+    return _name_svg(_draw(spec), spec)
+
+
+def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec with the workbook theme, as :func:`to_svg` draws it."""
     # Skipping Altair's schema check halves the time of a redraw; the chart functions' specs
     # are checked by the tests (which call to_dict() with validation).
     with alt.theme.enable(_theme.THEME):
-        spec = chart.to_dict(validate=False)
-    return _name_svg(_draw(spec), spec)
+        return chart.to_dict(validate=False)
 
 
 def _draw(spec: dict[str, Any]) -> str:
