@@ -42,7 +42,6 @@ import platform
 import re
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,19 +54,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _harness import BARE_NOTEBOOK
+from _harness import BARE_NOTEBOOK, CHROMIUM_FLAGS, ROOT, free_port, percentiles
 from _light_client import light_join
 
 from trace_widgets import _cli_workshop, cli, content, group, scoring, settings, store, workshop
 from trace_widgets._paths import bundled, voila_share
 from trace_widgets.coach import Dashboard
 
-ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "coach.json"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 AGGREGATION_GOAL_S = 1.0
 JOIN_GOAL_P95_S = 3.0
 MEMORY_FLOOR_MB = 3_000
@@ -75,12 +69,6 @@ JOIN_TIMEOUT_S = 120
 LIGHT_RUSH_BROWSERS = 3  # real Chromium pages among the light clients of a rush
 DEFAULT = "default_pool_2"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -126,13 +114,6 @@ def kill_kernels(pids: list[int]) -> None:
         with contextlib.suppress(OSError):
             if is_kernel(pid):
                 os.kill(pid, signal.SIGKILL)
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"n": len(values), "p50": round(statistics.median(values), 4),
-            "p95": round(p95, 4), "max": round(ordered[-1], 4)}
 
 
 def timed(fn: Callable[[], Any], runs: int) -> list[float]:
@@ -326,30 +307,7 @@ async def browser_joins(url: str, count: int, window: float, selector: str
                         ) -> list[float | None]:
     """Open ``url`` in ``count`` browser contexts spread over ``window`` seconds; each
     one's seconds to interactive, or None when it was not interactive in time."""
-    from playwright.async_api import Error as PlaywrightError  # noqa: PLC0415
-    from playwright.async_api import async_playwright  # noqa: PLC0415
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
-                                          args=CHROMIUM_FLAGS)
-
-        async def one(i: int) -> float | None:
-            await asyncio.sleep(i * window / count)
-            context = await browser.new_context(viewport={"width": 390, "height": 844})
-            page = await context.new_page()
-            start = time.perf_counter()
-            try:
-                await page.goto(url, timeout=JOIN_TIMEOUT_S * 1000)
-                left = JOIN_TIMEOUT_S - (time.perf_counter() - start)
-                await page.wait_for_selector(selector, state="visible",
-                                             timeout=max(left, 1) * 1000)
-            except PlaywrightError:
-                return None
-            return time.perf_counter() - start
-
-        times = await asyncio.gather(*(one(i) for i in range(count)))
-        await browser.close()
-    return list(times)
+    return (await mixed_joins(url, count, window, selector, "", browsers=count))[1]
 
 
 async def mixed_joins(url: str, count: int, window: float, selector: str, css_class: str,
