@@ -110,6 +110,16 @@ def _full_index(c: content_mod.Content, spaces: list[str]) -> pd.MultiIndex:
                                       names=["element", "space"])
 
 
+def _cells_of(k: int, spaces: Sequence[str] | None, content: content_mod.Content | None
+              ) -> tuple[content_mod.Content, list[str], pd.MultiIndex]:
+    """Check the anonymity floor; the content, the chosen spaces and every cell of them."""
+    if k < 1:
+        raise ValueError("the anonymity floor k must be at least 1")
+    c = _content(content)
+    chosen = _spaces(spaces, c)
+    return c, chosen, _full_index(c, chosen)
+
+
 def _points(c: content_mod.Content) -> list[int]:
     return list(range(c.scale.low, c.scale.high + 1))
 
@@ -189,11 +199,7 @@ def group_grid(cells: pd.DataFrame, *, k: int, spaces: Sequence[str] | None = No
     >>> bool(group_grid(cells, k=3, spaces=["self"]).iloc[0]["withheld"])
     True
     """
-    if k < 1:
-        raise ValueError("the anonymity floor k must be at least 1")
-    c = _content(content)
-    chosen = _spaces(spaces, c)
-    index = _full_index(c, chosen)
+    c, chosen, index = _cells_of(k, spaces, content)
     # Group all rows first (a handful of cells), then keep the chosen spaces: filtering
     # two million rows by space would cost more than the grouping itself.
     grid = _by_cell(scoring.group_cells(cells[["element", "space", "score"]]), index)
@@ -307,11 +313,7 @@ def leader_gap(cells: pd.DataFrame, *, k: int, spaces: Sequence[str] | None = No
     >>> bool(leader_gap(cells, k=4, spaces=["team"]).iloc[0]["withheld"])
     True
     """
-    if k < 1:
-        raise ValueError("the anonymity floor k must be at least 1")
-    c = _content(content)
-    chosen = _spaces(spaces, c)
-    index = _full_index(c, chosen)
+    _, _, index = _cells_of(k, spaces, content)
     gap = _by_cell(scoring.gap(cells[["rater", "element", "space", "score"]], LEADER,
                                others=MEMBER), index)
     n_self = gap["n_self"].fillna(0).astype(np.int64).to_numpy()
