@@ -84,6 +84,7 @@ workshops = Table(
     Column("coach_key_hash", Text, nullable=False),
     Column("created", UTCDateTime, nullable=False),
     Column("closed", UTCDateTime, nullable=True),
+    Column("round", Integer, nullable=False, server_default="1"),  # the workshop's round now
     CheckConstraint("kind IN ('cohort', 'team')", name="ck_workshops_kind"),
 )
 
@@ -95,6 +96,9 @@ participants = Table(
     Column("display_name", Text, nullable=True),
     Column("workshop", String(CODE_LENGTH), ForeignKey("workshops.code"), nullable=True),
     Column("role", String(32), nullable=True),
+    # The round this workbook rates in now (1, 2, ...): a learner, or a coach for a
+    # workshop, starts the next one on purpose; it is never guessed from time gaps.
+    Column("round", Integer, nullable=False, server_default="1"),
 )
 
 answers = Table(
@@ -108,6 +112,7 @@ answers = Table(
     Column("element", String(64), nullable=True),
     Column("space", String(64), nullable=True),
     Column("rater", String(32), nullable=False),
+    Column("round", Integer, nullable=False, server_default="1"),
     # A rating in value_int, a text in value_text, "not sure" as neither: the type
     # survives the round trip, which one untyped column would not promise.
     Column("value_int", BigInteger, nullable=True),
@@ -140,9 +145,22 @@ def _v2_workshop_exercises(conn: Connection) -> None:
                           f"DEFAULT '{ALL_EXERCISES}'"))
 
 
+def _add_round(conn: Connection, table: str) -> None:
+    if "round" not in {c["name"] for c in inspect(conn).get_columns(table)}:
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN round INTEGER NOT NULL DEFAULT 1"))
+
+
+def _v3_rounds(conn: Connection) -> None:
+    # Every answer given before rounds existed belongs to round 1.
+    for table in ("answers", "participants", "workshops"):
+        _add_round(conn, table)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
     Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
+    Migration(3, "rounds of rating: every answer, workbook and workshop has a round",
+              _v3_rounds),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 

@@ -15,7 +15,8 @@ from . import settings
 from .settings import TEXT_HARD_CAP
 
 COLUMNS = (
-    "participant", "workshop", "exercise", "item", "element", "space", "rater", "value", "at",
+    "participant", "workshop", "exercise", "item", "element", "space", "rater", "round", "value",
+    "at",
 )
 """Columns of an answers frame, in order."""
 
@@ -26,6 +27,8 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 _CODE = re.compile(r"^[A-Z0-9]{0,16}$")
 _RATER = re.compile(r"^[a-z][a-z_]{0,31}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_ROUND = 1_000
+"""The highest round number: far more rounds than anyone rates, few enough to check."""
 
 
 class AnswerError(ValueError):
@@ -53,6 +56,8 @@ class Answer:
     rater: str
     value: Value
     at: dt.datetime = dataclasses.field(default_factory=now)
+    round: int = 1
+    """The round of rating this answer belongs to (see DESIGN.md, "Data model")."""
 
     def as_row(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -137,6 +142,19 @@ def check_rater(rater: object, *, field: str = "rater") -> str:
     return rater
 
 
+def check_round(value: object, *, field: str = "round") -> int:
+    """A round number: a whole number from 1 to :data:`MAX_ROUND`.
+
+    Examples
+    --------
+    >>> check_round(2)
+    2
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROUND:
+        raise AnswerError(field, f"is not a round (1-{MAX_ROUND})")
+    return value
+
+
 def check_token(token: object, *, field: str = "participant") -> str:
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise AnswerError(field, "is not a workbook code")
@@ -150,7 +168,7 @@ def check_workshop_code(code: object, *, field: str = "workshop") -> str:
 
 
 def make(participant: str, item: str, value: object, *, workshop: str = "",
-         rater: str = "self", at: dt.datetime | None = None) -> Answer:
+         rater: str = "self", at: dt.datetime | None = None, round: int = 1) -> Answer:  # noqa: A002 (the column)
     """Build a checked :class:`Answer`; element, space and exercise come from content.
 
     Examples
@@ -175,6 +193,7 @@ def make(participant: str, item: str, value: object, *, workshop: str = "",
         rater=check_rater(rater),
         value=check_value(spec, value),
         at=at if at is not None else now(),
+        round=check_round(round),
     )
 
 

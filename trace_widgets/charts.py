@@ -46,6 +46,7 @@ __all__ = [
     "table_text",
     "to_svg",
     "trend",
+    "trend_summary",
     "trend_table",
 ]
 
@@ -648,7 +649,7 @@ def distribution_table(scores: pd.DataFrame, *,
 
 def _trend_data(scores: pd.DataFrame, participant: str | None,
                 c: content_mod.Content) -> pd.DataFrame:
-    _need(scores, ["element", "space", "score", "at"], "trend")
+    _need(scores, ["element", "space", "score", "round"], "trend")
     if participant is not None:
         _need(scores, ["participant"], "trend for one participant")
         scores = scores.loc[scores["participant"] == participant]
@@ -656,22 +657,23 @@ def _trend_data(scores: pd.DataFrame, participant: str | None,
     frame = pd.DataFrame({
         "element": scores["element"].astype(str).map(names["element"]),
         "space": scores["space"].astype(str).map(names["space"]),
-        "at": pd.to_datetime(scores["at"], utc=True),
+        "round": pd.to_numeric(scores["round"], errors="coerce"),
         "score": pd.to_numeric(scores["score"], errors="coerce"),
-    }).dropna(subset=["element", "space", "at"])
-    return frame.groupby(["at", "element", "space"], sort=True)["score"].mean().reset_index()
+    }).dropna(subset=["element", "space", "round"])
+    frame["round"] = frame["round"].astype(np.int64)
+    return frame.groupby(["round", "element", "space"], sort=True)["score"].mean().reset_index()
 
 
 def trend(scores: pd.DataFrame, *, participant: str | None = None, title: str | None = None,
           content: content_mod.Content | None = None) -> alt.FacetChart:
-    """A participant's cell scores across repeated sittings: one line per element.
+    """Cell scores across rounds of rating: one line per element, one panel per space.
 
     Parameters
     ----------
     scores
-        Sitting scores (:func:`trace_widgets.scoring.sitting_scores`): element, space,
-        score, at (the sitting time), and participant if ``participant`` is given. Several
-        rows for one sitting and cell are averaged.
+        Round scores (:func:`trace_widgets.scoring.round_scores`): element, space, score,
+        round, and participant if ``participant`` is given. Several rows for one round and
+        cell (a group) are averaged.
     participant
         Keep only this participant's rows.
     title
@@ -682,31 +684,28 @@ def trend(scores: pd.DataFrame, *, participant: str | None = None, title: str | 
     Returns
     -------
     alt.FacetChart
-        One panel per space; x is the sitting time (UTC), y the score on the fixed scale;
+        One panel per space; x is the round (1, 2, ...), y the score on the fixed scale;
         each element has its own colour and marker shape, so lines read in greyscale too.
 
     Examples
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"element": ["task"] * 2, "space": ["self"] * 2, "score": [2.5, 4.0],
-    ...                   "at": pd.to_datetime(["2025-01-06", "2025-04-07"], utc=True)})
+    ...                   "round": [1, 2]})
     >>> trend(s).to_dict()["spec"]["layer"][0]["mark"]["type"]
     'line'
     """
     c = _c(content)
     data = _trend_data(scores, participant, c)
-    data["aria"] = _spoken(data, [f"{_day(t)} {_label(x, c)}"
-                                  for t, x in zip(data["at"], data["score"], strict=True)])
+    data["aria"] = _spoken(data, [_say(c, "chart.trend.point", round=r, score=_label(x, c))
+                                  for r, x in zip(data["round"], data["score"], strict=True)])
     elements = _element_names(c)
     legend = alt.Legend(title=_say(c, "chart.condition"))
     colour = alt.Color("element:N", scale=alt.Scale(domain=elements), legend=legend)
     shape = alt.Shape("element:N", scale=alt.Scale(domain=elements), legend=legend)
-    times = data["at"].drop_duplicates().sort_values()
-    # Ticks at the sittings themselves (while they fit), not at arbitrary calendar dates.
-    ticks = [int(t.timestamp() * 1000) for t in times] if len(times) <= 6 else None
+    rounds = sorted(int(r) for r in data["round"].unique())
     base = alt.Chart().encode(
-        x=alt.X("at:T", scale=alt.Scale(type="utc", padding=48), title=_say(c, "chart.sitting"),
-                axis=alt.Axis(values=ticks) if ticks else alt.Axis()),
+        x=alt.X("round:O", scale=alt.Scale(domain=rounds), title=_say(c, "chart.round")),
         y=alt.Y("score:Q", scale=_score_scale(c), axis=_score_axis(c),
                 title=_say(c, "chart.score")),
         color=colour,
@@ -716,7 +715,7 @@ def trend(scores: pd.DataFrame, *, participant: str | None = None, title: str | 
     points = base.mark_point(style="trace-point").encode(
         shape=shape,
         tooltip=[alt.Tooltip("element:N", title=_say(c, "chart.condition")),
-                 alt.Tooltip("at:T", title=_say(c, "chart.sitting"), format="%d %b %Y"),
+                 alt.Tooltip("round:O", title=_say(c, "chart.round")),
                  alt.Tooltip("score:Q", title=_say(c, "chart.score"), format=".1f")],
         description=alt.Description("aria:N"),
     ).transform_filter("isValid(datum.score)")
@@ -724,20 +723,14 @@ def trend(scores: pd.DataFrame, *, participant: str | None = None, title: str | 
         width=_theme.PANEL_WIDTH, height=220,
     ).facet(column=alt.Column("space:N", sort=_space_names(c), title=None))
     description = _say(c, "chart.trend.description", low=c.scale.low, high=c.scale.high,
-                       sittings=len(times),
-                       first=_day(times.iloc[0]) if len(times) else "-",
-                       last=_day(times.iloc[-1]) if len(times) else "-")
+                       rounds=len(rounds))
     # The participant id is a resume key: it never goes into a spec a page could show.
     return _finish(chart, "trend", c, title or _say(c, "chart.trend.title"), description)
 
 
-def _day(at: pd.Timestamp) -> str:
-    return at.strftime("%Y-%m-%d %H:%M")
-
-
 def trend_table(scores: pd.DataFrame, *, participant: str | None = None,
                 content: content_mod.Content | None = None) -> pd.DataFrame:
-    """The numbers of :func:`trend`: per cell, the score at each sitting.
+    """The numbers of :func:`trend`: per cell, the score in each round.
 
     Parameters
     ----------
@@ -747,23 +740,59 @@ def trend_table(scores: pd.DataFrame, *, participant: str | None = None,
     Returns
     -------
     DataFrame
-        Index (condition, space) names in content order; one column per sitting, named by
-        its UTC time (``YYYY-MM-DD HH:MM``), oldest first. Scores rounded to one decimal.
+        Index (condition, space) names in content order; one column per round, named
+        ``Round 1``, ``Round 2``, ... (from the content). Scores rounded to one decimal.
 
     Examples
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"element": ["task"] * 2, "space": ["self"] * 2, "score": [2.5, 4.0],
-    ...                   "at": pd.to_datetime(["2025-01-06", "2025-04-07"], utc=True)})
+    ...                   "round": [1, 2]})
     >>> trend_table(s).loc[("Task", "Self")].tolist()
     [2.5, 4.0]
     """
     c = _c(content)
     data = _trend_data(scores, participant, c)
-    table = data.pivot(index=["element", "space"], columns="at", values="score")
-    table.columns = pd.Index([_day(t) for t in table.columns], name=_say(c, "chart.sitting"))
+    table = data.pivot(index=["element", "space"], columns="round", values="score")
+    table.columns = pd.Index([_say(c, "chart.round.name", round=r) for r in table.columns],
+                             name=_say(c, "chart.round"))
     table.index.names = [_say(c, "chart.condition"), _say(c, "chart.space")]
     return _cell_order(table.astype(float).round(1), c)
+
+
+def trend_summary(scores: pd.DataFrame, *, participant: str | None = None,
+                  content: content_mod.Content | None = None) -> str:
+    """A text summary of :func:`trend`: how each condition moved from the first round to the
+    last (its mean over the spaces scored in both), for a screen reader and for the page.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"element": ["task"] * 2, "space": ["self"] * 2, "score": [2.5, 4.0],
+    ...                   "round": [1, 2]})
+    >>> trend_summary(s)
+    'From round 1 to round 2: Task up 1.5.'
+    """
+    c = _c(content)
+    data = _trend_data(scores, participant, c).dropna(subset=["score"])
+    rounds = sorted(data["round"].unique())
+    if len(rounds) < 2:
+        return _say(c, "chart.trend.one_round")
+    first, last = rounds[0], rounds[-1]
+    wide = data.pivot_table(index=["element", "space"], columns="round", values="score")
+    both = wide[[first, last]].dropna()
+    parts = []
+    for name in _element_names(c):
+        here = both.loc[both.index.get_level_values(0) == name]
+        if here.empty:
+            continue
+        change = float((here[last] - here[first]).mean())
+        key = ("chart.trend.up" if change >= 0.05 else "chart.trend.down" if change <= -0.05
+               else "chart.trend.same")
+        parts.append(_say(c, key, name=name, change=f"{abs(change):.1f}"))
+    if not parts:
+        return _say(c, "chart.trend.one_round")
+    return _say(c, "chart.trend.summary", first=first, last=last, changes=", ".join(parts))
 
 
 # --- text and rendering -----------------------------------------------------------------------

@@ -16,9 +16,9 @@ __all__ = ["CollectingSink", "demo_answers", "participants"]
 
 _ALPHABET = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"))
 START = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.timezone.utc)
-"""When the demo workshop's first sitting begins."""
-SITTING_GAP = dt.timedelta(days=91)
-"""The time between sittings (a quarter)."""
+"""When the demo workshop's first round begins."""
+ROUND_GAP = dt.timedelta(days=91)
+"""The time between rounds (a quarter)."""
 
 
 class CollectingSink:
@@ -57,7 +57,7 @@ def _token(rng: np.random.Generator) -> str:
 
 
 def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DEMO",
-                 sittings: int = 1) -> pd.DataFrame:
+                 rounds: int = 1) -> pd.DataFrame:
     """A team's answers: ratings of every statement, some history, and priorities.
 
     The first participant is the team's leader (rater ``leader``), the rest rate as
@@ -66,8 +66,8 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
     are answered the other way round, about 6% of answers are "not sure" (more in the system
     space), one member stops before the system space, and a few answers are changed later
     (two rows, the later one current). Each participant then picks their one or two weakest
-    conditions per space as priorities. With ``sittings`` > 1 the team answers again every
-    quarter and improves a little each time.
+    conditions per space as priorities. With ``rounds`` > 1 the team rates again in a new
+    round every quarter and improves a little each time.
 
     Parameters
     ----------
@@ -77,8 +77,8 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
         Seed of the random generator: the same seed gives the same frame.
     workshop
         The workshop code on every row ("" for solo answers).
-    sittings
-        How many times the team answers (1-4).
+    rounds
+        How many rounds the team rates (1-4).
 
     Returns
     -------
@@ -95,17 +95,17 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
     """
     if not 1 <= n_participants <= 500:
         raise ValueError("n_participants must be between 1 and 500")
-    if not 1 <= sittings <= 4:
-        raise ValueError("sittings must be between 1 and 4")
+    if not 1 <= rounds <= 4:
+        raise ValueError("rounds must be between 1 and 4")
     c = content_mod.get()
     rng = np.random.default_rng(seed)
     level = {key: float(np.clip(rng.normal(3.3, 0.55), 1.8, 4.4)) for key in c.cells}
     people = [(_token(rng), "leader" if i == 0 else "member", rng.normal(0, 0.35))
               for i in range(n_participants)]
     rows: list[Answer] = []
-    for sitting in range(sittings):
+    for sitting in range(rounds):
         for i, (token, rater, leniency) in enumerate(people):
-            t = START + sitting * SITTING_GAP + dt.timedelta(minutes=float(rng.uniform(0, 90)))
+            t = START + sitting * ROUND_GAP + dt.timedelta(minutes=float(rng.uniform(0, 90)))
             offset = leniency + (0.4 if rater == "leader" else 0.0) + 0.25 * sitting
             stops = i == 2 and sitting == 0  # one member leaves before the system space
             for (element, space), cell in c.cells.items():
@@ -118,11 +118,11 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
                     if rng.random() < 0.05:  # answered once, then changed a minute later
                         first = _rating(rng, level[(element, space)] + offset, st.reverse, 0)
                         rows.append(_make(token, st.id, first, workshop=workshop,
-                                          rater=rater, at=t))
+                                          rater=rater, at=t, round=sitting + 1))
                         t += dt.timedelta(seconds=60)
                     rows.append(_make(token, st.id, value, workshop=workshop, rater=rater,
-                                      at=t))
-            rows += _priorities(rows, token, workshop, rater, t)
+                                      at=t, round=sitting + 1))
+            rows += _priorities(rows, token, workshop, rater, t, round_no=sitting + 1)
     return _frame(rows)
 
 
@@ -135,17 +135,19 @@ def _rating(rng: np.random.Generator, level: float, reverse: bool, not_sure: flo
 
 
 def _make(token: str, item: str, value: object, *, workshop: str, rater: str,
-          at: dt.datetime) -> Answer:
-    return answers_mod.make(token, item, value, workshop=workshop, rater=rater, at=at)
+          at: dt.datetime, round: int = 1) -> Answer:  # noqa: A002 (the column)
+    return answers_mod.make(token, item, value, workshop=workshop, rater=rater, at=at,
+                            round=round)
 
 
 def _priorities(rows: list[Answer], token: str, workshop: str, rater: str,
-                at: dt.datetime) -> list[Answer]:
+                at: dt.datetime, *, round_no: int) -> list[Answer]:
     """Each space's one or two weakest conditions by the person's own current ratings."""
     from . import scoring  # noqa: PLC0415 - scoring imports pandas machinery demos may skip
 
     c = content_mod.get()
-    cells = scoring.cell_scores(_frame([r for r in rows if r.participant == token]))
+    cells = scoring.cell_scores(_frame([r for r in rows if r.participant == token
+                                        and r.round == round_no]))
     out: list[Answer] = []
     for n, space in enumerate(c.spaces, start=1):
         mine = cells.loc[(cells["space"].astype(str) == space.id) & cells["score"].notna()]
@@ -155,7 +157,8 @@ def _priorities(rows: list[Answer], token: str, workshop: str, rater: str,
         keep = weakest if weakest["score"].iloc[-1] < 3.5 else weakest.head(1)
         chosen = [e.id for e in c.elements if e.id in set(keep["element"].astype(str))]
         out.append(_make(token, f"priorities.{space.id}", ",".join(chosen[:c.max_priorities]),
-                         workshop=workshop, rater=rater, at=at + dt.timedelta(minutes=n)))
+                         workshop=workshop, rater=rater, at=at + dt.timedelta(minutes=n),
+                         round=round_no))
     return out
 
 

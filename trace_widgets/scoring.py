@@ -29,14 +29,13 @@ __all__ = [
     "GAP_COLUMNS",
     "GROUP_COLUMNS",
     "ITEM_COLUMNS",
-    "SITTING_PAUSE",
     "RaterSpec",
     "cell_scores",
     "element_scores",
     "gap",
     "group_cells",
     "item_scores",
-    "sitting_scores",
+    "round_scores",
     "space_scores",
 ]
 
@@ -50,9 +49,6 @@ ITEM_COLUMNS = (
 CELL_COLUMNS = ("participant", "rater", "element", "space", "score", "answered", "items")
 GROUP_COLUMNS = ("element", "space", "n", "mean", "sd", "min", "max")
 GAP_COLUMNS = ("element", "space", "n_self", "mean_self", "n_others", "mean_others", "gap")
-
-SITTING_PAUSE = pd.Timedelta(hours=6)
-"""Answers further apart than this (per participant) belong to different sittings."""
 
 RaterSpec = str | Collection[str] | Callable[[pd.Series], Any]
 """Who is in a rater group: one role, several roles, or a function of the ``rater`` column
@@ -117,7 +113,7 @@ class _Rated:
 
     frame: pd.DataFrame  # the rating rows of the answers, in their original order
     rows: np.ndarray  # positions in ``frame`` of the kept rows
-    unit: np.ndarray  # whose answer: participant (or participant and sitting) number
+    unit: np.ndarray  # whose answer: participant (or participant and round) number
     item: np.ndarray  # item number in the grid
     at: np.ndarray  # answer time as int64
     value: np.ndarray  # the rating as given, NaN for "not sure"
@@ -341,60 +337,55 @@ def cell_scores(answers: pd.DataFrame, content: content_mod.Content | None = Non
     return _cells(_rated(*_rating_rows(answers, grid), grid), grid)[0]
 
 
-def sitting_scores(answers: pd.DataFrame, content: content_mod.Content | None = None, *,
-                   pause: pd.Timedelta = SITTING_PAUSE) -> pd.DataFrame:
-    """Cell scores per sitting, for progress over repeated sittings.
+def round_scores(answers: pd.DataFrame, content: content_mod.Content | None = None
+                 ) -> pd.DataFrame:
+    """Cell scores per round, for change from one round of rating to the next.
 
-    A participant's rating rows belong to one sitting while consecutive answers are at most
-    ``pause`` apart; each sitting is scored on its own rows only (latest per item within the
-    sitting, the same half-answered rule as :func:`cell_scores`).
+    Each round is scored on its own rows only: the latest answer per statement within the
+    round, and the same half-answered rule as :func:`cell_scores`. A statement not given
+    again in a round does not count there (a learner keeps an earlier answer by giving it
+    again, which the rating step offers in one action).
 
     Parameters
     ----------
     answers
-        Tidy answers with :data:`trace_widgets.answers.COLUMNS` (see :func:`item_scores`).
+        Tidy answers with :data:`trace_widgets.answers.COLUMNS` (see :func:`item_scores`),
+        including ``round``. Every row of a participant's history may be given.
     content
         The content (default :func:`trace_widgets.content.get`).
-    pause
-        The longest pause within one sitting.
 
     Returns
     -------
     DataFrame
-        :data:`CELL_COLUMNS` plus ``sitting`` (1, 2, ... per participant) and ``at`` (when
-        the sitting began, its first answer).
+        :data:`CELL_COLUMNS` plus ``round`` (int) and ``at`` (the round's first rating, UTC),
+        one row per participant, round and cell rated in that round; sorted by
+        participant, round, then cell in content order.
 
     Examples
     --------
-    >>> import datetime as dt
     >>> from trace_widgets import answers
-    >>> t0 = dt.datetime(2025, 1, 6, 9, tzinfo=dt.timezone.utc)
-    >>> rows = [answers.make("p" * 22, "task.self.s1", v, at=t0 + dt.timedelta(days=d))
-    ...         for d, v in [(0, 2), (90, 4)]]
-    >>> sitting_scores(answers.to_frame(rows))["sitting"].tolist()
-    [1, 2]
+    >>> p = "p" * 22
+    >>> rows = [answers.make(p, f"task.self.s{i}", v, round=r)
+    ...         for r, v in [(1, 2), (2, 4)] for i in (1, 3)]
+    >>> round_scores(answers.to_frame(rows))[["round", "score"]].to_dict("records")
+    [{'round': 1, 'score': 2.0}, {'round': 2, 'score': 4.0}]
     """
-    _require(answers, ("participant", "exercise", "item", "rater", "value", "at"),
-             "sitting_scores")
+    _require(answers, ("participant", "exercise", "item", "rater", "round", "value", "at"),
+             "round_scores")
     grid = _grid(content or content_mod.get())
     frame, item = _rating_rows(answers, grid)
     person = pd.factorize(frame["participant"], sort=True)[0].astype(np.int64)
+    rounds = np.asarray(frame["round"].to_numpy(), dtype=np.int64)
+    # One unit per (participant, round), numbered in that order so the rows stay sorted.
+    span = int(rounds.max()) + 1 if len(rounds) else 1
+    codes, units = pd.factorize(person * span + rounds, sort=True)
+    unit = np.asarray(codes, dtype=np.int64)
     at = _times(frame["at"])
-    order = np.lexsort((at, person))
-    p, t = person[order], at[order]
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = (p[1:] != p[:-1]) | (t[1:] - t[:-1] > pause.value)
-    # One unit per (participant, sitting), numbered in participant order so rows stay sorted.
-    unit_sorted = np.cumsum(new) - 1
-    unit = np.empty_like(unit_sorted)
-    unit[order] = unit_sorted
-    first = np.flatnonzero(new)
-    began = pd.to_datetime(t[first], utc=True)
-    # p[first] is sorted, so searchsorted finds each participant's first sitting.
-    sitting = np.arange(len(first)) - np.searchsorted(p[first], p[first]) + 1
-    cells, units = _cells(_rated(frame, item, grid, unit=unit), grid)
-    cells["sitting"] = sitting[units].astype(np.int64)
-    cells["at"] = began[units] if len(units) else pd.Series([], dtype="datetime64[ns, UTC]")
+    began = np.full(len(units), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(began, unit, at)
+    cells, of = _cells(_rated(frame, item, grid, unit=unit), grid)
+    cells["round"] = (np.asarray(units, dtype=np.int64) % span)[of]
+    cells["at"] = pd.to_datetime(began[of], utc=True)
     return cells
 
 

@@ -78,7 +78,8 @@ EXERCISES = ("reflect", "plan")
 results are made of them): reflecting in each space, and the plan step."""
 BUSY_TIMEOUT_MS = 10_000
 EXPORT_FORMAT = "trace-workbook/answers"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
+"""Version 2 added the ``round`` column; version 1 exports are read as round 1."""
 CSV_COLUMNS = (*COLUMNS, "value_type")
 """CSV has no types, so a CSV export says what each value was: ``int``, ``text`` or ``none``."""
 
@@ -121,6 +122,8 @@ class Participant:
     display_name: str | None
     workshop: str | None
     role: str | None
+    round: int = 1
+    """The round this workbook rates in now."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ class Workshop:
     closed: dt.datetime | None
     exercises: tuple[str, ...] = EXERCISES
     """The optional exercises it includes, out of :data:`EXERCISES`; everyone rates."""
+    round: int = 1
+    """The round its participants rate in now (the coach starts the next one)."""
 
     @property
     def is_open(self) -> bool:
@@ -235,11 +240,15 @@ class Store:
         token = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
         at = answers_mod.now()
         with self._write() as conn:
+            round_now = 1
             if workshop is not None:
                 self._require_open_workshop(conn, workshop)
+                # Someone who joins in the workshop's second round rates in that round.
+                round_now = int(conn.scalar(select(m.workshops.c.round)
+                                            .where(m.workshops.c.code == workshop)) or 1)
             conn.execute(insert(m.participants).values(
                 token=token, created=at, consent_at=at if consent else None,
-                display_name=name or None, workshop=workshop, role=role,
+                display_name=name or None, workshop=workshop, role=role, round=round_now,
             ))
         return token
 
@@ -423,6 +432,57 @@ class Store:
             conn.execute(insert(m.answers), [_to_row(a) for a in batch])
         return batch
 
+    def start_round(self, token: str) -> int:
+        """Start the participant's next round of rating and return its number.
+
+        A round with no rating in it yet is not left behind empty: starting again then
+        keeps the round as it is. Answers of earlier rounds stay as they were.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     t = s.new_participant(consent=True)
+        ...     first = s.start_round(t)  # nothing rated yet: still round 1
+        ...     _ = s.save(t, {"task.self.s1": 4})
+        ...     first, s.start_round(t), s.participant(t).round
+        (1, 2, 2)
+        """
+        token = _token(token)
+        p, a = m.participants.c, m.answers.c
+        with self._write() as conn:
+            found = conn.execute(select(p.round).where(p.token == token)
+                                 .with_for_update()).one_or_none()
+            if found is None:
+                raise WorkbookNotFoundError
+            rated = conn.scalar(select(a.id).where(
+                a.participant == token, a.round == found.round, a.exercise == "rating",
+            ).limit(1))
+            if rated is None:
+                return int(found.round)
+            conn.execute(update(m.participants).where(p.token == token)
+                         .values(round=found.round + 1))
+        return int(found.round) + 1
+
+    def start_workshop_round(self, code: str) -> int:
+        """Start a workshop's next round for everyone in it (the coach's choice); its number.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     _ = s.create_workshop("W1", "Team day", "team", ["team"], "h" * 64)
+        ...     t = s.new_participant(workshop="W1", consent=True)
+        ...     s.start_workshop_round("W1"), s.participant(t).round
+        (2, 2)
+        """
+        w, p = m.workshops.c, m.participants.c
+        with self._write() as conn:
+            self._require_open_workshop(conn, code)
+            now_round = int(conn.scalar(select(w.round).where(w.code == code)) or 1) + 1
+            conn.execute(update(m.workshops).where(w.code == code).values(round=now_round))
+            conn.execute(update(m.participants).where(p.workshop == code)
+                         .values(round=now_round))
+        return now_round
+
     def save(self, token: str, values: Mapping[str, object], *,
              rater: str = "self") -> tuple[Answer, ...]:
         """Check and keep ``{item id: value}`` for a participant, in their workshop if any.
@@ -436,10 +496,15 @@ class Store:
         """
         p = self.participant(token)
         return self.append([answers_mod.make(p.token, item, value, workshop=p.workshop or "",
-                                             rater=rater) for item, value in values.items()])
+                                             rater=rater, round=p.round)
+                            for item, value in values.items()])
 
     def current(self, token: str) -> pd.DataFrame:
         """The participant's current answers: the latest row per item, in one query.
+
+        A rating counts only in its round: the current ratings are the latest of the
+        participant's round now (so a new round starts with none, see :meth:`previous`).
+        Reflections, priorities and the plan carry on from round to round.
 
         Returns a frame with :data:`answers.COLUMNS`; ``value`` keeps int, str and None.
 
@@ -453,8 +518,35 @@ class Store:
         [5]
         """
         token = _token(token)
-        a = m.answers.c
-        latest = (select(func.max(a.id).label("id")).where(a.participant == token)
+        a, p = m.answers.c, m.participants.c
+        round_now = (select(p.round).where(p.token == token).scalar_subquery())
+        latest = (select(func.max(a.id).label("id"))
+                  .where(a.participant == token,
+                         (a.exercise != "rating") | (a.round == round_now))
+                  .group_by(a.item).subquery())
+        return self._frame(_SELECT.join_from(m.answers, latest, a.id == latest.c.id)
+                           .order_by(a.id), participant=token)
+
+    def previous(self, token: str) -> pd.DataFrame:
+        """The participant's last rating of each statement before the round they are in.
+
+        The starting point of a new round: shown beside each statement, kept with one
+        action, never counted in the new round until it is given again.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     t = s.new_participant(consent=True)
+        ...     _ = s.save(t, {"task.self.s1": 2})
+        ...     _ = s.start_round(t)
+        ...     s.previous(t)[["item", "round", "value"]].to_dict("records"), len(s.current(t))
+        ([{'item': 'task.self.s1', 'round': 1, 'value': 2}], 0)
+        """
+        token = _token(token)
+        a, p = m.answers.c, m.participants.c
+        round_now = (select(p.round).where(p.token == token).scalar_subquery())
+        latest = (select(func.max(a.id).label("id"))
+                  .where(a.participant == token, a.exercise == "rating", a.round < round_now)
                   .group_by(a.item).subquery())
         return self._frame(_SELECT.join_from(m.answers, latest, a.id == latest.c.id)
                            .order_by(a.id), participant=token)
@@ -495,7 +587,7 @@ class Store:
         with self._read() as conn:
             return int(conn.scalar(select(func.count()).where(p.workshop == code)) or 0)
 
-    def workshop_answers(self, code: str, *, latest: bool = True,
+    def workshop_answers(self, code: str, *, latest: bool = True, round: int | None = None,  # noqa: A002
                          pseudonymous: bool = True) -> pd.DataFrame:
         """The answers of everyone in a workshop: latest per participant and item by default.
 
@@ -503,6 +595,9 @@ class Store:
         ----------
         latest
             False for every row (history) instead of the current answers.
+        round
+            With ``latest``, whose ratings: this round's (default: the workshop's round
+            now). Texts and plans are the latest of any round.
         pseudonymous
             Replace tokens by :func:`pseudonym` (the default): a token opens a workbook,
             and a group view never needs it.
@@ -522,10 +617,13 @@ class Store:
             code = ""
         if not code:
             raise WorkshopNotFoundError("We could not find that workshop.")
-        a = m.answers.c
+        a, w = m.answers.c, m.workshops.c
         query = _SELECT.where(a.workshop == code)
         if latest:
-            ids = (select(func.max(a.id).label("id")).where(a.workshop == code)
+            wanted = (select(w.round).where(w.code == code).scalar_subquery()
+                      if round is None else answers_mod.check_round(round))
+            ids = (select(func.max(a.id).label("id"))
+                   .where(a.workshop == code, (a.exercise != "rating") | (a.round == wanted))
                    .group_by(a.participant, a.item).subquery())
             query = _SELECT.join_from(m.answers, ids, a.id == ids.c.id)
         frame = self._frame(query.order_by(a.id), workshop=code)
@@ -596,7 +694,7 @@ class Store:
         tokens = sorted({a.participant for a in batch})
         # FOR SHARE (PostgreSQL): an erase or a close cannot slip in before we commit.
         found = {r.token: r for r in conn.execute(
-            select(p.token, p.consent_at, p.workshop).where(p.token.in_(tokens))
+            select(p.token, p.consent_at, p.workshop, p.round).where(p.token.in_(tokens))
             .with_for_update(read=True))}
         for a in batch:
             row = found.get(a.participant)
@@ -606,6 +704,9 @@ class Store:
                 raise ConsentRequiredError("Nothing can be saved until you give your consent.")
             if a.workshop != (row.workshop or ""):
                 raise AnswerError("workshop", "is not the workshop of this workbook")
+            if a.round != row.round:
+                # Earlier rounds are closed; a later one has not been started.
+                raise AnswerError("round", "is not the round this workbook rates in now")
         for code in sorted({a.workshop for a in batch if a.workshop}):
             self._require_open_workshop(conn, code)
 
@@ -654,7 +755,7 @@ class Store:
 _COLS = m.answers.c
 _SELECT: Select[Any] = select(
     _COLS.participant, _COLS.workshop, _COLS.exercise, _COLS.item, _COLS.element,
-    _COLS.space, _COLS.rater, _COLS.value_int, _COLS.value_text, _COLS.at,
+    _COLS.space, _COLS.rater, _COLS.round, _COLS.value_int, _COLS.value_text, _COLS.at,
 )
 _SELECT_NAMES = tuple(c.name for c in _SELECT.selected_columns)
 
@@ -679,7 +780,7 @@ def _recheck(a: object) -> Answer:
     if not isinstance(a.at, dt.datetime) or a.at.tzinfo is None:
         raise AnswerError("at", "must be a time with a time zone")
     made = answers_mod.make(a.participant, a.item, a.value, workshop=a.workshop, rater=a.rater,
-                            at=a.at)
+                            at=a.at, round=a.round)
     if (made.exercise, made.element, made.space) != (a.exercise, a.element, a.space):
         raise AnswerError("item", f"{a.item!r} is not in {a.exercise}/{a.element}/{a.space}")
     return made
@@ -726,6 +827,8 @@ def _plain(record: Mapping[Any, Any]) -> dict[str, Any]:
         v = record[c]
         if c == "at":
             out[c] = pd.Timestamp(v).isoformat()
+        elif c == "round":
+            out[c] = int(v)
         elif c != "value" and not isinstance(v, str):
             out[c] = None  # NaN for a missing element or space
         else:
@@ -783,15 +886,21 @@ def read_export(data: str, fmt: Format) -> pd.DataFrame:
 
 def _from_json(data: str) -> list[dict[str, Any]]:
     doc = json.loads(data)
-    if doc.get("format") != EXPORT_FORMAT or doc.get("version") != EXPORT_VERSION:
+    if doc.get("format") != EXPORT_FORMAT or doc.get("version") not in (1, EXPORT_VERSION):
         raise ValueError("unknown format or version")
-    return [{c: (dt.datetime.fromisoformat(r[c]) if c == "at" else r[c]) for c in COLUMNS}
+    return [{c: (dt.datetime.fromisoformat(r[c]) if c == "at"
+                 else _round(r.get(c, 1)) if c == "round" else r[c]) for c in COLUMNS}
             for r in doc["answers"]]
+
+
+def _round(value: object) -> int:
+    return answers_mod.check_round(int(value) if isinstance(value, str) else value)
 
 
 def _from_csv(data: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(data))
-    if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
+    fields = tuple(reader.fieldnames or ())
+    if fields not in (CSV_COLUMNS, tuple(c for c in CSV_COLUMNS if c != "round")):
         raise ValueError("unexpected columns")
     records = []
     for r in reader:
@@ -802,6 +911,7 @@ def _from_csv(data: str) -> list[dict[str, Any]]:
                          else raw[1:] if raw.startswith("'") else raw)
         rec: dict[str, Any] = {c: (r[c] or None) for c in COLUMNS}
         rec["workshop"] = r["workshop"]
+        rec["round"] = _round(r.get("round") or 1)
         rec["value"] = value
         rec["at"] = dt.datetime.fromisoformat(r["at"])
         records.append(rec)

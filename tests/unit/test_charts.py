@@ -53,10 +53,9 @@ def items() -> pd.DataFrame:
 
 @pytest.fixture
 def sittings() -> pd.DataFrame:
-    at = pd.to_datetime(["2025-01-06 09:00", "2025-04-07 10:30"], utc=True)
     return pd.DataFrame({
         "participant": ["p1", "p1", "p1", "p2"], "element": ["task", "task", "route", "task"],
-        "space": ["self"] * 4, "score": [2.5, 4.0, 3.0, 1.0], "at": [at[0], at[1], at[1], at[0]],
+        "space": ["self"] * 4, "score": [2.5, 4.0, 3.0, 1.0], "round": [1, 2, 2, 1],
     })
 
 
@@ -394,8 +393,8 @@ def test_trend_plots_one_participant_over_time(sittings: pd.DataFrame) -> None:
     assert {r["score"] for r in rows if r["element"] == "Task"} == {2.5, 4.0}
     line = layers(spec)[0]
     assert line["mark"]["type"] == "line"
-    assert line["encoding"]["x"]["field"] == "at"
-    assert line["encoding"]["x"]["type"] == "temporal"
+    assert line["encoding"]["x"]["field"] == "round"
+    assert line["encoding"]["x"]["type"] == "ordinal"
     assert line["encoding"]["y"]["scale"]["domain"] == [LOW, HIGH]
     assert line["encoding"]["color"]["scale"]["domain"] == ELEMENTS
 
@@ -409,14 +408,24 @@ def test_trend_spec_never_holds_the_participant_key(sittings: pd.DataFrame) -> N
 
 def test_trend_table(sittings: pd.DataFrame) -> None:
     table = charts.trend_table(sittings, participant="p1")
-    assert list(table.columns) == ["2025-01-06 09:00", "2025-04-07 10:30"]
+    assert list(table.columns) == ["Round 1", "Round 2"]
     assert table.loc[("Task", "Self")].tolist() == [2.5, 4.0]
-    assert np.isnan(table.loc[("Route", "Self"), "2025-01-06 09:00"])
+    assert np.isnan(table.loc[("Route", "Self"), "Round 1"])
 
 
-def test_trend_from_sitting_scores(sittings: pd.DataFrame) -> None:
-    svg = charts.to_svg(charts.trend(sittings, participant="p1"))
-    assert "06 Jan 2025" in svg
+def test_trend_summary_says_how_each_condition_moved(sittings: pd.DataFrame) -> None:
+    assert charts.trend_summary(sittings, participant="p1") == \
+        "From round 1 to round 2: Task up 1.5."
+    assert "one round" in charts.trend_summary(sittings, participant="p2")
+
+
+def test_trend_from_round_scores() -> None:
+    from trace_widgets import demo, scoring  # noqa: PLC0415
+
+    frame = demo.demo_answers(2, seed=3, rounds=2)
+    leader = demo.participants(frame)[0]
+    svg = charts.to_svg(charts.trend(scoring.round_scores(frame), participant=leader))
+    assert "Round" in svg
 
 
 # --- tables as text ---------------------------------------------------------------------------

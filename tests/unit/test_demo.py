@@ -62,13 +62,14 @@ def test_priorities_are_valid_choices(frame: pd.DataFrame) -> None:
         assert 1 <= len(parts) <= content.get().max_priorities
 
 
-def test_sittings_give_a_trend() -> None:
-    frame = demo.demo_answers(3, seed=5, sittings=2)
-    sittings = scoring.sitting_scores(frame)
-    assert set(sittings["sitting"]) == {1, 2}
+def test_rounds_give_a_trend() -> None:
+    frame = demo.demo_answers(3, seed=5, rounds=2)
+    rounds = scoring.round_scores(frame)
+    assert set(rounds["round"]) == {1, 2}
+    assert rounds["score"].notna().mean() > 0.8
 
 
-@pytest.mark.parametrize("kwargs", [{"n_participants": 0}, {"sittings": 9}])
+@pytest.mark.parametrize("kwargs", [{"n_participants": 0}, {"rounds": 9}])
 def test_bad_arguments(kwargs: dict[str, int]) -> None:
     with pytest.raises(ValueError):
         demo.demo_answers(**kwargs)

@@ -41,9 +41,9 @@ def made_up() -> content.Content:
 
 
 def row(participant: str, item: str, value: object, *, minutes: float = 0, rater: str = "self",
-        exercise: str = "rating", workshop: str = "") -> tuple[object, ...]:
+        exercise: str = "rating", workshop: str = "", round_no: int = 1) -> tuple[object, ...]:
     element, space = item.split(".")[:2]
-    return (participant, workshop, exercise, item, element, space, rater, value,
+    return (participant, workshop, exercise, item, element, space, rater, round_no, value,
             T0 + dt.timedelta(minutes=minutes))
 
 
@@ -224,25 +224,48 @@ def test_element_scores_follow_content_order_from_cell_scores(made_up: content.C
     assert elements["element"].astype(str).tolist() == ["task", "energy"]
 
 
-# --- sittings ---------------------------------------------------------------------------------
+# --- rounds ----------------------------------------------------------------------------------
 
 
-def test_sittings_split_on_long_pauses_and_score_each_on_its_own(
-        made_up: content.Content) -> None:
-    day = 24 * 60
+def test_rounds_score_each_on_its_own_rows(made_up: content.Content) -> None:
     answers = frame(
         row(A, "task.self.s1", 2, minutes=0), row(A, "task.self.s3", 2, minutes=3),
-        row(A, "task.self.s1", 4, minutes=90 * day), row(A, "task.self.s3", 5, minutes=90 * day),
-        row(B, "task.self.s1", 3, minutes=1),  # only one answer: no score in its sitting
+        # Round 2 a minute later: no time gap is needed, the round says it.
+        row(A, "task.self.s1", 4, minutes=4, round_no=2),
+        row(A, "task.self.s3", 5, minutes=5, round_no=2),
+        row(B, "task.self.s1", 3, minutes=1),  # only one answer: no score in its round
     )
-    sittings = scoring.sitting_scores(answers, made_up)
-    expect(sittings, [
-        {"participant": A, "sitting": 1, "score": 2.0},
-        {"participant": A, "sitting": 2, "score": 4.5},
-        {"participant": B, "sitting": 1, "score": np.nan},
+    rounds = scoring.round_scores(answers, made_up)
+    expect(rounds, [
+        {"participant": A, "round": 1, "score": 2.0},
+        {"participant": A, "round": 2, "score": 4.5},
+        {"participant": B, "round": 1, "score": np.nan},
     ])
-    assert sittings["at"].tolist() == [pd.Timestamp(T0), pd.Timestamp(T0) + pd.Timedelta(days=90),
-                                       pd.Timestamp(T0) + pd.Timedelta(minutes=1)]
+    assert rounds["at"].tolist() == [pd.Timestamp(T0), pd.Timestamp(T0) + pd.Timedelta(minutes=4),
+                                     pd.Timestamp(T0) + pd.Timedelta(minutes=1)]
+
+
+def test_a_second_round_changing_one_statement_per_cell_scores_every_cell() -> None:
+    """The issue's case: round 2 keeps every answer (given again) and changes one per cell.
+    The old time-gap guess scored 0 of 20 cells for that second sitting."""
+    c = content.get()
+    rows = []
+    for cell in c.cells.values():
+        for n, st in enumerate(cell.statements):
+            rows.append(row(A, st.id, 3, minutes=n))
+            rows.append(row(A, st.id, 4 if n == 0 else 3, minutes=60 + n, round_no=2))
+    rounds = scoring.round_scores(frame(*rows))
+    second = rounds[rounds["round"] == 2]
+    assert len(second) == len(c.cells) == 20
+    assert second["score"].notna().all()
+
+
+def test_a_round_with_one_statement_given_again_has_no_score_there(
+        made_up: content.Content) -> None:
+    answers = frame(*(row(A, f"task.self.s{n}", 3) for n in (1, 3)),
+                    row(A, "task.self.s1", 5, round_no=2))
+    rounds = scoring.round_scores(answers, made_up)
+    assert rounds.loc[rounds["round"] == 2, "score"].isna().all()
 
 
 # --- group figures ----------------------------------------------------------------------------

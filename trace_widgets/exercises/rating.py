@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
@@ -103,6 +104,10 @@ class RatingView(w.View):
 
     state: RatingState
     controls: dict[str, widgets.Select]
+    keep: dict[str, widgets.Button] = field(default_factory=dict)
+    """Per element, the button that keeps the last round's answers (only in a new round)."""
+    hints: dict[str, widgets.Label] = field(default_factory=dict)
+    """Per statement, what was answered last round (only in a new round)."""
 
 
 def _choices() -> tuple[list[str], list[int | None]]:
@@ -167,12 +172,67 @@ def _is_index(index: object, values: list[int | None]) -> TypeGuard[int]:
     return isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(values)
 
 
-def rating_view(state: RatingState, save: Save) -> RatingView:
+def _previous_label(value: object) -> str:
+    c = content.get()
+    answer = c.scale.not_sure if value is None else c.scale.label(int(value))  # type: ignore[call-overload]
+    return c.text("rating.previous", answer=answer)
+
+
+class _Keeping:
+    """The one action that keeps last round's answers of a cell in the new round."""
+
+    def __init__(self, state: RatingState, saver: Saver, values: list[int | None],
+                 previous: Mapping[str, int | None], view: dict[str, widgets.Widget]) -> None:
+        self.state = state
+        self.saver = saver
+        self.values = values
+        self.previous = previous
+        self.widgets = view
+
+    def keep(self, element: str, controls: dict[str, widgets.Select]) -> None:
+        rows = [self.state.set(st.id, self.previous[st.id])
+                for st in self.state.statements(element)
+                if st.id in self.previous and not self.state.is_answered(st.id)]
+        if rows:
+            self.saver.save_now(rows)
+        for st in self.state.statements(element):
+            if self.state.is_answered(st.id):
+                w.reset(controls[st.id], "index", _index(self.state, st.id, self.values))
+        self.tidy(element)
+
+    def on_keep(self, element: str, controls: dict[str, widgets.Select],
+                _button: widgets.Button) -> None:
+        self.keep(element, controls)
+
+    def on_choice(self, element: str, _change: w.Change) -> None:
+        self.tidy(element)
+
+    def tidy(self, element: str) -> None:
+        """Hide the hints of answered statements, and the button once nothing is left."""
+        left = False
+        for st in self.state.statements(element):
+            hint = self.widgets.get(f"hint:{st.id}")
+            answered = self.state.is_answered(st.id)
+            if hint is not None:
+                hint.layout.display = "none" if answered else None
+            left = left or (st.id in self.previous and not answered)
+        button = self.widgets.get(f"keep:{element}")
+        if button is not None:
+            button.layout.display = None if left else "none"
+
+
+def rating_view(state: RatingState, save: Save, *,
+                previous: Mapping[str, int | None] | None = None) -> RatingView:
     """The statements of ``state``'s cells, one labelled choice list each; saved on change.
 
     Each cell gets a heading (the element and its condition) and its statements. Every
     choice is saved at once through ``save``; the status line says "Saved", "Saving…" or
     why not.
+
+    In a new round (``previous`` given: the last round's rating of each statement) a
+    statement not yet rated in this round shows its last answer as a starting point, and
+    each cell has one button that keeps them all. Nothing is chosen for the learner: a
+    choice counts in the new round only when it is given (the same value again counts).
 
     Parameters
     ----------
@@ -194,31 +254,58 @@ def rating_view(state: RatingState, save: Save) -> RatingView:
     saver = Saver(save)
     labels, values = _choices()
     wiring = _Wiring(state, saver, values)
+    earlier = dict(previous or {})
+    parts: dict[str, widgets.Widget] = {}
+    keeping = _Keeping(state, saver, values, earlier, parts)
     children: list[widgets.Widget] = [
         w.paragraph(c.text("rating.intro", not_sure=c.scale.not_sure), "trace-intro"),
     ]
+    if earlier:
+        children.append(w.paragraph(c.text("rating.new_round"), "trace-new-round"))
     controls: dict[str, widgets.Select] = {}
+    keep: dict[str, widgets.Button] = {}
+    hints: dict[str, widgets.Label] = {}
     for element in state.elements:
         el = c.element(element)
         group: list[widgets.Widget] = [
             w.heading(c.text("rating.heading", element=el.name, condition=el.condition)),
         ]
+        cell_controls: dict[str, widgets.Select] = {}
         for statement in state.statements(element):
             control = _control(statement, labels, _index(state, statement.id, values))
             handler = functools.partial(wiring.on_index, statement.id, control)
             control.observe(w.guarded(handler, saver.fail), names="index")
             controls[statement.id] = control
+            cell_controls[statement.id] = control
             group.append(control)
+            if statement.id in earlier:
+                hint = w.css(widgets.Label(_previous_label(earlier[statement.id])),
+                             "trace-previous")
+                hints[statement.id] = parts[f"hint:{statement.id}"] = hint
+                control.observe(w.guarded(functools.partial(keeping.on_choice, element),
+                                          saver.fail), names="index")
+                group.append(hint)
+        if any(st.id in earlier for st in state.statements(element)):
+            button = w.css(widgets.Button(description=c.text("rating.keep", element=el.name),
+                                          layout=widgets.Layout(width="auto")), "trace-keep")
+            button.on_click(w.guarded(functools.partial(keeping.on_keep, element, cell_controls),
+                                      saver.fail))
+            keep[element] = parts[f"keep:{element}"] = button
+            group.append(button)
         children.append(w.css(widgets.VBox(group, layout=w.full_width()), "trace-rating-cell"))
+    for element in state.elements:
+        keeping.tidy(element)
     children.append(w.status_bar(saver))
     box = w.css(widgets.VBox(children, layout=w.full_width()), "trace-exercise",
                 "trace-rating-exercise")
-    return RatingView(widget=box, saver=saver, state=state, controls=controls)
+    return RatingView(widget=box, saver=saver, state=state, controls=controls, keep=keep,
+                      hints=hints)
 
 
 def space_rating_view(participant: str, space: str, save: Save, *,
                       answers: pd.DataFrame | None = None, workshop: str = "",
-                      rater: str = "self") -> RatingView:
+                      rater: str = "self",
+                      previous: Mapping[str, int | None] | None = None) -> RatingView:
     """All five cells of a space, grouped by element, resumed from stored ``answers``.
 
     Examples
@@ -232,4 +319,4 @@ def space_rating_view(participant: str, space: str, save: Save, *,
     else:
         state = RatingState.from_answers(answers, participant, space, workshop=workshop,
                                          rater=rater)
-    return rating_view(state, save)
+    return rating_view(state, save, previous=previous)

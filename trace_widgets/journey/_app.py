@@ -108,6 +108,13 @@ class Journey:
             self.steps = steps
             self.nav.children = tuple(self.nav_buttons[s] for s in steps)
 
+    def _new_round(self) -> None:
+        """A new round began: the space steps are built again, empty, with last round's
+        answers as starting points (the plan step stays: the learner is on it)."""
+        self.session.listeners[:] = [self._on_saved]
+        self._built = {k: v for k, v in self._built.items() if k in ("start", "plan")}
+        self._update_chrome()
+
     def _on_saved(self, rows: list[Answer]) -> None:
         if any(a.exercise == "rating" for a in rows):
             self._update_chrome()  # a space may now be fully rated
@@ -143,7 +150,7 @@ class Journey:
         if step == "start":
             return self._start_step()
         if step == "plan":
-            return build_plan_step(self.session)
+            return build_plan_step(self.session, self._new_round)
         return build_space_step(self.session, step)
 
     def _start_step(self) -> BuiltStep:

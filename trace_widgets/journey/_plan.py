@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 import ipywidgets as widgets
@@ -26,10 +27,26 @@ def _heading(text: str, level: int) -> widgets.HTML:
 
 
 class PlanStep:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, on_new_round: Callable[[], None] | None = None
+                 ) -> None:
         self.session = session
+        self._on_new_round = on_new_round
         c = content_mod.get()
         self.grid = ChartPanel()
+        self.trend = ChartPanel()
+        self.trend_summary = widgets.Label()
+        self.trend_summary.add_class("trace-trend-summary")
+        self.round_note = widgets.Label()
+        self.round_note.add_class("trace-round-note")
+        self.new_round = widgets.Button(description=c.text("journey.rounds.start"),
+                                        layout=widgets.Layout(width="auto"))
+        self.new_round.add_class("trace-new-round-button")
+        self.new_round.on_click(lambda _: self._start_round())
+        # In a workshop the coach starts the next round for everyone.
+        solo = not session.workshop
+        rounds = widgets.VBox([self.round_note, *((self.new_round,) if solo else ()),
+                               self.trend_summary, self.trend.view])
+        rounds.add_class("trace-rounds")
         self.priorities = widgets.VBox()
         self.priorities.add_class("trace-priorities")
         self.actions = widgets.VBox()
@@ -42,6 +59,7 @@ class PlanStep:
             _heading(c.text("journey.grid.heading"), 2), self.grid.view,
             _heading(c.text("journey.priorities.heading"), 2), self.priorities,
             _heading(c.text("journey.actions.heading"), 2), self.actions,
+            _heading(c.text("journey.rounds.heading"), 2), rounds,
         ])
         self.view.add_class("trace-step-plan")
         self._build_actions()
@@ -54,6 +72,7 @@ class PlanStep:
         frame = self.session.answers()
         cells = scoring.cell_scores(frame)
         self.grid.show(charts.heatmap(cells), charts.heatmap_table(cells))
+        self._show_rounds()
         token = self.session.token or ""
         views = [priorities_view(PrioritiesState.from_answers(
                     frame, token, space=s.id, workshop=self.session.workshop,
@@ -62,6 +81,20 @@ class PlanStep:
         for old in self.priorities.children:
             close_tree(old)
         self.priorities.children = tuple(v.widget for v in views)
+
+    def _show_rounds(self) -> None:
+        c = content_mod.get()
+        rounds = scoring.round_scores(self.session.history())
+        self.round_note.value = c.text("journey.rounds.now", round=self.session.round)
+        self.new_round.description = c.text("journey.rounds.start", round=self.session.round + 1)
+        self.trend_summary.value = charts.trend_summary(rounds)
+        self.trend.show(charts.trend(rounds), charts.trend_table(rounds))
+
+    def _start_round(self) -> None:
+        self.session.start_round()
+        self.refresh()
+        if self._on_new_round is not None:
+            self._on_new_round()
 
     def stale(self) -> bool:
         return self._shown != self.session.version
@@ -89,6 +122,7 @@ class PlanStep:
         return None
 
 
-def build_plan_step(session: Session) -> BuiltStep:
-    step = PlanStep(session)
-    return BuiltStep(step.view, step.refresh, step.flush, step.stale)
+def build_plan_step(session: Session, on_new_round: Callable[[], None] | None = None
+                    ) -> BuiltStep:
+    step = PlanStep(session, on_new_round)
+    return BuiltStep(step.view, step.refresh, step.flush, step.stale, step)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import answers as answers_mod
-from ..answers import COLUMNS, Answer
+from ..answers import COLUMNS, Answer, AnswerError
 from ..store import EXERCISES, Store, WorkbookNotFoundError
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,10 @@ class Session:
     """What the workbook includes besides the ratings: all, or what its workshop chose."""
     rater: str = "self"
     display_name: str | None = None
+    round: int = 1
+    """The round this workbook rates in now; every answer saved here is stamped with it."""
+    previous: dict[str, int | None] = field(default_factory=dict)
+    """The last rating of each statement in an earlier round: a new round's starting point."""
     _values: dict[str, Answer] = field(default_factory=dict)
     listeners: list[Callable[[list[Answer]], None]] = field(default_factory=list)
     version: int = 0
@@ -52,6 +57,10 @@ class Session:
         self.workshop = participant.workshop or ""
         self.rater = participant.role or "self"
         self.display_name = participant.display_name
+        self.round = participant.round
+        earlier = self.store.previous(participant.token)
+        self.previous = {str(i): (None if v is None else int(v))
+                         for i, v in zip(earlier["item"], earlier["value"], strict=True)}
         frame = self.store.current(participant.token)
         # The store checked every row when it was written; these are its own rows back.
         self._values = {str(rec["item"]): Answer(**{k: rec[k] for k in COLUMNS})
@@ -61,6 +70,8 @@ class Session:
         self.token = None
         self.workshop = ""
         self.display_name = None
+        self.round = 1
+        self.previous = {}
         self._values = {}
 
     def erase(self) -> int:
@@ -70,9 +81,37 @@ class Session:
         self.close()
         return gone
 
+    def start_round(self) -> int:
+        """Start the next round of rating (nothing is lost: earlier rounds stay as they were),
+        and open the workbook again in it. Returns the round now."""
+        if self.token is None:
+            raise WorkbookNotFoundError
+        self.store.start_round(self.token)
+        self.open(self.token)
+        self.version += 1
+        for space in list(self.space_versions):
+            self.space_versions[space] += 1
+        return self.round
+
+    def history(self) -> pd.DataFrame:
+        """Every answer of the workbook, every round (the trend is made of it)."""
+        if self.token is None:
+            return answers_mod.to_frame(())
+        return self.store.history(self.token)
+
     def save(self, rows: list[Answer]) -> None:
-        """Keep ``rows`` in the store (one transaction), then remember them here."""
-        kept = self.store.append(rows)
+        """Keep ``rows`` in the store (one transaction), then remember them here.
+
+        Every row is given in the workbook's round now. If a coach has started a workshop's
+        next round meanwhile, the round is read again and the rows go into it.
+        """
+        try:
+            kept = self.store.append([dataclasses.replace(a, round=self.round) for a in rows])
+        except AnswerError as err:
+            if err.field != "round" or self.token is None:
+                raise
+            self.round = self.store.participant(self.token).round
+            kept = self.store.append([dataclasses.replace(a, round=self.round) for a in rows])
         for a in kept:
             self._values[a.item] = a
         self.version += 1

@@ -53,7 +53,8 @@ class SpaceStep:
         sp = c.space(space)
         token = session.token or ""
         self.rating = space_rating_view(token, space, session.save, answers=session.answers(),
-                                        workshop=session.workshop, rater=session.rater)
+                                        workshop=session.workshop, rater=session.rater,
+                                        previous=session.previous)
         self.reflecting = "reflect" in session.exercises  # a workshop may leave it out
         self.reflect = widgets.VBox([widgets.Label(c.text("journey.reflect.waiting"))])
         self.reflect.add_class("trace-reflect")
@@ -156,4 +157,4 @@ class SpaceStep:
 
 def build_space_step(session: Session, space: str) -> BuiltStep:
     step = SpaceStep(session, space)
-    return BuiltStep(step.view, step.refresh, step.flush, step.stale)
+    return BuiltStep(step.view, step.refresh, step.flush, step.stale, step)

@@ -12,8 +12,10 @@ class BuiltStep:
 
     def __init__(self, view: widgets.Widget, refresh: Callable[[], None] | None = None,
                  flush: Callable[[], object] | None = None,
-                 stale: Callable[[], bool] | None = None) -> None:
+                 stale: Callable[[], bool] | None = None, step: object = None) -> None:
         self.view = view
+        self.step = step
+        """The step object behind the view (tests and the journey look at it)."""
         self.refresh = refresh or (lambda: None)
         self.flush = flush or (lambda: None)
         """Save whatever is still waiting (debounced text) before the learner moves on."""
