@@ -121,3 +121,23 @@ class ModelFile(_Frozen):
 
 class UiFile(_Frozen):
     ui: dict[str, str]
+
+
+class RaterGroup(_Frozen):
+    id: str = Id
+    floor: int = Field(ge=1, le=50)
+    named: bool = False
+    """The group's view is not anonymous (a line manager): the learner and rater are told."""
+
+
+class Raters(_Frozen):
+    groups: tuple[RaterGroup, ...] = Field(min_length=1)
+    all_others_floor: int = Field(ge=1, le=50)
+    half_answered: float = Field(gt=0, le=1)
+    blind_spot: float = Field(ge=0)
+    hidden_strength: float = Field(ge=0)
+    spaces: tuple[str, ...] = Field(min_length=1)
+
+
+class RatersFile(_Frozen):
+    raters: Raters

@@ -31,6 +31,9 @@ from ._schema import (
     Facilitation,
     ModelFile,
     Prompt,
+    RaterGroup,
+    Raters,
+    RatersFile,
     Scale,
     Space,
     Statement,
@@ -45,6 +48,8 @@ __all__ = [
     "Facilitation",
     "ItemSpec",
     "Prompt",
+    "RaterGroup",
+    "Raters",
     "Space",
     "Statement",
     "cell",
@@ -61,6 +66,7 @@ __all__ = [
 
 MODEL_FILE = "model.yaml"
 UI_FILE = "ui.yaml"
+RATERS_FILE = "raters.yaml"
 CELLS_DIR = "cells"
 
 ItemKind = Literal["rating", "text", "choice", "date", "element", "space", "flag"]
@@ -95,6 +101,8 @@ class Content:
     action_plan: ActionPlan
     max_priorities: int
     items: dict[str, ItemSpec]
+    raters: Raters
+    """Who a learner can invite to rate them, and what they may see of it (raters.yaml)."""
 
     def element(self, element_id: str) -> Element:
         return _find(self.elements, element_id, "element")
@@ -224,6 +232,7 @@ def load(folder: Path | str | None = None) -> Content:
                 raise ContentError(f"{root / CELLS_DIR}: key cells: the cell {e.id}/{s.id} "
                                    "is missing")
     ordered = {(e.id, s.id): cells[(e.id, s.id)] for s in model.spaces for e in model.elements}
+    raters = _raters(root / RATERS_FILE, space_ids, seen, ui)
     return Content(
         about=model.about,
         scale=model.scale,
@@ -234,7 +243,23 @@ def load(folder: Path | str | None = None) -> Content:
         action_plan=model.action_plan,
         max_priorities=model.priorities.max_choices,
         items=_items(model, ordered),
+        raters=raters,
     )
+
+
+def _raters(path: Path, space_ids: set[str], seen: dict[str, str], ui: dict[str, str]
+            ) -> Raters:
+    parsed: RatersFile = _parse(path, RatersFile)
+    raters = parsed.raters
+    _check_unique(path, "raters.groups", [g.id for g in raters.groups], seen)
+    for n, sp in enumerate(raters.spaces):
+        if sp not in space_ids:
+            raise ContentError(f"{path}: key raters.spaces.{n}: unknown space id {sp!r}")
+    for g in raters.groups:
+        if f"raters.group.{g.id}" not in ui:
+            raise ContentError(f"{path}: key raters.groups: {g.id!r} has no name "
+                               f"(ui id raters.group.{g.id})")
+    return raters
 
 
 def _ui_texts(root: Path) -> dict[str, str]:

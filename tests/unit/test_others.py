@@ -1,0 +1,157 @@
+"""Others' views: every floor for 0-5 raters per group, the half-answered rule, all others,
+blind spots, hidden strengths and the line manager, worked out by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trace_widgets import answers, content, others, scoring
+
+CELL = ("task", "team")
+FLOORS = {"manager": 1, "peer": 3, "report": 3, "other": 3}
+
+
+def cells(*raters: tuple[str, float], cell: tuple[str, str] = CELL) -> pd.DataFrame:
+    """Cell scores: the learner first (4.0), then one row per (group, score)."""
+    rows = [("me", "self", 4.0), *((f"r{n}", g, s) for n, (g, s) in enumerate(raters))]
+    return pd.DataFrame({"participant": [r[0] for r in rows], "rater": [r[1] for r in rows],
+                         "element": cell[0], "space": cell[1],
+                         "score": [r[2] for r in rows]})
+
+
+def row(view: pd.DataFrame, group: str, cell: tuple[str, str] = CELL) -> pd.Series:
+    found = view.loc[(view["element"] == cell[0]) & (view["space"] == cell[1])
+                     & (view["group"] == group)]
+    assert len(found) == 1
+    return found.iloc[0]
+
+
+def test_the_floors_come_from_the_content() -> None:
+    rules = content.get().raters
+    assert {g.id: g.floor for g in rules.groups} == FLOORS
+    assert rules.all_others_floor == 4
+    assert [g.id for g in rules.groups if g.named] == ["manager"]
+
+
+@pytest.mark.parametrize("group", list(FLOORS))
+@pytest.mark.parametrize("count", range(6))
+def test_a_group_is_shown_exactly_from_its_floor(group: str, count: int) -> None:
+    view = others.views(cells(*[(group, 2.0 + n * 0.5) for n in range(count)]))
+    got = row(view, group)
+    assert got["n"] == count  # how many answered is shown, withheld or not
+    assert bool(got["withheld"]) == (count < FLOORS[group])
+    assert others.group_shown(group, count) == (count >= FLOORS[group])
+    if count >= FLOORS[group]:
+        assert got["mean"] == pytest.approx(np.mean([2.0 + n * 0.5 for n in range(count)]))
+    else:
+        assert np.isnan(got["mean"])
+    # Never merged into another group.
+    for other in set(FLOORS) - {group}:
+        assert row(view, other)["n"] == 0
+
+
+@pytest.mark.parametrize("count", range(6))
+def test_all_others_needs_four(count: int) -> None:
+    view = others.views(cells(*[("peer", 3.0)] * count))
+    got = row(view, others.ALL_OTHERS)
+    assert got["n"] == count
+    assert bool(got["withheld"]) == (count < 4)
+    assert others.group_shown(others.ALL_OTHERS, count) == (count >= 4)
+
+
+def test_all_others_is_withheld_when_it_would_single_out_a_withheld_rater() -> None:
+    # Three peers are shown; with one report, all others minus peers is that one report.
+    view = others.views(cells(*[("peer", 3.0)] * 3, ("report", 1.0)))
+    assert not row(view, "peer")["withheld"]
+    assert row(view, "report")["withheld"]
+    assert row(view, others.ALL_OTHERS)["withheld"]
+    # Three peers and three reports are both shown, and so may their total be.
+    view = others.views(cells(*[("peer", 3.0)] * 3, *[("report", 1.0)] * 3))
+    assert row(view, others.ALL_OTHERS)["mean"] == pytest.approx(2.0)
+    # Two peers and two reports: both withheld, but four people together are anonymous.
+    view = others.views(cells(*[("peer", 3.0)] * 2, *[("report", 1.0)] * 2))
+    assert row(view, "peer")["withheld"]
+    assert row(view, "report")["withheld"]
+    assert row(view, others.ALL_OTHERS)["mean"] == pytest.approx(2.0)
+
+
+def test_the_line_manager_is_shown_alone_and_named() -> None:
+    view = others.views(cells(("manager", 2.0)))
+    got = row(view, "manager")
+    assert (got["n"], got["mean"], bool(got["withheld"]), bool(got["named"])) == \
+        (1, 2.0, False, True)
+    assert not row(view, "peer")["named"]
+    # Manager plus three peers: everyone else is in a shown group, so all others may show.
+    view = others.views(cells(("manager", 2.0), *[("peer", 4.0)] * 3))
+    assert row(view, others.ALL_OTHERS)["mean"] == pytest.approx(3.5)
+
+
+def test_a_rater_counts_for_a_cell_only_when_they_answered_half_its_statements() -> None:
+    c = content.get()
+    statements = [s.id for s in c.cell(*CELL).statements]
+    half = (len(statements) + 1) // 2
+    t0 = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
+    rows = [answers.make("m" * 22, s, 4, at=t0) for s in statements]
+    for n in range(3):  # three peers answer half, one answers less than half
+        rows += [answers.make(f"{n}" * 22, s, 2, rater="peer", at=t0)
+                 for s in statements[:half]]
+    rows += [answers.make("x" * 22, s, 5, rater="peer", at=t0) for s in statements[:half - 1]]
+    view = others.views(scoring.cell_scores(answers.to_frame(rows)))
+    got = row(view, "peer")
+    assert got["n"] == 3  # the fourth peer answered too few statements to count
+    scores = [4 if st.reverse else 2 for st in c.cell(*CELL).statements[:half]]
+    assert got["mean"] == pytest.approx(np.mean(scores))
+
+
+def test_the_half_answered_rule_is_the_contents() -> None:
+    assert content.get().raters.half_answered == 0.5
+
+
+@pytest.mark.parametrize(("mine", "theirs", "expected"), [
+    (4.6, 3.5, others.BLIND_SPOT), (4.5, 3.5, None), (3.5, 3.5, None),
+    (2.5, 3.5, None), (2.4, 3.5, others.HIDDEN_STRENGTH), (1.0, 5.0, others.HIDDEN_STRENGTH),
+    (4.0, float("nan"), None), (float("nan"), 3.0, None),
+])
+def test_blind_spots_and_hidden_strengths(mine: float, theirs: float,
+                                          expected: str | None) -> None:
+    assert others.flag(mine, theirs) == expected
+
+
+def test_gaps_compare_with_all_others_and_flag_cells() -> None:
+    blind = cells(*[("peer", 2.5)] * 4)  # self 4.0 against 2.5: blind spot
+    hidden = cells(*[("report", 5.5 - 0.1)] * 4, cell=("route", "system")).iloc[1:]
+    hidden = pd.concat([pd.DataFrame({"participant": ["me"], "rater": ["self"],
+                                      "element": ["route"], "space": ["system"],
+                                      "score": [2.0]}), hidden])
+    gap = others.gaps(others.views(pd.concat([blind, hidden])))
+    assert list(gap.columns) == list(others.GAP_COLUMNS)
+    assert len(gap) == 20
+    flagged = {(e, s): f for e, s, f in zip(gap["element"], gap["space"], gap["flag"],
+                                            strict=True) if f}
+    assert flagged == {CELL: others.BLIND_SPOT, ("route", "system"): others.HIDDEN_STRENGTH}
+    text = others.summary(gap)
+    assert "Task in Team" in text
+    assert "Route in System" in text
+
+
+def test_a_withheld_group_gives_no_gap() -> None:
+    gap = others.gaps(others.views(cells(*[("peer", 1.0)] * 2)), against="peer")
+    got = gap.loc[(gap["element"] == "task") & (gap["space"] == "team")].iloc[0]
+    assert np.isnan(got["gap"])
+    assert got["flag"] is None
+
+
+def test_responses_count_per_group_never_who() -> None:
+    links = pd.DataFrame({"group": ["peer"] * 3 + ["other"], "answered": [True, True, False,
+                                                                          False]})
+    got = others.responses(links)
+    assert got.to_dict("records") == [
+        {"group": "manager", "invited": 0, "responded": 0},
+        {"group": "peer", "invited": 3, "responded": 2},
+        {"group": "report", "invited": 0, "responded": 0},
+        {"group": "other", "invited": 1, "responded": 0},
+    ]
