@@ -99,6 +99,12 @@ participants = Table(
     # The round this workbook rates in now (1, 2, ...): a learner, or a coach for a
     # workshop, starts the next one on purpose; it is never guessed from time gaps.
     Column("round", Integer, nullable=False, server_default="1"),
+    # A rater link is a workbook too: it rates ``subject`` (the learner who made it) in the
+    # spaces listed, as one of the rater groups (``role``), in one round, until ``closed``.
+    Column("subject", String(TOKEN_LENGTH), ForeignKey("participants.token"), nullable=True),
+    Column("spaces", Text, nullable=True),
+    Column("closed", UTCDateTime, nullable=True),
+    Index("ix_participants_subject", "subject", "round"),
 )
 
 answers = Table(
@@ -156,11 +162,26 @@ def _v3_rounds(conn: Connection) -> None:
         _add_round(conn, table)
 
 
+def _v4_raters(conn: Connection) -> None:
+    found = {c["name"] for c in inspect(conn).get_columns("participants")}
+    kinds = {"subject": f"VARCHAR({TOKEN_LENGTH}) REFERENCES participants(token)",
+             "spaces": "TEXT", "closed": "TIMESTAMP" if conn.dialect.name == "sqlite"
+             else "TIMESTAMP WITH TIME ZONE"}
+    for name, kind in kinds.items():
+        if name not in found:
+            conn.execute(text(f"ALTER TABLE participants ADD COLUMN {name} {kind}"))
+    if "ix_participants_subject" not in {ix["name"] for ix in
+                                         inspect(conn).get_indexes("participants")}:
+        conn.execute(text("CREATE INDEX ix_participants_subject ON participants "
+                          "(subject, round)"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
     Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
     Migration(3, "rounds of rating: every answer, workbook and workshop has a round",
               _v3_rounds),
+    Migration(4, "rater links: a workbook that rates another one's leadership", _v4_raters),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 

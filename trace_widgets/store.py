@@ -60,6 +60,8 @@ __all__ = [
     "ConsentRequiredError",
     "Format",
     "Participant",
+    "RaterLink",
+    "RaterLinkClosedError",
     "Store",
     "StoreError",
     "WorkbookNotFoundError",
@@ -124,6 +126,34 @@ class Participant:
     role: str | None
     round: int = 1
     """The round this workbook rates in now."""
+    subject: str | None = field(default=None, repr=False)
+    """For a rater link: the token of the learner it rates (never shown to the rater)."""
+    spaces: str | None = None
+    """For a rater link: the spaces it rates, a comma list."""
+    closed: dt.datetime | None = None
+    """For a rater link: when the learner closed its round (it then takes no answers)."""
+
+
+@dataclass(frozen=True)
+class RaterLink:
+    """What a rater's page may know about the link it was opened with: never the token of
+    the learner rated, only their first name (if they gave one)."""
+
+    token: str = field(repr=False)
+    group: str
+    spaces: tuple[str, ...]
+    round: int
+    first_name: str | None
+    consent_at: dt.datetime | None
+    closed: dt.datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+
+class RaterLinkClosedError(StoreError):
+    """The learner has closed this rater link's round: it takes no more answers."""
 
 
 @dataclass(frozen=True)
@@ -311,11 +341,131 @@ class Store:
                                  .with_for_update()).one_or_none()
             if found is None:
                 raise WorkbookNotFoundError
+            # The answers others gave about this learner go with the workbook.
+            raters = select(m.participants.c.token).where(m.participants.c.subject == token)
+            conn.execute(delete(m.answers).where(m.answers.c.participant.in_(raters)))
+            conn.execute(delete(m.participants).where(m.participants.c.subject == token))
             gone = conn.execute(delete(m.answers).where(m.answers.c.participant == token))
             conn.execute(delete(m.participants).where(m.participants.c.token == token))
         if self.backend == "sqlite":
             self._truncate_wal()
         return int(gone.rowcount)
+
+    # -- rater links -----------------------------------------------------------------------
+
+    def invite(self, token: str, group: str, spaces: Sequence[str]) -> str:
+        """Make a rater link for the learner's round now; return the rater's token.
+
+        The token goes to the learner once, to hand on to one person; after that the
+        learner sees only how many of each group have answered (:meth:`rater_counts`).
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     me = s.new_participant(consent=True, display_name="Sam Jones")
+        ...     link = s.rater_link(s.invite(me, "peer", ["team"]))
+        ...     link.group, link.spaces, link.first_name, link.round
+        ('peer', ('team',), 'Sam', 1)
+        """
+        c = content_mod.get()
+        rules = c.raters
+        if group not in {g.id for g in rules.groups}:
+            raise AnswerError("group", "is not a rater group")
+        chosen = tuple(spaces) if not isinstance(spaces, str) else ()
+        if not chosen or not set(chosen) <= set(rules.spaces) or len(set(chosen)) < len(chosen):
+            raise AnswerError("spaces", "must be different spaces out of "
+                                        + ", ".join(rules.spaces))
+        learner = self.participant(token)
+        if learner.subject is not None or learner.workshop:
+            raise AnswerError("participant", "cannot invite raters")
+        rater = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+        with self._write() as conn:
+            conn.execute(insert(m.participants).values(
+                token=rater, created=answers_mod.now(), consent_at=None, display_name=None,
+                workshop=None, role=group, round=learner.round, subject=learner.token,
+                spaces=",".join(s for s in rules.spaces if s in chosen), closed=None,
+            ))
+        return rater
+
+    def rater_link(self, token: str) -> RaterLink | None:
+        """The rater link with this token, or None (also for a learner's own token)."""
+        try:
+            p = self.participant(token)
+        except WorkbookNotFoundError:
+            return None
+        if p.subject is None:
+            return None
+        learner = self.participant(p.subject)
+        name = (learner.display_name or "").split()
+        return RaterLink(p.token, p.role or "", tuple((p.spaces or "").split(",")), p.round,
+                         name[0] if name else None, p.consent_at, p.closed)
+
+    def rater_counts(self, token: str, *, round: int | None = None  # noqa: A002
+                     ) -> pd.DataFrame:
+        """Per rater link of the learner's round (default: now): its group and whether it has
+        given any rating, sorted by group and answered first, so that the order says nothing
+        about who. No token.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     me = s.new_participant(consent=True)
+        ...     _ = s.invite(me, "peer", ["team"])
+        ...     s.rater_counts(me).to_dict("records")
+        [{'group': 'peer', 'answered': False}]
+        """
+        learner = self.participant(token)
+        wanted = learner.round if round is None else answers_mod.check_round(round)
+        p, a = m.participants.c, m.answers.c
+        rated = (select(a.id).where(a.participant == p.token, a.exercise == "rating")
+                 .limit(1).exists())
+        with self._read() as conn:
+            rows = conn.execute(select(p.role, rated).where(
+                p.subject == learner.token, p.round == wanted)).all()
+        frame = pd.DataFrame([(r[0], bool(r[1])) for r in rows], columns=["group", "answered"])
+        return frame.sort_values(["group", "answered"], ascending=[True, False],
+                                 ignore_index=True)
+
+    def raters_closed(self, token: str) -> bool:
+        """Whether the learner has closed their round now to raters (and has any links)."""
+        learner = self.participant(token)
+        p = m.participants.c
+        with self._read() as conn:
+            rows = conn.execute(select(p.closed).where(
+                p.subject == learner.token, p.round == learner.round)).all()
+        return bool(rows) and all(r.closed is not None for r in rows)
+
+    def close_raters(self, token: str) -> int:
+        """Close the learner's round now to raters: their links take no more answers.
+        Returns how many links were closed."""
+        learner = self.participant(token)
+        p = m.participants.c
+        with self._write() as conn:
+            done = conn.execute(update(m.participants).where(
+                p.subject == learner.token, p.round == learner.round, p.closed.is_(None),
+            ).values(closed=answers_mod.now()))
+        return int(done.rowcount)
+
+    def about(self, token: str, *, round: int | None = None  # noqa: A002
+              ) -> pd.DataFrame:
+        """The current ratings others gave about the learner in a round (default: now).
+
+        Rater tokens are replaced by :func:`pseudonym` (they never leave the store but to
+        their owner); ``rater`` is each rater's group. What the learner may see of these
+        is decided by :func:`trace_widgets.others.views`.
+        """
+        learner = self.participant(token)
+        wanted = learner.round if round is None else answers_mod.check_round(round)
+        a, p = m.answers.c, m.participants.c
+        raters = select(p.token).where(p.subject == learner.token, p.round == wanted)
+        ids = (select(func.max(a.id).label("id"))
+               .where(a.participant.in_(raters), a.exercise == "rating")
+               .group_by(a.participant, a.item).subquery())
+        frame = self._frame(_SELECT.join_from(m.answers, ids, a.id == ids.c.id)
+                            .order_by(a.id))
+        names = {t: pseudonym(t) for t in frame["participant"].unique()}
+        frame["participant"] = frame["participant"].map(names)
+        return frame
 
     # -- workshops -------------------------------------------------------------------------
 
@@ -694,7 +844,8 @@ class Store:
         tokens = sorted({a.participant for a in batch})
         # FOR SHARE (PostgreSQL): an erase or a close cannot slip in before we commit.
         found = {r.token: r for r in conn.execute(
-            select(p.token, p.consent_at, p.workshop, p.round).where(p.token.in_(tokens))
+            select(p.token, p.consent_at, p.workshop, p.round, p.subject, p.spaces, p.closed,
+                   p.role).where(p.token.in_(tokens))
             .with_for_update(read=True))}
         for a in batch:
             row = found.get(a.participant)
@@ -707,6 +858,8 @@ class Store:
             if a.round != row.round:
                 # Earlier rounds are closed; a later one has not been started.
                 raise AnswerError("round", "is not the round this workbook rates in now")
+            if row.subject is not None:
+                _check_rater_answer(a, row)
         for code in sorted({a.workshop for a in batch if a.workshop}):
             self._require_open_workshop(conn, code)
 
@@ -765,6 +918,16 @@ def _unavailable(exc: SQLAlchemyError, *, writing: bool) -> StoreError:
     saved = " Nothing was saved." if writing else ""
     return StoreError(f"The answer store is not available right now ({type(exc).__name__})."
                       f"{saved} Please try again.")
+
+
+def _check_rater_answer(a: Answer, link: Any) -> None:
+    """A rater link rates the spaces it was made for, as its group, until it is closed."""
+    if link.closed is not None:
+        raise RaterLinkClosedError(content_mod.get().text("raters.page.closed"))
+    if a.exercise != "rating" or a.space not in (link.spaces or "").split(","):
+        raise AnswerError("item", "is not rated with this link")
+    if a.rater != link.role:
+        raise AnswerError("rater", "is not the group of this link")
 
 
 def _token(token: object) -> str:

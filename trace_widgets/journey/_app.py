@@ -18,6 +18,7 @@ from ..chart_view import warm_up
 from ..store import EXERCISES, Store, StoreError, open_store
 from ..workshop import journey_steps
 from ._plan import build_plan_step
+from ._rater import RaterPage
 from ._remember import remember, remembered
 from ._session import Session
 from ._space import build_space_step
@@ -63,12 +64,16 @@ class Journey:
         self.view = widgets.VBox([self.address, title, self.nav, self.progress, self.body, footer])
         self.view.add_class("trace-journey")
         self.start = StartStep(self.session, self._opened)
+        self.rater_page: RaterPage | None = None
 
     # -- opening -------------------------------------------------------------------------
 
     def open(self, query: dict[str, str] | None = None) -> None:
         """Open the workbook and step named in the query (``p``, ``step``), if any."""
         query = query or {}
+        if query.get("r"):
+            self._rate(query["r"])
+            return
         if query.get("w") and not query.get("p"):
             problem = self.start.join(query["w"])
             if problem:
@@ -86,6 +91,12 @@ class Journey:
             step = self.steps[1] if self.session.is_open and self.steps[0] == "start" \
                 else self.steps[0]
         self.go(step)
+
+    def _rate(self, token: str) -> None:
+        """A rater link: the page shows only the rater's page, no journey around it."""
+        self.rater_page = RaterPage(self.session.store, token)
+        self.address.show(r=token)
+        self.view.children = (self.address, self.rater_page.view)
 
     def _opened(self) -> None:
         """A workbook was opened, started or erased: forget steps built for another one."""

@@ -18,6 +18,7 @@ from ..exercises import (
     priorities_view,
 )
 from ..exercises._widgets import close_tree
+from ._others import OthersPanel
 from ._session import Session
 from ._step import BuiltStep
 
@@ -47,6 +48,8 @@ class PlanStep:
         rounds = widgets.VBox([self.round_note, *((self.new_round,) if solo else ()),
                                self.trend_summary, self.trend.view])
         rounds.add_class("trace-rounds")
+        # Raters are asked by a learner on their own; a workshop compares its own members.
+        self.others = OthersPanel(session) if solo else None
         self.priorities = widgets.VBox()
         self.priorities.add_class("trace-priorities")
         self.actions = widgets.VBox()
@@ -59,6 +62,8 @@ class PlanStep:
             _heading(c.text("journey.grid.heading"), 2), self.grid.view,
             _heading(c.text("journey.priorities.heading"), 2), self.priorities,
             _heading(c.text("journey.actions.heading"), 2), self.actions,
+            *((_heading(c.text("raters.heading"), 2), self.others.view)
+              if self.others is not None else ()),
             _heading(c.text("journey.rounds.heading"), 2), rounds,
         ])
         self.view.add_class("trace-step-plan")
@@ -73,6 +78,8 @@ class PlanStep:
         cells = scoring.cell_scores(frame)
         self.grid.show(charts.heatmap(cells), charts.heatmap_table(cells))
         self._show_rounds()
+        if self.others is not None:
+            self.others.refresh()
         token = self.session.token or ""
         views = [priorities_view(PrioritiesState.from_answers(
                     frame, token, space=s.id, workshop=self.session.workshop,

@@ -53,6 +53,8 @@ class Session:
     def open(self, token: str) -> None:
         """Open an existing workbook; raises WorkbookNotFoundError for anything else."""
         participant = self.store.participant(token)
+        if participant.subject is not None:
+            raise WorkbookNotFoundError  # a rater link opens the rater's page, not a workbook
         self.token = participant.token
         self.workshop = participant.workshop or ""
         self.rater = participant.role or "self"

@@ -1,0 +1,161 @@
+"""Rater links end to end in Python: invite, the rater's page, counts, close, self vs others,
+export and erase."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from trace_widgets import content, store
+from trace_widgets.answers import AnswerError, make
+from trace_widgets.journey import Journey
+from trace_widgets.journey._others import OthersPanel
+from trace_widgets.journey._rater import RaterPage
+from trace_widgets.journey._session import Session
+from trace_widgets.store import RaterLinkClosedError, Store, WorkbookNotFoundError, open_store
+
+TEAM = [s.id for e in content.get().elements for s in content.cell(e.id, "team").statements]
+
+
+@pytest.fixture
+def s(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}") as opened:
+        yield opened
+
+
+def learner(s: Store) -> str:
+    me = s.new_participant(consent=True, display_name="Sam Jones")
+    s.save(me, dict.fromkeys(TEAM, 5))
+    return me
+
+
+def rate(s: Store, token: str, value: int) -> None:
+    page = RaterPage(s, token)
+    boxes = [w for w in _walk(page.view) if "trace-rater-agree" in getattr(w, "_dom_classes", ())]
+    if boxes:
+        boxes[0].value = True
+        next(w for w in _walk(page.view)
+             if "trace-rater-start" in getattr(w, "_dom_classes", ())).click()
+    for w in _walk(page.view):
+        if "trace-rating" in getattr(w, "_dom_classes", ()) and ".team." in "".join(
+                w._dom_classes).replace("-", "."):
+            w.index = value - 1
+
+
+def _walk(widget: object) -> list:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += _walk(child)
+    return found
+
+
+def test_a_rater_link_rates_only_its_spaces_as_its_group_until_closed(s: Store) -> None:
+    me = learner(s)
+    r = s.invite(me, "peer", ["team"])
+    link = s.rater_link(r)
+    assert link is not None
+    assert (link.group, link.spaces, link.first_name) == ("peer", ("team",), "Sam")
+    assert "Sam" not in repr(link) or r not in repr(link)
+    assert s.rater_link(me) is None  # a learner's own token is not a rater link
+    s.record_consent(r)
+    s.append(make(r, TEAM[0], 3, rater="peer"))
+    with pytest.raises(AnswerError):
+        s.append(make(r, "task.self.s1", 3, rater="peer"))  # not a space of the link
+    with pytest.raises(AnswerError):
+        s.append(make(r, TEAM[0], 3, rater="manager"))  # not its group
+    assert s.rater_counts(me).to_dict("records") == [{"group": "peer", "answered": True}]
+    s.close_raters(me)
+    with pytest.raises(RaterLinkClosedError):
+        s.append(make(r, TEAM[1], 3, rater="peer"))
+    with pytest.raises(WorkbookNotFoundError):
+        Session(s).open(r)  # a rater link never opens as a workbook
+
+
+def test_the_rater_page_then_the_learner_sees_shown_groups_only(s: Store) -> None:
+    me = learner(s)
+    peers = [s.invite(me, "peer", ["team"]) for _ in range(2)]
+    manager = s.invite(me, "manager", ["team"])
+    report = s.invite(me, "report", ["team"])
+    for token in peers:
+        rate(s, token, 2)
+    rate(s, manager, 3)
+    rate(s, report, 1)
+    page = RaterPage(s, manager)
+    text = _texts(page.view)
+    assert "Rate Sam's leadership" in text
+    assert "not anonymous" in text
+    session = Session(s)
+    session.open(me)
+    panel = OthersPanel(session)
+    assert "Others' views appear here" in _texts(panel.results)
+    assert ">2</td>" in panel.counts.value  # two peers made and answered
+    panel.close_button.click()
+    shown = panel.groups.value
+    # Peers (2), people led (1) and others (0) are withheld; the manager is named; all four
+    # together show.
+    assert shown.count("Withheld: fewer than 3 answered") == 3 * 5
+    assert "Withheld: fewer than 4" not in shown
+    assert "Line manager" in shown
+    assert panel.gap_chart.view.value  # the chart and its table
+    assert "Blind spot" in _texts(panel.results)  # self 5 against others about 2
+    # Everyone's answers about the learner never carry a rater token.
+    assert not set(s.about(me)["participant"]) & {*peers, manager, report}
+
+
+def _texts(widget: object) -> str:
+    return html.unescape(" ".join(str(getattr(w, "value", "")) for w in _walk(widget)))
+
+
+def test_a_rater_erases_their_answers_and_a_learners_erase_removes_answers_about_them(
+        s: Store) -> None:
+    me = learner(s)
+    r1, r2 = s.invite(me, "peer", ["team"]), s.invite(me, "peer", ["team"])
+    rate(s, r1, 2)
+    rate(s, r2, 4)
+    assert s.export(participant=r1).count("\n") == 1 + len(TEAM)  # a rater exports their own
+    assert s.erase(r1) == len(TEAM)
+    assert s.rater_link(r1) is None
+    assert len(s.about(me)) == len(TEAM)
+    s.erase(me)
+    assert s.rater_link(r2) is None
+    with s._engine.connect() as conn:
+        from sqlalchemy import text  # noqa: PLC0415
+
+        assert conn.execute(text("SELECT count(*) FROM answers")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM participants")).scalar_one() == 0
+
+
+def test_the_app_opens_a_rater_link_as_the_rater_page(s: Store) -> None:
+    me = learner(s)
+    r = s.invite(me, "other", ["team", "system"])
+    journey = Journey(s)
+    journey.open({"r": r})
+    assert journey.rater_page is not None
+    assert journey.view.children[-1] is journey.rater_page.view
+    assert journey.address.query == f"r={r}"
+    unknown = Journey(s)
+    unknown.open({"r": "NOPE"})
+    assert "could not find that rater link" in _texts(unknown.view)
+
+
+def test_links_are_made_in_the_learners_round(s: Store) -> None:
+    me = learner(s)
+    s.start_round(me)
+    r = s.invite(me, "peer", ["team"])
+    rate(s, r, 4)
+    assert set(s.history(r)["round"]) == {2}
+    assert s.about(me, round=1).empty
+    assert len(s.about(me)) == len(TEAM)
+
+
+def test_workshop_participants_cannot_invite(s: Store) -> None:
+    s.create_workshop("W1", "Team", "team", ["team"], "h" * 64)
+    t = s.new_participant(workshop="W1", consent=True)
+    with pytest.raises(AnswerError):
+        s.invite(t, "peer", ["team"])
+    with pytest.raises(AnswerError):
+        s.invite(learner(s), "boss", ["team"])
+    assert store.RaterLink.__dataclass_fields__["token"].repr is False

@@ -1,0 +1,222 @@
+"""Others' views in the Plan step: invite raters by group, see who has answered (how many,
+never who), close the round, then see self against others, group by group, at their floors.
+
+The figures appear only once the learner closes the round to raters: from then on they
+cannot change with one more answer, so no sequence of views can reveal one rater.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import charts, others, scoring
+from .. import content as content_mod
+from .._browser import LinkBox
+from ..answers import AnswerError
+from ..chart_view import ChartPanel
+from ..store import StoreError
+from ._session import Session
+
+log = logging.getLogger(__name__)
+
+
+def _para(text: str, *classes: str) -> widgets.HTML:
+    html = widgets.HTML(f"<p>{escape(text)}</p>")
+    for c in classes:
+        html.add_class(c)
+    return html
+
+
+def group_table(view: pd.DataFrame, *, spaces: list[str],
+                content: content_mod.Content | None = None) -> pd.DataFrame:
+    """Self, each group and all others per cell as one table: a mean, or why it is withheld.
+
+    Parameters
+    ----------
+    view
+        The output of :func:`trace_widgets.others.views`.
+    spaces
+        The spaces to list (those raters rated).
+
+    Returns
+    -------
+    DataFrame
+        Index (condition, space) names; one column per group (names from the content),
+        each a mean to one decimal or the withheld note with the group's floor.
+    """
+    c = content if content is not None else content_mod.get()
+    floors = {g.id: g.floor for g in c.raters.groups}
+    floors[others.ALL_OTHERS] = c.raters.all_others_floor
+    order = [others.SELF, *floors]
+    rows = view.loc[view["space"].isin(spaces)].copy()
+
+    def shown(r: pd.Series) -> str:
+        if r["withheld"]:
+            return c.text("raters.withheld", floor=floors.get(r["group"], 1))
+        return f"{r['mean']:.1f}" if pd.notna(r["mean"]) else c.text("chart.no_score")
+
+    rows["text"] = rows.apply(shown, axis=1)
+    table = rows.pivot(index=["element", "space"], columns="group", values="text")
+    table = table[[g for g in order if g in table.columns]]
+    table.columns = pd.Index([c.text(f"raters.group.{g}") for g in table.columns])
+    index = pd.MultiIndex.from_product([[e.id for e in c.elements], spaces])
+    table = table.reindex(index)
+    table.index = pd.MultiIndex.from_tuples(
+        [(c.element(e).name, c.space(s).name) for e, s in table.index],
+        names=[c.text("chart.condition"), c.text("chart.space")])
+    return table
+
+
+class OthersPanel:
+    """The others' views section of the Plan step, for a learner on their own."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        c = content_mod.get()
+        rules = c.raters
+        self.space_boxes = {
+            s: widgets.Checkbox(value=True, description=c.space(s).name, indent=False,
+                                layout=widgets.Layout(width="auto"))
+            for s in rules.spaces}
+        for s, box in self.space_boxes.items():
+            box.add_class(f"trace-rater-space-{s}")
+        self.link = LinkBox()
+        self.link_note = widgets.Label()
+        self.link_note.add_class("trace-link-note")
+        self.invite_buttons = {}
+        for g in rules.groups:
+            button = widgets.Button(description=c.text(
+                "raters.invite.button", group=c.text(f"raters.group.{g.id}")),
+                layout=widgets.Layout(width="auto"))
+            button.add_class("trace-invite")
+            button.add_class(f"trace-invite-{g.id}")
+            button.on_click(lambda _b, group=g.id: self.invite(group))
+            self.invite_buttons[g.id] = button
+        self.counts = widgets.HTML()
+        self.counts.add_class("trace-rater-counts")
+        self.close_button = widgets.Button(description=c.text("raters.close.button"),
+                                           layout=widgets.Layout(width="auto"))
+        self.close_button.add_class("trace-close-raters")
+        self.close_button.on_click(lambda _b: self.close_round())
+        self.check_button = widgets.Button(description=c.text("raters.counts.check"),
+                                           layout=widgets.Layout(width="auto"))
+        self.check_button.add_class("trace-check-raters")
+        self.check_button.on_click(lambda _b: self.refresh())
+        self.message = widgets.Label()
+        self.message.add_class("trace-message")
+        self.results = widgets.VBox()
+        self.results.add_class("trace-others-results")
+        self.gap_chart = ChartPanel()
+        self.groups = widgets.HTML()
+        self.groups.add_class("trace-others-groups")
+        self.summary = widgets.Label()
+        self.summary.add_class("trace-others-summary")
+        self.view = widgets.VBox([
+            _para(c.text("raters.invite.intro")),
+            _para(c.text("raters.invite.floors", floor=rules.groups[1].floor,
+                         all=rules.all_others_floor)),
+            _para(c.text("raters.manager_named"), "trace-manager-note"),
+            widgets.Label(c.text("raters.invite.spaces")),
+            widgets.HBox(list(self.space_boxes.values())),
+            widgets.HBox(list(self.invite_buttons.values()), layout=widgets.Layout(
+                flex_flow="row wrap")),
+            self.link, self.link_note,
+            self.counts, widgets.HBox([self.check_button, self.close_button]), self.message,
+            self.results,
+        ])
+        self.view.add_class("trace-others")
+        self.refresh()
+
+    # -- inviting ------------------------------------------------------------------------
+
+    def invite(self, group: str) -> None:
+        c = content_mod.get()
+        spaces = [s for s, box in self.space_boxes.items() if box.value]
+        try:
+            token = self.session.store.invite(self.session.token or "", group, spaces)
+        except AnswerError:
+            self.message.value = c.text("raters.invite.need_space")
+            return
+        except StoreError as exc:
+            self.message.value = str(exc)
+            return
+        name = c.text(f"raters.group.{group}")
+        # Shown once, to hand on to one person; the learner never sees it again.
+        self.link.show(c.text("raters.invite.link_label", group=name), r=token)
+        self.link_note.value = c.text("raters.invite.link_note", group=name)
+        self.message.value = ""
+        self.refresh()
+
+    def close_round(self) -> None:
+        try:
+            self.session.store.close_raters(self.session.token or "")
+        except StoreError as exc:
+            self.message.value = str(exc)
+            return
+        self.link.show("")
+        self.link_note.value = ""
+        self.refresh()
+
+    # -- what the learner sees -------------------------------------------------------------
+
+    def refresh(self) -> None:
+        c = content_mod.get()
+        token = self.session.token or ""
+        counts = others.responses(self.session.store.rater_counts(token))
+        closed = self.session.store.raters_closed(token)
+        table = pd.DataFrame({
+            c.text("raters.counts.invited"): counts["invited"].to_numpy(),
+            c.text("raters.counts.responded"): counts["responded"].to_numpy(),
+        }, index=pd.Index([c.text(f"raters.group.{g}") for g in counts["group"]],
+                          name=c.text("raters.counts.group")))
+        caption = c.text("raters.counts.closed" if closed else "raters.counts.open",
+                         round=self.session.round)
+        self.counts.value = (f"<p>{escape(caption)}</p>"
+                             + table.to_html(escape=True, border=0, classes="trace-table"))
+        invited = int(counts["invited"].sum())
+        self.close_button.layout.display = "none" if closed or not invited else None
+        self.check_button.layout.display = "none" if closed or not invited else None
+        for button in self.invite_buttons.values():
+            button.disabled = closed
+        if closed:
+            self._show_results()
+        else:
+            self.results.children = (_para(c.text("raters.results.wait")),) if invited else ()
+
+    def _show_results(self) -> None:
+        c = content_mod.get()
+        token = self.session.token or ""
+        spaces = list(c.raters.spaces)
+        mine = self.session.answers()
+        cells = scoring.cell_scores(pd.concat([mine, self.session.store.about(token)],
+                                              ignore_index=True))
+        view = others.views(cells)
+        gap = others.gaps(view)
+        # The spaces the round's raters rated (the learner chose them per link).
+        rated = view.loc[(view["group"] == others.ALL_OTHERS) & (view["n"] > 0), "space"]
+        spaces = [sp for sp in spaces if sp in set(rated)] or spaces
+        you, everyone = c.text("raters.group.self"), c.text("raters.group.all_others")
+        self.summary.value = others.summary(gap.loc[gap["space"].isin(spaces)])
+        self.gap_chart.show(
+            charts.gap(gap, self_label=you, others_label=everyone, spaces=spaces),
+            charts.gap_table(gap, self_label=you, others_label=everyone, spaces=spaces))
+        table = group_table(view, spaces=spaces)
+        self.groups.value = table.to_html(escape=True, border=0, classes="trace-table",
+                                          index_names=False)
+        flagged = gap.loc[gap["flag"].notna()]
+        marks = [c.text(f"raters.{f}") + ": " + c.text(
+            "raters.summary.cell", element=c.element(str(e)).name, space=c.space(str(s)).name)
+            for e, s, f in zip(flagged["element"], flagged["space"], flagged["flag"],
+                               strict=True)]
+        flags = widgets.HTML("<ul>" + "".join(f"<li>{escape(m)}</li>" for m in marks)
+                             + "</ul>" if marks else "")
+        flags.add_class("trace-others-flags")
+        self.results.children = (
+            widgets.HTML(f"<h3>{escape(c.text('raters.results.heading'))}</h3>"),
+            self.summary, flags, self.gap_chart.view,
+            widgets.HTML(f"<h3>{escape(c.text('raters.results.groups'))}</h3>"), self.groups,
+        )
