@@ -63,7 +63,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 # PostgreSQL can count past 2**31.
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
-ALL_EXERCISES = "reflect,plan"
+ALL_EXERCISES = "reflection,priorities,action_plan"
+"""The default of ``workshops.exercises``: the optional built-in exercise kinds' ids
+(``exercises.registry``); the store always writes the column, so this is a fallback only."""
+_V2_EXERCISES = "reflect,plan"  # what migration 2 called them (renamed by migration 3)
+_V3_RENAMED = {"reflect": ("reflection",), "plan": ("priorities", "action_plan")}
 
 metadata = MetaData()
 """The current schema. Migration 1 builds it; see the note on :data:`MIGRATIONS`."""
@@ -137,12 +141,26 @@ def _v2_workshop_exercises(conn: Connection) -> None:
     # A new database got the column from migration 1 (it builds the current tables).
     if "exercises" not in {c["name"] for c in inspect(conn).get_columns("workshops")}:
         conn.execute(text("ALTER TABLE workshops ADD COLUMN exercises TEXT NOT NULL "
-                          f"DEFAULT '{ALL_EXERCISES}'"))
+                          f"DEFAULT '{_V2_EXERCISES}'"))
+
+
+def _v3_exercise_names(conn: Connection) -> None:
+    """Workshops name their exercises as content and answers do (one set of names)."""
+    for code, old in conn.execute(select(workshops.c.code, workshops.c.exercises)).all():
+        new = ",".join(n for e in old.split(",") if e for n in _V3_RENAMED.get(e, (e,)))
+        if new != old:
+            conn.execute(update(workshops).where(workshops.c.code == code)
+                         .values(exercises=new))
+    if conn.dialect.name == "postgresql":  # SQLite cannot change a default (nor needs to)
+        conn.execute(text("ALTER TABLE workshops ALTER COLUMN exercises "
+                          f"SET DEFAULT '{ALL_EXERCISES}'"))
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
     Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
+    Migration(3, "workshop exercises named as in content: reflection, priorities, action_plan",
+              _v3_exercise_names),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 

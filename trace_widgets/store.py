@@ -55,6 +55,7 @@ from . import answers as answers_mod
 from . import content as content_mod
 from . import settings
 from .answers import COLUMNS, Answer, AnswerError
+from .exercises import registry
 
 __all__ = [
     "ConsentRequiredError",
@@ -73,9 +74,9 @@ __all__ = [
 
 Format = Literal["csv", "json"]
 KINDS = ("cohort", "team")
-EXERCISES = ("reflect", "plan")
+EXERCISES = registry.workshop_exercises()
 """What a workshop may include besides the ratings (which every workshop has: the group
-results are made of them): reflecting in each space, and the plan step."""
+results are made of them): the optional exercise kinds (``exercises.registry``)."""
 BUSY_TIMEOUT_MS = 10_000
 EXPORT_FORMAT = "trace-workbook/answers"
 EXPORT_VERSION = 1
@@ -333,11 +334,12 @@ class Store:
         if not chosen or not set(chosen) <= known or len(set(chosen)) < len(chosen):
             raise AnswerError("spaces", "must be different spaces out of "
                                         + ", ".join(s.id for s in content_mod.get().spaces))
+        optional = registry.workshop_exercises()
         extra = tuple(exercises) if not isinstance(exercises, str) else (exercises, "")
-        if not set(extra) <= set(EXERCISES) or len(set(extra)) < len(extra):
+        if not set(extra) <= set(optional) or len(set(extra)) < len(extra):
             raise AnswerError("exercises", "must be different ones out of "
-                                           + ", ".join(EXERCISES))
-        extra = tuple(e for e in EXERCISES if e in extra)
+                                           + ", ".join(optional))
+        extra = tuple(e for e in optional if e in extra)
         key_hash = answers_mod.check_text(coach_key_hash, limit=512, field="coach_key_hash")
         if not key_hash or any(c.isspace() for c in key_hash):
             raise AnswerError("coach_key_hash", "is not a hash")
@@ -715,7 +717,8 @@ def _frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
 def _workshop(row: Row[Any]) -> Workshop:
     d = dict(row._mapping)
     d["spaces"] = tuple(s for s in d["spaces"].split(",") if s)
-    d["exercises"] = tuple(e for e in d["exercises"].split(",") if e in EXERCISES)
+    optional = registry.workshop_exercises()
+    d["exercises"] = tuple(e for e in d["exercises"].split(",") if e in optional)
     return Workshop(**d)
 
 
