@@ -57,9 +57,8 @@ def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.Argume
     new.add_argument("--spaces", default="self,team,organisation,system",
                      help="comma-separated spaces it covers (default: all four)")
     new.add_argument("--exercises", default=",".join(store.EXERCISES),
-                     help="what it includes besides the ratings, comma-separated: reflect "
-                          "(reflections in each space), plan (the plan step); default both, "
-                          "'' for ratings only")
+                     help="what it includes besides the ratings, comma-separated, out of "
+                          f"{', '.join(store.EXERCISES)}; default all, '' for ratings only")
     new.add_argument("--code", help="a join code of your own (default: a random one)")
     new.add_argument("--base-url", help=base_help)
     new.add_argument("--store", metavar="URL", help=store_help)

@@ -63,7 +63,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 # PostgreSQL can count past 2**31.
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
-ALL_EXERCISES = "reflect,plan"
+ALL_EXERCISES = "reflection,priorities,action_plan"
+"""The default of ``workshops.exercises``: the optional built-in exercise kinds' ids
+(``exercises.registry``); the store always writes the column, so this is a fallback only."""
+_V2_EXERCISES = "reflect,plan"  # what migration 2 called them (renamed by migration 3)
+_V3_RENAMED = {"reflect": ("reflection",), "plan": ("priorities", "action_plan")}
 
 metadata = MetaData()
 """The current schema. Migration 1 builds it; see the note on :data:`MIGRATIONS`."""
@@ -148,7 +152,19 @@ def _v2_workshop_exercises(conn: Connection) -> None:
     # A new database got the column from migration 1 (it builds the current tables).
     if "exercises" not in {c["name"] for c in inspect(conn).get_columns("workshops")}:
         conn.execute(text("ALTER TABLE workshops ADD COLUMN exercises TEXT NOT NULL "
-                          f"DEFAULT '{ALL_EXERCISES}'"))
+                          f"DEFAULT '{_V2_EXERCISES}'"))
+
+
+def _v3_exercise_names(conn: Connection) -> None:
+    """Workshops name their exercises as content and answers do (one set of names)."""
+    for code, old in conn.execute(select(workshops.c.code, workshops.c.exercises)).all():
+        new = ",".join(n for e in old.split(",") if e for n in _V3_RENAMED.get(e, (e,)))
+        if new != old:
+            conn.execute(update(workshops).where(workshops.c.code == code)
+                         .values(exercises=new))
+    if conn.dialect.name == "postgresql":  # SQLite cannot change a default (nor needs to)
+        conn.execute(text("ALTER TABLE workshops ALTER COLUMN exercises "
+                          f"SET DEFAULT '{ALL_EXERCISES}'"))
 
 
 def _add_round(conn: Connection, table: str) -> None:
@@ -156,13 +172,13 @@ def _add_round(conn: Connection, table: str) -> None:
         conn.execute(text(f"ALTER TABLE {table} ADD COLUMN round INTEGER NOT NULL DEFAULT 1"))
 
 
-def _v3_rounds(conn: Connection) -> None:
+def _v4_rounds(conn: Connection) -> None:
     # Every answer given before rounds existed belongs to round 1.
     for table in ("answers", "participants", "workshops"):
         _add_round(conn, table)
 
 
-def _v4_raters(conn: Connection) -> None:
+def _v5_raters(conn: Connection) -> None:
     found = {c["name"] for c in inspect(conn).get_columns("participants")}
     kinds = {"subject": f"VARCHAR({TOKEN_LENGTH}) REFERENCES participants(token)",
              "spaces": "TEXT", "closed": "TIMESTAMP" if conn.dialect.name == "sqlite"
@@ -179,9 +195,11 @@ def _v4_raters(conn: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
     Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
-    Migration(3, "rounds of rating: every answer, workbook and workshop has a round",
-              _v3_rounds),
-    Migration(4, "rater links: a workbook that rates another one's leadership", _v4_raters),
+    Migration(3, "workshop exercises named as in content: reflection, priorities, action_plan",
+              _v3_exercise_names),
+    Migration(4, "rounds of rating: every answer, workbook and workshop has a round",
+              _v4_rounds),
+    Migration(5, "rater links: a workbook that rates another one's leadership", _v5_raters),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 

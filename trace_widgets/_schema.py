@@ -115,8 +115,8 @@ class ModelFile(_Frozen):
     scale: Scale
     elements: tuple[Element, ...] = Field(min_length=1)
     spaces: tuple[Space, ...] = Field(min_length=1)
-    priorities: Priorities
-    action_plan: ActionPlan
+    # Each exercise kind's own section (``priorities``, ``action_plan``, ...) is taken out
+    # and checked against that kind's model before this one is checked.
 
 
 class UiFile(_Frozen):

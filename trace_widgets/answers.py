@@ -83,11 +83,12 @@ def check_text(text: object, *, limit: int | None = None, field: str = "value") 
     return text
 
 
-def check_rating(value: object, *, field: str = "value") -> int | None:
+def check_rating(value: object, *, field: str = "value",
+                 content: content_mod.Content | None = None) -> int | None:
     """Return a rating on the content's scale, or None for "not sure"."""
     if value is None:
         return None
-    scale = content_mod.get().scale
+    scale = (content or content_mod.get()).scale
     # bool is an int in Python; a forged True must not become a rating of 1.
     if isinstance(value, bool) or not isinstance(value, int):
         raise AnswerError(field, f"a rating must be a whole number, got {type(value).__name__}")
@@ -97,10 +98,17 @@ def check_rating(value: object, *, field: str = "value") -> int | None:
 
 
 def check_value(spec: content_mod.ItemSpec, value: object) -> Value:
-    """Check ``value`` against what item ``spec`` takes."""
-    c = content_mod.get()
+    """Check ``value`` against what item ``spec`` takes: its exercise kind decides."""
+    from .exercises import registry  # noqa: PLC0415 - the kinds import this module
+
+    return registry.kind(spec.exercise).check(spec, value, content_mod.get())
+
+
+def check_typed(spec: content_mod.ItemSpec, value: object, c: content_mod.Content) -> Value:
+    """The checks every kind shares, by the item's value type (``spec.kind``): a rating, a
+    ``yes`` flag, or a text that may have to be a date, an element or a space id."""
     if spec.kind == "rating":
-        return check_rating(value)
+        return check_rating(value, content=c)
     if value is None:
         return None
     if spec.kind == "flag":
@@ -114,14 +122,6 @@ def check_value(spec: content_mod.ItemSpec, value: object) -> Value:
         raise AnswerError("value", f"{text!r} is not a TRACE condition")
     if spec.kind == "space" and text and text not in {s.id for s in c.spaces}:
         raise AnswerError("value", f"{text!r} is not a TRACE space")
-    if spec.kind == "choice" and text:
-        chosen = text.split(",")
-        known = {e.id for e in c.elements}
-        if len(chosen) > c.max_priorities or not set(chosen) <= known or len(set(chosen)) < len(
-            chosen
-        ):
-            raise AnswerError("value", f"{text!r} is not a choice of up to {c.max_priorities} "
-                                       "different conditions")
     return text
 
 

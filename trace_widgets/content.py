@@ -15,7 +15,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -30,6 +30,7 @@ from ._schema import (
     Element,
     Facilitation,
     ModelFile,
+    Priorities,
     Prompt,
     RaterGroup,
     Raters,
@@ -81,7 +82,8 @@ class ItemSpec:
     """What one answerable item is: the exercise it belongs to and the value it takes."""
 
     id: str
-    exercise: Literal["rating", "reflection", "priorities", "action_plan"]
+    exercise: str
+    """The id of the exercise kind it belongs to (``exercises.registry``)."""
     kind: ItemKind
     element: str | None = None
     space: str | None = None
@@ -98,11 +100,19 @@ class Content:
     spaces: tuple[Space, ...]
     cells: dict[tuple[str, str], Cell]
     ui: dict[str, str]
-    action_plan: ActionPlan
-    max_priorities: int
+    sections: dict[str, BaseModel]
+    """Each exercise kind's own settings from ``model.yaml``, by kind id."""
     items: dict[str, ItemSpec]
     raters: Raters
     """Who a learner can invite to rate them, and what they may see of it (raters.yaml)."""
+
+    @property
+    def action_plan(self) -> ActionPlan:
+        return cast(ActionPlan, self.sections["action_plan"])
+
+    @property
+    def max_priorities(self) -> int:
+        return cast(Priorities, self.sections["priorities"]).max_choices
 
     def element(self, element_id: str) -> Element:
         return _find(self.elements, element_id, "element")
@@ -167,14 +177,16 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _parse(path: Path, schema: type[BaseModel]) -> Any:
-    raw = _read_yaml(path)
+    return _validate(path, schema, _read_yaml(path))
+
+
+def _validate(path: Path, schema: type[BaseModel], raw: Any, *, prefix: str = "") -> Any:
     try:
         return schema.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"key {'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors()
-        )
+        keys = ([prefix] * bool(prefix) + [str(p) for p in err["loc"]] for err in exc.errors())
+        problems = "; ".join(f"key {'.'.join(k) or '(top level)'}: {err['msg']}"
+                             for k, err in zip(keys, exc.errors(), strict=True))
         raise ContentError(f"{path}: {problems}") from None
 
 
@@ -193,9 +205,20 @@ def load(folder: Path | str | None = None) -> Content:
     ContentError
         When a file is missing or malformed, an id is unknown or repeated, or a cell is missing.
     """
+    from .exercises import registry  # noqa: PLC0415 - the kinds import content themselves
+
     root = Path(folder) if folder is not None else data_dir()
     model_path = root / MODEL_FILE
-    model: ModelFile = _parse(model_path, ModelFile)
+    kinds = registry.kinds()
+    raw = _read_yaml(model_path)
+    sections: dict[str, BaseModel] = {}
+    if isinstance(raw, dict):
+        raw = dict(raw)
+        for k in kinds:
+            if k.section is not None and k.model is not None:
+                sections[k.id] = _validate(model_path, k.model, raw.pop(k.section, None),
+                                           prefix=k.section)
+    model: ModelFile = _validate(model_path, ModelFile, raw)
     ui = _ui_texts(root)
 
     seen: dict[str, str] = {}
@@ -240,9 +263,8 @@ def load(folder: Path | str | None = None) -> Content:
         spaces=model.spaces,
         cells=ordered,
         ui=ui,
-        action_plan=model.action_plan,
-        max_priorities=model.priorities.max_choices,
-        items=_items(model, ordered),
+        sections=sections,
+        items=_items(model_path, kinds, model.spaces, ordered, sections),
         raters=raters,
     )
 
@@ -276,23 +298,20 @@ def _ui_texts(root: Path) -> dict[str, str]:
     return texts
 
 
-def _items(model: ModelFile, cells: dict[tuple[str, str], Cell]) -> dict[str, ItemSpec]:
-    """Every item a learner can answer, by id: the store accepts nothing else."""
+def _items(path: Path, kinds: tuple[Any, ...], spaces: tuple[Space, ...],
+           cells: dict[tuple[str, str], Cell], sections: dict[str, BaseModel]
+           ) -> dict[str, ItemSpec]:
+    """Every item a learner can answer, by id, from every exercise kind: the store accepts
+    nothing else."""
+    from .exercises.registry import ItemsContext  # noqa: PLC0415
+
     items: dict[str, ItemSpec] = {}
-    for (e, s), c in cells.items():
-        for st in c.statements:
-            items[st.id] = ItemSpec(st.id, "rating", "rating", e, s, st.reverse)
-        for p in c.prompts:
-            items[p.id] = ItemSpec(p.id, "reflection", "text", e, s)
-            # "yes" shares the reflection with a workshop's coach (behind a higher floor).
-            items[f"share.{p.id}"] = ItemSpec(f"share.{p.id}", "reflection", "flag", e, s)
-    for sp in model.spaces:
-        pid = f"priorities.{sp.id}"
-        items[pid] = ItemSpec(pid, "priorities", "choice", None, sp.id)
-    for n in range(1, model.action_plan.max_actions + 1):
-        for f in model.action_plan.fields:
-            fid = f"plan.{n}.{f.id}"
-            items[fid] = ItemSpec(fid, "action_plan", f.kind)
+    for k in kinds:
+        for spec in k.items(ItemsContext(spaces, cells, sections.get(k.id))):
+            if spec.id in items:
+                raise ContentError(f"{path}: key {k.id}: item id {spec.id!r} is used by "
+                                   f"{items[spec.id].exercise!r} too")
+            items[spec.id] = spec
     return items
 
 

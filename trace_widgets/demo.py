@@ -12,7 +12,7 @@ from . import answers as answers_mod
 from . import content as content_mod
 from .answers import Answer
 
-__all__ = ["CollectingSink", "demo_answers", "participants"]
+__all__ = ["STRUCTURES", "CollectingSink", "demo_answers", "participants"]
 
 _ALPHABET = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"))
 START = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.timezone.utc)
@@ -56,8 +56,13 @@ def _token(rng: np.random.Generator) -> str:
     return "".join(rng.choice(_ALPHABET, size=22))
 
 
+STRUCTURES = ("team", "factor", "noise")
+"""How :func:`demo_answers` makes ratings: ``team`` (a team's levels and leniencies),
+``factor`` (a strong common factor per person and condition) or ``noise`` (no structure)."""
+
+
 def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DEMO",
-                 rounds: int = 1) -> pd.DataFrame:
+                 rounds: int = 1, structure: str = "team") -> pd.DataFrame:
     """A team's answers: ratings of every statement, some history, and priorities.
 
     The first participant is the team's leader (rater ``leader``), the rest rate as
@@ -66,8 +71,8 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
     are answered the other way round, about 6% of answers are "not sure" (more in the system
     space), one member stops before the system space, and a few answers are changed later
     (two rows, the later one current). Each participant then picks their one or two weakest
-    conditions per space as priorities. With ``rounds`` > 1 the team rates again in a new
-    round every quarter and improves a little each time.
+    conditions per space as priorities. With ``sittings`` > 1 the team answers again every
+    quarter and improves a little each time.
 
     Parameters
     ----------
@@ -79,6 +84,12 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
         The workshop code on every row ("" for solo answers).
     rounds
         How many rounds the team rates (1-4).
+    structure
+        One of :data:`STRUCTURES`. ``team`` (the default) is described above. ``factor``
+        adds, for each person, a strong level of their own for each condition (shared by
+        its statements in every space), so the scales are reliable (alpha and omega well
+        over 0.7). ``noise`` answers every statement uniformly at random, so they are not
+        (alpha near 0). Both keep "not sure", reverse wording, history and priorities.
 
     Returns
     -------
@@ -93,8 +104,10 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
     >>> frame["participant"].nunique()
     4
     """
-    if not 1 <= n_participants <= 500:
-        raise ValueError("n_participants must be between 1 and 500")
+    if not 1 <= n_participants <= 2000:
+        raise ValueError("n_participants must be between 1 and 2000")
+    if structure not in STRUCTURES:
+        raise ValueError(f"structure must be one of {', '.join(STRUCTURES)}")
     if not 1 <= rounds <= 4:
         raise ValueError("rounds must be between 1 and 4")
     c = content_mod.get()
@@ -102,9 +115,14 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
     level = {key: float(np.clip(rng.normal(3.3, 0.55), 1.8, 4.4)) for key in c.cells}
     people = [(_token(rng), "leader" if i == 0 else "member", rng.normal(0, 0.35))
               for i in range(n_participants)]
+    # A person's own level of each condition: the common factor of its statements.
+    trait = {(token, e.id): float(rng.normal(0, 0.9)) if structure == "factor" else 0.0
+             for token, _, _ in people for e in c.elements}
     rows: list[Answer] = []
+    mine: dict[str, list[Answer]] = {token: [] for token, _, _ in people}
     for sitting in range(rounds):
         for i, (token, rater, leniency) in enumerate(people):
+            begin = len(rows)
             t = START + sitting * ROUND_GAP + dt.timedelta(minutes=float(rng.uniform(0, 90)))
             offset = leniency + (0.4 if rater == "leader" else 0.0) + 0.25 * sitting
             stops = i == 2 and sitting == 0  # one member leaves before the system space
@@ -112,26 +130,35 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
                 if stops and space == "system":
                     continue
                 not_sure = 0.12 if space == "system" else 0.05
+                mean = level[(element, space)] + offset + trait[(token, element)]
+                noise = 0.6 if structure == "factor" else 0.8
                 for st in cell.statements:
                     t += dt.timedelta(seconds=float(rng.uniform(8, 40)))
-                    value = _rating(rng, level[(element, space)] + offset, st.reverse, not_sure)
+                    value = (_noise(rng, not_sure) if structure == "noise"
+                             else _rating(rng, mean, st.reverse, not_sure, noise))
                     if rng.random() < 0.05:  # answered once, then changed a minute later
-                        first = _rating(rng, level[(element, space)] + offset, st.reverse, 0)
+                        first = _rating(rng, mean, st.reverse, 0, noise)
                         rows.append(_make(token, st.id, first, workshop=workshop,
                                           rater=rater, at=t, round=sitting + 1))
                         t += dt.timedelta(seconds=60)
                     rows.append(_make(token, st.id, value, workshop=workshop, rater=rater,
                                       at=t, round=sitting + 1))
-            rows += _priorities(rows, token, workshop, rater, t, round_no=sitting + 1)
+            mine[token] += rows[begin:]
+            rows += _priorities([r for r in mine[token] if r.round == sitting + 1], token,
+                                workshop, rater, t, round_no=sitting + 1)
     return _frame(rows)
 
 
-def _rating(rng: np.random.Generator, level: float, reverse: bool, not_sure: float
-            ) -> int | None:
+def _rating(rng: np.random.Generator, level: float, reverse: bool, not_sure: float,
+            noise: float = 0.8) -> int | None:
     if rng.random() < not_sure:
         return None
-    agree = float(np.clip(np.rint(rng.normal(level, 0.8)), 1, 5))
+    agree = float(np.clip(np.rint(rng.normal(level, noise)), 1, 5))
     return int(6 - agree if reverse else agree)
+
+
+def _noise(rng: np.random.Generator, not_sure: float) -> int | None:
+    return None if rng.random() < not_sure else int(rng.integers(1, 6))
 
 
 def _make(token: str, item: str, value: object, *, workshop: str, rater: str,
@@ -141,13 +168,15 @@ def _make(token: str, item: str, value: object, *, workshop: str, rater: str,
 
 
 def _priorities(rows: list[Answer], token: str, workshop: str, rater: str,
-                at: dt.datetime, *, round_no: int) -> list[Answer]:
-    """Each space's one or two weakest conditions by the person's own current ratings."""
+                at: dt.datetime, *, round_no: int = 1) -> list[Answer]:
+    """Each space's one or two weakest conditions by the person's own current ratings.
+
+    ``rows`` are the person's rating rows of the round (the latest per item counts).
+    """
     from . import scoring  # noqa: PLC0415 - scoring imports pandas machinery demos may skip
 
     c = content_mod.get()
-    cells = scoring.cell_scores(_frame([r for r in rows if r.participant == token
-                                        and r.round == round_no]))
+    cells = scoring.cell_scores(_frame(rows))
     out: list[Answer] = []
     for n, space in enumerate(c.spaces, start=1):
         mine = cells.loc[(cells["space"].astype(str) == space.id) & cells["score"].notna()]

@@ -55,6 +55,8 @@ from . import answers as answers_mod
 from . import content as content_mod
 from . import settings
 from .answers import COLUMNS, Answer, AnswerError
+from .exercises import registry
+from .scoring import RATING
 
 __all__ = [
     "ConsentRequiredError",
@@ -75,9 +77,9 @@ __all__ = [
 
 Format = Literal["csv", "json"]
 KINDS = ("cohort", "team")
-EXERCISES = ("reflect", "plan")
+EXERCISES = registry.workshop_exercises()
 """What a workshop may include besides the ratings (which every workshop has: the group
-results are made of them): reflecting in each space, and the plan step."""
+results are made of them): the optional exercise kinds (``exercises.registry``)."""
 BUSY_TIMEOUT_MS = 10_000
 EXPORT_FORMAT = "trace-workbook/answers"
 EXPORT_VERSION = 2
@@ -417,7 +419,7 @@ class Store:
         learner = self.participant(token)
         wanted = learner.round if round is None else answers_mod.check_round(round)
         p, a = m.participants.c, m.answers.c
-        rated = (select(a.id).where(a.participant == p.token, a.exercise == "rating")
+        rated = (select(a.id).where(a.participant == p.token, a.exercise == RATING)
                  .limit(1).exists())
         with self._read() as conn:
             rows = conn.execute(select(p.role, rated).where(
@@ -459,7 +461,7 @@ class Store:
         a, p = m.answers.c, m.participants.c
         raters = select(p.token).where(p.subject == learner.token, p.round == wanted)
         ids = (select(func.max(a.id).label("id"))
-               .where(a.participant.in_(raters), a.exercise == "rating")
+               .where(a.participant.in_(raters), a.exercise == RATING)
                .group_by(a.participant, a.item).subquery())
         frame = self._frame(_SELECT.join_from(m.answers, ids, a.id == ids.c.id)
                             .order_by(a.id))
@@ -492,11 +494,12 @@ class Store:
         if not chosen or not set(chosen) <= known or len(set(chosen)) < len(chosen):
             raise AnswerError("spaces", "must be different spaces out of "
                                         + ", ".join(s.id for s in content_mod.get().spaces))
+        optional = registry.workshop_exercises()
         extra = tuple(exercises) if not isinstance(exercises, str) else (exercises, "")
-        if not set(extra) <= set(EXERCISES) or len(set(extra)) < len(extra):
+        if not set(extra) <= set(optional) or len(set(extra)) < len(extra):
             raise AnswerError("exercises", "must be different ones out of "
-                                           + ", ".join(EXERCISES))
-        extra = tuple(e for e in EXERCISES if e in extra)
+                                           + ", ".join(optional))
+        extra = tuple(e for e in optional if e in extra)
         key_hash = answers_mod.check_text(coach_key_hash, limit=512, field="coach_key_hash")
         if not key_hash or any(c.isspace() for c in key_hash):
             raise AnswerError("coach_key_hash", "is not a hash")
@@ -605,7 +608,7 @@ class Store:
             if found is None:
                 raise WorkbookNotFoundError
             rated = conn.scalar(select(a.id).where(
-                a.participant == token, a.round == found.round, a.exercise == "rating",
+                a.participant == token, a.round == found.round, a.exercise == RATING,
             ).limit(1))
             if rated is None:
                 return int(found.round)
@@ -672,7 +675,7 @@ class Store:
         round_now = (select(p.round).where(p.token == token).scalar_subquery())
         latest = (select(func.max(a.id).label("id"))
                   .where(a.participant == token,
-                         (a.exercise != "rating") | (a.round == round_now))
+                         (a.exercise != RATING) | (a.round == round_now))
                   .group_by(a.item).subquery())
         return self._frame(_SELECT.join_from(m.answers, latest, a.id == latest.c.id)
                            .order_by(a.id), participant=token)
@@ -696,7 +699,7 @@ class Store:
         a, p = m.answers.c, m.participants.c
         round_now = (select(p.round).where(p.token == token).scalar_subquery())
         latest = (select(func.max(a.id).label("id"))
-                  .where(a.participant == token, a.exercise == "rating", a.round < round_now)
+                  .where(a.participant == token, a.exercise == RATING, a.round < round_now)
                   .group_by(a.item).subquery())
         return self._frame(_SELECT.join_from(m.answers, latest, a.id == latest.c.id)
                            .order_by(a.id), participant=token)
@@ -773,7 +776,7 @@ class Store:
             wanted = (select(w.round).where(w.code == code).scalar_subquery()
                       if round is None else answers_mod.check_round(round))
             ids = (select(func.max(a.id).label("id"))
-                   .where(a.workshop == code, (a.exercise != "rating") | (a.round == wanted))
+                   .where(a.workshop == code, (a.exercise != RATING) | (a.round == wanted))
                    .group_by(a.participant, a.item).subquery())
             query = _SELECT.join_from(m.answers, ids, a.id == ids.c.id)
         frame = self._frame(query.order_by(a.id), workshop=code)
@@ -924,7 +927,7 @@ def _check_rater_answer(a: Answer, link: Any) -> None:
     """A rater link rates the spaces it was made for, as its group, until it is closed."""
     if link.closed is not None:
         raise RaterLinkClosedError(content_mod.get().text("raters.page.closed"))
-    if a.exercise != "rating" or a.space not in (link.spaces or "").split(","):
+    if a.exercise != RATING or a.space not in (link.spaces or "").split(","):
         raise AnswerError("item", "is not rated with this link")
     if a.rater != link.role:
         raise AnswerError("rater", "is not the group of this link")
@@ -979,7 +982,8 @@ def _frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
 def _workshop(row: Row[Any]) -> Workshop:
     d = dict(row._mapping)
     d["spaces"] = tuple(s for s in d["spaces"].split(",") if s)
-    d["exercises"] = tuple(e for e in d["exercises"].split(",") if e in EXERCISES)
+    optional = registry.workshop_exercises()
+    d["exercises"] = tuple(e for e in d["exercises"].split(",") if e in optional)
     return Workshop(**d)
 
 

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from urllib.parse import parse_qs, quote, urlsplit
 
 from . import content as content_mod
+from .exercises import registry
 from .store import EXERCISES, KINDS, Store, StoreError, Workshop
 
 __all__ = [
@@ -244,8 +245,9 @@ def open_workshop(store: Store, title: str, kind: str, spaces: Sequence[str], *,
     spaces
         The space ids it covers, e.g. ``["self", "team"]`` (kept in content order).
     exercises
-        What it includes besides the ratings: ``"reflect"`` (reflections in each space) and
-        ``"plan"`` (the plan step); default both.
+        What it includes besides the ratings, out of the optional exercise kinds
+        (:data:`~trace_widgets.store.EXERCISES`: ``"reflection"``, ``"priorities"``,
+        ``"action_plan"``); default all.
     code
         A join code of your own (for rehearsals); default a new random one.
 
@@ -348,7 +350,7 @@ def participant_role(workshop: Workshop, *, leader: bool = False) -> str | None:
 
 def journey_steps(workshop: Workshop) -> tuple[str, ...]:
     """The journey steps a workshop's participants go through: start, its spaces, and the
-    plan if the workshop includes it.
+    plan if the workshop includes an exercise shown there.
 
     Examples
     --------
@@ -357,7 +359,10 @@ def journey_steps(workshop: Workshop) -> tuple[str, ...]:
     >>> w = Workshop("K7MQ4P", "Day", "team", ("team",), "h", dt.datetime.now(), None)
     >>> journey_steps(w)
     ('start', 'team', 'plan')
-    >>> journey_steps(dataclasses.replace(w, exercises=("reflect",)))
+    >>> journey_steps(dataclasses.replace(w, exercises=("reflection",)))
     ('start', 'team')
     """
-    return ("start", *workshop.spaces, *(("plan",) if "plan" in workshop.exercises else ()))
+    chosen = set(workshop.exercises)
+    plan = any(k.place == "plan" and (k.id in chosen or not k.optional)
+               for k in registry.kinds())
+    return ("start", *workshop.spaces, *(("plan",) if plan else ()))

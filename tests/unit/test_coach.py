@@ -94,12 +94,14 @@ def test_opening_a_workshop_shows_the_key_once(s: store.Store) -> None:
     form.spaces["team"].value = True
     form.spaces["self"].value = True
     assert all(box.value for box in form.exercises.values())  # everything, unless unticked
-    form.exercises["plan"].value = False
+    assert list(form.exercises) == ["reflection", "priorities", "action_plan"]
+    form.exercises["priorities"].value = False
+    form.exercises["action_plan"].value = False
     form.submit.click()
     made = form.workshop
     assert made is not None
     assert (made.title, made.kind, made.spaces, made.exercises) == (
-        "Ward leads", "team", ("self", "team"), ("reflect",))
+        "Ward leads", "team", ("self", "team"), ("reflection",))
     key = form.key.value
     assert workshop.check_coach(s, made.code, key) == s.workshop(made.code)
     shown = tree_text(page.view)

@@ -104,8 +104,9 @@ def test_joining_a_team_workshop_as_leader(store: Store) -> None:
 
 
 @pytest.mark.parametrize(("exercises", "steps", "reflects"), [
-    (("reflect", "plan"), ("start", "team", "plan"), True),
-    (("reflect",), ("start", "team"), True),
+    (("reflection", "priorities", "action_plan"), ("start", "team", "plan"), True),
+    (("reflection",), ("start", "team"), True),
+    (("action_plan",), ("start", "team", "plan"), False),
     ((), ("start", "team"), False),
 ])
 def test_a_workshop_participant_does_the_exercises_it_chose(
@@ -120,6 +121,11 @@ def test_a_workshop_participant_does_the_exercises_it_chose(
     assert any("trace-rating" in w._dom_classes for w in _walk(page))
     assert any("trace-reflect" in w._dom_classes for w in _walk(page)) is reflects
     assert (content.ui("journey.reflect.heading") in texts(page)) is reflects
+    if "plan" in steps:  # the plan step holds only the chosen exercises
+        journey.go("plan")
+        plan = journey.body.children[0]
+        for kind, css in (("priorities", "trace-priorities"), ("action_plan", "trace-actions")):
+            assert any(css in w._dom_classes for w in _walk(plan)) is (kind in exercises)
 
 
 def test_unknown_workshop_code_is_a_plain_message(store: Store) -> None:

@@ -10,7 +10,7 @@ from test_journey import _walk, start
 
 from trace_widgets import content, scoring
 from trace_widgets.answers import AnswerError, make
-from trace_widgets.exercises import RatingState, rating_view
+from trace_widgets.exercises import RatingState, RatingView, rating_view
 from trace_widgets.journey import Journey
 from trace_widgets.journey._plan import PlanStep
 from trace_widgets.journey._space import SpaceStep
@@ -25,8 +25,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield s
 
 
+def rating_of(step: SpaceStep) -> RatingView:
+    """The rating part of a space step (the kind registry builds it)."""
+    return next(p.view for p in step.parts if isinstance(getattr(p, "view", None), RatingView))
+
+
 def rate_space(step: SpaceStep, index: int = AGREE) -> None:
-    for control in step.rating.controls.values():
+    for control in rating_of(step).controls.values():
         control.index = index
 
 
@@ -79,9 +84,10 @@ def test_the_same_value_chosen_again_in_a_new_round_counts(store: Store) -> None
     assert "self" not in journey._built  # built again, empty, with starting points
     journey.go("self")
     step: SpaceStep = journey._built["self"].step  # type: ignore[attr-defined]
-    first = next(iter(step.rating.controls))
-    assert step.rating.controls[first].index is None  # nothing chosen for the learner
-    assert content.ui("rating.previous", answer="Agree") == step.rating.hints[first].value
+    rating = rating_of(step)
+    first = next(iter(rating.controls))
+    assert rating.controls[first].index is None  # nothing chosen for the learner
+    assert content.ui("rating.previous", answer="Agree") == rating.hints[first].value
     rate_space(step)  # every statement given again, unchanged
     rounds = scoring.round_scores(store.history(token))
     second = rounds[(rounds["round"] == 2) & (rounds["space"] == "self")]
@@ -120,3 +126,23 @@ def test_the_plan_shows_the_trend_with_its_table_and_summary(store: Store) -> No
     assert "Round 2" in plan.trend.view.value
     assert plan.trend_summary.value.startswith("From round 1 to round 2:")
     assert any("trace-new-round-button" in w._dom_classes for w in _walk(plan.view))
+
+
+def test_a_store_from_before_rounds_keeps_every_answer_in_round_1(tmp_path: Path) -> None:
+    from sqlalchemy import text, update  # noqa: PLC0415
+
+    from trace_widgets import _migrations  # noqa: PLC0415
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    with open_store(url) as s:
+        t = s.new_participant(consent=True)
+        s.save(t, {"task.self.s1": 3})
+        with s._engine.begin() as conn:  # make it as migration 3 left it (but the raters'
+            conn.execute(text("DROP INDEX ix_participants_subject"))  # columns: migration 5
+            for table in ("answers", "participants", "workshops"):
+                conn.execute(text(f"ALTER TABLE {table} DROP COLUMN round"))
+            conn.execute(update(_migrations.schema_version).values(version=3))
+    with open_store(url) as s:
+        assert s.history(t)["round"].tolist() == [1]
+        assert s.participant(t).round == 1
+        assert s.start_round(t) == 2

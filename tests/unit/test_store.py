@@ -661,12 +661,29 @@ def test_a_version_1_store_gains_the_workshop_exercises(store_url: str) -> None:
             assert _migrations.version(conn) == _migrations.LATEST
 
 
+def test_a_version_2_store_names_workshop_exercises_as_content_does(store_url: str) -> None:
+    with store.open_store(store_url) as s:
+        for code, chose in (("W1", ""), ("W2", "reflect"), ("W3", "plan"), ("W4", "reflect,plan")):
+            s.create_workshop(code, "Before", "cohort", ["team"], "h" * 64, exercises=())
+            with s._engine.begin() as conn:  # as version 2 wrote them
+                conn.execute(update(_migrations.workshops)
+                             .where(_migrations.workshops.c.code == code).values(exercises=chose))
+        with s._engine.begin() as conn:
+            conn.execute(update(_migrations.schema_version).values(version=2))
+    with store.open_store(store_url) as s:
+        found = {c: s.workshop(c).exercises for c in ("W1", "W2", "W3", "W4")}  # type: ignore[union-attr]
+        with s._engine.connect() as conn:
+            assert _migrations.version(conn) == _migrations.LATEST
+    assert found == {"W1": (), "W2": ("reflection",), "W3": ("priorities", "action_plan"),
+                     "W4": ("reflection", "priorities", "action_plan")}
+
+
 def test_a_workshop_keeps_the_exercises_it_chose(s: Store) -> None:
     s.create_workshop("W2", "Ratings only", "team", ["team"], "h" * 64, exercises=())
-    s.create_workshop("W3", "No plan", "team", ["team"], "h" * 64, exercises=["reflect"])
+    s.create_workshop("W3", "No plan", "team", ["team"], "h" * 64, exercises=["reflection"])
     assert s.workshop("W2").exercises == ()  # type: ignore[union-attr]
-    assert s.workshop("W3").exercises == ("reflect",)  # type: ignore[union-attr]
-    for bad in (["dance"], ["plan", "plan"], "plan"):
+    assert s.workshop("W3").exercises == ("reflection",)  # type: ignore[union-attr]
+    for bad in (["dance"], ["reflect"], ["action_plan", "action_plan"], "action_plan"):
         with pytest.raises(AnswerError) as caught:
             s.create_workshop("W4", "Bad", "team", ["team"], "h" * 64, exercises=bad)
         assert caught.value.field == "exercises"

@@ -196,7 +196,8 @@ def test_cli_workshop_new_prints_code_link_and_key_once(
     with store.open_store(store_url) as s:
         made = workshop.check_coach(s, code, key)
     assert (made.kind, made.spaces, made.exercises) == ("team", ("self", "team"),
-                                                        ("reflect", "plan"))
+                                                        store.EXERCISES)
+    assert store.EXERCISES == ("reflection", "priorities", "action_plan")
 
 
 def test_cli_workshop_new_for_ratings_only(store_url: str,
@@ -204,7 +205,7 @@ def test_cli_workshop_new_for_ratings_only(store_url: str,
     args = parse(["workshop", "new", "--title", "Quick pulse", "--exercises", "",
                   "--code", "PULSE2", "--store", store_url])
     assert args.handler(args) == 0
-    args = parse(["workshop", "new", "--title", "Typo", "--exercises", "reflect,dance",
+    args = parse(["workshop", "new", "--title", "Typo", "--exercises", "reflection,dance",
                   "--store", store_url])
     assert args.handler(args) == 1
     assert "exercises" in capsys.readouterr().err

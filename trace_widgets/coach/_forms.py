@@ -10,7 +10,8 @@ import ipywidgets as widgets
 
 from .. import content as content_mod
 from ..answers import AnswerError
-from ..store import EXERCISES, KINDS, Store, StoreError, Workshop
+from ..exercises import registry
+from ..store import KINDS, Store, StoreError, Workshop
 from ..workshop import CoachAccessError, check_coach, dashboard_link, join_link, open_workshop
 from ._browser import BrowserLink
 
@@ -69,12 +70,12 @@ class NewWorkshopForm:
                                                    layout=widgets.Layout(width="auto")),
                                   "trace-coach-space", f"trace-coach-space-{s.id}")
                        for s in c.spaces}
-        self.exercises = {e: _css(widgets.Checkbox(value=True,
-                                                   description=c.text(f"coach.new.exercise.{e}"),
-                                                   indent=False,
-                                                   layout=widgets.Layout(width="auto")),
-                                  "trace-coach-exercise", f"trace-coach-exercise-{e}")
-                          for e in EXERCISES}
+        self.exercises = {k.id: _css(widgets.Checkbox(value=True,
+                                                      description=c.text(k.label or k.id),
+                                                      indent=False,
+                                                      layout=widgets.Layout(width="auto")),
+                                     "trace-coach-exercise", f"trace-coach-exercise-{k.id}")
+                          for k in registry.kinds() if k.optional}
         self.submit = _css(widgets.Button(description=c.text("coach.new.submit"),
                                           button_style="primary",
                                           layout=widgets.Layout(width="auto")),

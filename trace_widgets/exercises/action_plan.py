@@ -8,15 +8,18 @@ import html
 import logging
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import ipywidgets as widgets
+import pandas as pd
 
 from .. import content
-from ..answers import Answer, AnswerError, Value
+from .._schema import ActionPlan
+from ..answers import Answer, AnswerError, Value, check_typed
 from ..content import Content
 from . import _widgets as w
+from . import priorities, registry
 from ._base import ExerciseState, Stored, check_element, check_space
 from ._save import DEBOUNCE_SECONDS, Save, Saver, Scheduler, problem
 from ._text import TextField
@@ -408,3 +411,47 @@ def action_plan_view(state: ActionPlanState, save: Save, *, scheduler: Scheduler
                 "trace-exercise", "trace-plan-exercise")
     return ActionPlanView(widget=box, saver=saver, state=state, controls=controls,
                           removers=removers, actions=actions, add=add, download=download)
+
+
+# -- the kind ----------------------------------------------------------------------------
+
+
+def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
+    plan = c.section
+    if not isinstance(plan, ActionPlan):
+        raise TypeError("the action plan needs its section of model.yaml")
+    for n in range(1, plan.max_actions + 1):
+        for f in plan.fields:
+            yield content.ItemSpec(_item(n, f.id), KIND_ID, f.kind)
+
+
+class _Part:
+    """In the plan step: the actions; a new one starts on the first priority chosen."""
+
+    def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
+        self.ctx = ctx
+        state = ActionPlanState.from_answers(ctx.answers(), ctx.token or "",
+                                             workshop=ctx.workshop, rater=ctx.rater)
+        self.view = action_plan_view(state, ctx.save, starts_on=self._first_priority)
+        self.widget = w.css(widgets.VBox([self.view.widget]), "trace-actions")
+
+    def _first_priority(self) -> tuple[str, str] | None:
+        for s in content.get().spaces:
+            chosen = self.ctx.value(priorities.item_id(s.id))
+            if isinstance(chosen, str) and chosen:
+                return chosen.split(",")[0], s.id
+        return None
+
+    def refresh(self, cells: pd.DataFrame) -> None:
+        """Never redrawn: that would take the focus from someone typing an action."""
+
+    def flush(self) -> None:
+        self.view.flush()
+
+
+KIND_ID = "action_plan"
+KIND = registry.ExerciseKind(
+    id=KIND_ID, items=_items, check=check_typed, section="action_plan", model=ActionPlan,
+    optional=True, label="coach.new.exercise.action_plan", place="plan", part=_Part,
+    heading="journey.actions.heading",
+)

@@ -10,8 +10,9 @@ import ipywidgets as widgets
 from traitlets import HasTraits, Unicode, default, validate
 
 from .. import content
-from ..answers import Answer, AnswerError
+from ..answers import Answer, AnswerError, Value
 from . import _widgets as w
+from . import registry
 from ._base import check_element
 from ._save import Save
 
@@ -145,3 +146,18 @@ def explorer_view(state: ExplorerState, save: Save | None = None) -> ExplorerVie
     box = w.css(widgets.VBox([picker, message, panel], layout=w.full_width()),
                 "trace-exercise", "trace-explorer")
     return ExplorerView(widget=box, state=state, picker=picker, panel=panel, message=message)
+
+
+# -- the kind ----------------------------------------------------------------------------
+
+
+def _items(c: registry.ItemsContext) -> tuple[content.ItemSpec, ...]:
+    return ()  # the explorer records nothing
+
+
+def _check(spec: content.ItemSpec, value: object, c: content.Content) -> Value:
+    raise AnswerError("item", f"{spec.id!r}: the explorer records nothing")
+
+
+KIND = registry.ExerciseKind(id="explorer", items=_items, check=_check)
+"""The guide side: not a step of the journey (the notebooks and the gallery show it)."""

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import math
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,12 +14,14 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import content, scoring
-from ..answers import Answer, AnswerError
+from .._schema import Priorities
+from ..answers import Answer, AnswerError, Value, check_text
 from . import _widgets as w
+from . import registry
 from ._base import ExerciseState, check_element, check_space
 from ._save import Save, Saver, problem
 
-__all__ = ["PrioritiesState", "PrioritiesView", "priorities_view"]
+__all__ = ["PrioritiesState", "PrioritiesView", "item_id", "priorities_view"]
 
 
 def _scores(scores: Mapping[str, object]) -> dict[str, float]:
@@ -82,7 +84,7 @@ class PrioritiesState(ExerciseState):
 
     @property
     def item(self) -> str:
-        return f"priorities.{self.space}"
+        return item_id(self.space)
 
     @property
     def chosen(self) -> tuple[str, ...]:
@@ -219,3 +221,67 @@ def priorities_view(state: PrioritiesState, save: Save) -> PrioritiesView:
                              layout=w.full_width()),
                 "trace-exercise", "trace-priorities-exercise")
     return PrioritiesView(widget=box, saver=saver, state=state, controls=controls)
+
+
+# -- the kind ----------------------------------------------------------------------------
+
+
+def item_id(space: str) -> str:
+    """The item that holds the priorities chosen in ``space``.
+
+    Examples
+    --------
+    >>> item_id("team")
+    'priorities.team'
+    """
+    return f"{KIND_ID}.{space}"
+
+
+def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
+    for sp in c.spaces:
+        yield content.ItemSpec(item_id(sp.id), KIND_ID, "choice", None, sp.id)
+
+
+def _check(spec: content.ItemSpec, value: object, c: content.Content) -> Value:
+    """Up to ``max_choices`` different condition ids, comma-separated ("" for none)."""
+    if value is None:
+        return None
+    text = check_text(value)
+    if text:
+        chosen = text.split(",")
+        known = {e.id for e in c.elements}
+        if len(chosen) > c.max_priorities or not set(chosen) <= known or len(set(chosen)) < len(
+            chosen
+        ):
+            raise AnswerError("value", f"{text!r} is not a choice of up to {c.max_priorities} "
+                                       "different conditions")
+    return text
+
+
+class _Part:
+    """In the plan step: the priorities of every space, drawn again as scores change."""
+
+    def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
+        self.ctx = ctx
+        self.widget = w.css(widgets.VBox(), "trace-priorities")
+
+    def refresh(self, cells: pd.DataFrame) -> None:
+        ctx, frame = self.ctx, self.ctx.answers()
+        views = [priorities_view(PrioritiesState.from_answers(
+                    frame, ctx.token or "", space=s.id, workshop=ctx.workshop,
+                    rater=ctx.rater), ctx.save)
+                 for s in content.get().spaces]
+        for old in self.widget.children:
+            w.close_tree(old)
+        self.widget.children = tuple(v.widget for v in views)
+
+    def flush(self) -> None:
+        """Every choice is saved at once."""
+
+
+KIND_ID = "priorities"
+KIND = registry.ExerciseKind(
+    id=KIND_ID, items=_items, check=_check, section="priorities", model=Priorities,
+    optional=True, label="coach.new.exercise.priorities", place="plan", part=_Part,
+    heading="journey.priorities.heading",
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
@@ -12,9 +12,10 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import content
-from ..answers import Answer, AnswerError
+from ..answers import Answer, AnswerError, check_typed
 from ..content import Statement
 from . import _widgets as w
+from . import registry
 from ._base import ExerciseState, check_element, check_space
 from ._save import Save, Saver
 
@@ -320,3 +321,40 @@ def space_rating_view(participant: str, space: str, save: Save, *,
         state = RatingState.from_answers(answers, participant, space, workshop=workshop,
                                          rater=rater)
     return rating_view(state, save, previous=previous)
+
+
+# -- the kind ----------------------------------------------------------------------------
+
+
+def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
+    for (e, s), cell in c.cells.items():
+        for st in cell.statements:
+            yield content.ItemSpec(st.id, KIND_ID, "rating", e, s, st.reverse)
+
+
+class _Part:
+    """The space's statements in the journey's space step."""
+
+    def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
+        if space is None:
+            raise ValueError("the rating is shown in a space step")
+        # In a new round the journey's session knows last round's answers (a starting
+        # point); other contexts have none.
+        self.view = space_rating_view(ctx.token or "", space, ctx.save, answers=ctx.answers(),
+                                      workshop=ctx.workshop, rater=ctx.rater,
+                                      previous=getattr(ctx, "previous", None))
+        self.widget = self.view.widget
+
+    def refresh(self, cells: pd.DataFrame) -> None:
+        """The controls are the answers: nothing to redraw."""
+
+    def flush(self) -> None:
+        """Every choice is saved at once."""
+
+
+KIND_ID = "rating"
+KIND = registry.ExerciseKind(
+    id=KIND_ID, items=_items, check=check_typed, place="space", part=_Part,
+    heading="journey.rate.heading",
+)
+"""Everyone rates: a workshop cannot leave it out (its group results are made of it)."""

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import escape
 
 import ipywidgets as widgets
+import pandas as pd
 
-from .. import content
-from ..answers import Answer, AnswerError
+from .. import content, settings
+from ..answers import Answer, AnswerError, check_typed, make
 from ..content import Prompt
 from . import _widgets as w
+from . import registry
 from ._base import ExerciseState, check_element, check_space
 from ._save import DEBOUNCE_SECONDS, Save, Saver, Scheduler
 from ._text import TextField, text_limit
 
-__all__ = ["ReflectionState", "ReflectionView", "reflection_view"]
+__all__ = ["ReflectionState", "ReflectionView", "lowest_and_highest", "reflection_view",
+           "share_item"]
+
+log = logging.getLogger(__name__)
 
 
 def _prompt(item: object) -> Prompt:
@@ -152,3 +160,123 @@ def reflection_view(state: ReflectionState, save: Save, *, scheduler: Scheduler 
     box = w.css(widgets.VBox([*children, w.status_bar(saver)], layout=w.full_width()),
                 "trace-exercise", "trace-reflection-exercise")
     return ReflectionView(widget=box, saver=saver, state=state, fields=fields)
+
+
+# -- the kind ----------------------------------------------------------------------------
+
+SHARE_PREFIX = "share."
+"""``share.{prompt}`` = "yes" shares a reflection with a workshop's coach (behind a floor)."""
+
+
+def share_item(prompt: str) -> str:
+    """The item that says whether the reflection on ``prompt`` is shared.
+
+    Examples
+    --------
+    >>> share_item("task.self.p1")
+    'share.task.self.p1'
+    """
+    return SHARE_PREFIX + prompt
+
+
+def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
+    for (e, s), cell in c.cells.items():
+        for p in cell.prompts:
+            yield content.ItemSpec(p.id, KIND_ID, "text", e, s)
+            yield content.ItemSpec(share_item(p.id), KIND_ID, "flag", e, s)
+
+
+def lowest_and_highest(cells: pd.DataFrame, space: str) -> tuple[str, str] | None:
+    """The element ids with the lowest and highest score in ``space`` (first in content order
+    on a tie), or None until every cell there has a score."""
+    c = content.get()
+    here = cells[cells["space"] == space].set_index("element")["score"]
+    scores = [(here.get(e.id), i, e.id) for i, e in enumerate(c.elements)]
+    if any(s is None or pd.isna(s) for s, _, _ in scores):
+        return None
+    low = min(scores, key=lambda t: (t[0], t[1]))[2]
+    high = max(scores, key=lambda t: (t[0], -t[1]))[2]
+    return low, high
+
+
+class _Part:
+    """In a space step: questions on the lowest and highest condition once all is rated."""
+
+    def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
+        if space is None:
+            raise ValueError("reflections are shown in a space step")
+        self.ctx = ctx
+        self.space = space
+        self.widget = w.css(widgets.VBox([widgets.Label(content.get().text(
+            "journey.reflect.waiting"))]), "trace-reflect")
+        self._reflecting: tuple[str, str] | None = None
+        self._heading = widgets.HTML()
+        self._views: dict[str, ReflectionView] = {}
+
+    def refresh(self, cells: pd.DataFrame) -> None:
+        self._show(lowest_and_highest(cells, self.space))
+
+    def flush(self) -> None:
+        for view in self._views.values():
+            view.flush()
+
+    def _share_box(self, prompt: str) -> widgets.Checkbox:
+        """In a workshop, the learner may share one reflection with the coach: it is shown
+        only among at least ``comment_k`` shared answers, never with a name."""
+        ctx, item = self.ctx, share_item(prompt)
+        box = w.css(widgets.Checkbox(value=ctx.value(item) == "yes",
+                                     description=content.get().text(
+                                         "journey.share.label", k=settings.get().comment_k),
+                                     indent=False, layout=widgets.Layout(width="auto")),
+                    "trace-share")
+
+        def changed(change: dict[str, object]) -> None:
+            try:
+                ctx.save([make(ctx.token or "", item, "yes" if change["new"] else None,
+                               workshop=ctx.workshop, rater=ctx.rater)])
+            except Exception:  # the box shows what is kept: put it back
+                log.exception("sharing %s failed", prompt)
+                box.unobserve(changed, "value")
+                box.value = ctx.value(item) == "yes"
+                box.observe(changed, "value")
+
+        box.observe(changed, "value")
+        return box
+
+    def _show(self, pair: tuple[str, str] | None) -> None:
+        """Questions on the lowest and highest condition. A question once shown stays, in the
+        place it first took: text the learner wrote never disappears, and the widgets already
+        on the page are never redrawn, so focus and typing are not disturbed."""
+        if pair is None or pair == self._reflecting:
+            return
+        c, ctx = content.get(), self.ctx
+        low, high = pair
+        wanted = [p.id for p in c.cell(low, self.space).prompts if p.kind != "notice"]
+        wanted += [p.id for p in c.cell(high, self.space).prompts if p.kind == "notice"]
+        # Questions answered in an earlier sitting stay on the page too.
+        wanted += [p.id for e in c.elements for p in c.cell(e.id, self.space).prompts
+                   if p.id not in wanted and ctx.has(p.id)]
+        for prompt in wanted:
+            if prompt not in self._views:
+                state = ReflectionState.from_answers(
+                    ctx.answers(), ctx.token or "", (prompt,), workshop=ctx.workshop,
+                    rater=ctx.rater)
+                view = reflection_view(state, ctx.save)
+                if ctx.workshop:
+                    view.widget.children = (*view.widget.children, self._share_box(prompt))
+                self._views[prompt] = view
+        self._reflecting = pair
+        lowest = c.text("journey.reflect.lowest", name=c.element(low).name)
+        highest = c.text("journey.reflect.highest", name=c.element(high).name)
+        self._heading.value = f"<p>{escape(lowest)}<br>{escape(highest)}</p>"
+        views = tuple(v.widget for v in self._views.values())
+        if self.widget.children[1:] != views:
+            self.widget.children = (self._heading, *views)
+
+
+KIND_ID = "reflection"
+KIND = registry.ExerciseKind(
+    id=KIND_ID, items=_items, check=check_typed, optional=True,
+    label="coach.new.exercise.reflection", place="space", part=_Part,
+    heading="journey.reflect.heading",
+)

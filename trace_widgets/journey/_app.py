@@ -11,7 +11,7 @@ from html import escape
 import ipywidgets as widgets
 
 from .. import content as content_mod
-from .. import settings
+from .. import scoring, settings
 from .._browser import AddressBar
 from ..answers import Answer
 from ..chart_view import warm_up
@@ -127,7 +127,7 @@ class Journey:
         self._update_chrome()
 
     def _on_saved(self, rows: list[Answer]) -> None:
-        if any(a.exercise == "rating" for a in rows):
+        if any(a.exercise == scoring.RATING for a in rows):
             self._update_chrome()  # a space may now be fully rated
 
     # -- moving ----------------------------------------------------------------------------

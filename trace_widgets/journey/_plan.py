@@ -1,4 +1,5 @@
-"""The plan step: the whole TRACE grid, priorities in each space, and the action plan."""
+"""The plan step: the whole TRACE grid, then each exercise kind shown in the plan step
+(priorities in each space, the action plan, ...), others' views and rounds."""
 
 from __future__ import annotations
 
@@ -10,16 +11,9 @@ import ipywidgets as widgets
 from .. import charts, scoring
 from .. import content as content_mod
 from ..chart_view import ChartPanel
-from ..exercises import (
-    ActionPlanState,
-    ActionPlanView,
-    PrioritiesState,
-    action_plan_view,
-    priorities_view,
-)
-from ..exercises._widgets import close_tree
 from ._others import OthersPanel
 from ._session import Session
+from ._space import parts_here
 from ._step import BuiltStep
 
 
@@ -39,7 +33,7 @@ class PlanStep:
         self.trend_summary.add_class("trace-trend-summary")
         self.round_note = widgets.Label()
         self.round_note.add_class("trace-round-note")
-        self.new_round = widgets.Button(description=c.text("journey.rounds.start"),
+        self.new_round = widgets.Button(description=c.text("journey.rounds.start", round=2),
                                         layout=widgets.Layout(width="auto"))
         self.new_round.add_class("trace-new-round-button")
         self.new_round.on_click(lambda _: self._start_round())
@@ -50,44 +44,36 @@ class PlanStep:
         rounds.add_class("trace-rounds")
         # Raters are asked by a learner on their own; a workshop compares its own members.
         self.others = OthersPanel(session) if solo else None
-        self.priorities = widgets.VBox()
-        self.priorities.add_class("trace-priorities")
-        self.actions = widgets.VBox()
-        self.actions.add_class("trace-actions")
-        self._plan_view: ActionPlanView | None = None
+        shown = parts_here(session, "plan")
+        self.parts = [k.part(session, None) for k in shown if k.part is not None]
         self._shown = -1  # the answer version the page shows
+        pieces: list[widgets.Widget] = []
+        for k, part in zip(shown, self.parts, strict=True):
+            if k.heading is not None:
+                pieces.append(_heading(c.text(k.heading), 2))
+            pieces.append(part.widget)
         self.view = widgets.VBox([
             _heading(c.text("journey.plan.heading"), 1),
             widgets.HTML(f"<p>{escape(c.text('journey.plan.intro'))}</p>"),
             _heading(c.text("journey.grid.heading"), 2), self.grid.view,
-            _heading(c.text("journey.priorities.heading"), 2), self.priorities,
-            _heading(c.text("journey.actions.heading"), 2), self.actions,
+            *pieces,
             *((_heading(c.text("raters.heading"), 2), self.others.view)
               if self.others is not None else ()),
             _heading(c.text("journey.rounds.heading"), 2), rounds,
         ])
         self.view.add_class("trace-step-plan")
-        self._build_actions()
         self.refresh()
 
     def refresh(self) -> None:
         """Scores may have changed in the space steps since this step was last shown."""
         self._shown = self.session.version
-        c = content_mod.get()
-        frame = self.session.answers()
-        cells = scoring.cell_scores(frame)
+        cells = scoring.cell_scores(self.session.answers())
         self.grid.show(charts.heatmap(cells), charts.heatmap_table(cells))
+        for part in self.parts:
+            part.refresh(cells)
         self._show_rounds()
         if self.others is not None:
             self.others.refresh()
-        token = self.session.token or ""
-        views = [priorities_view(PrioritiesState.from_answers(
-                    frame, token, space=s.id, workshop=self.session.workshop,
-                    rater=self.session.rater), self.session.save)
-                 for s in c.spaces]
-        for old in self.priorities.children:
-            close_tree(old)
-        self.priorities.children = tuple(v.widget for v in views)
 
     def _show_rounds(self) -> None:
         c = content_mod.get()
@@ -107,26 +93,8 @@ class PlanStep:
         return self._shown != self.session.version
 
     def flush(self) -> None:
-        if self._plan_view is not None:
-            self._plan_view.flush()
-
-    def _build_actions(self) -> None:
-        # A new action starts on the first priority chosen at the time it is added.
-        state = ActionPlanState.from_answers(
-            self.session.answers(), self.session.token or "", workshop=self.session.workshop,
-            rater=self.session.rater)
-        view = action_plan_view(state, self.session.save, starts_on=self._first_priority)
-        for old in self.actions.children:
-            close_tree(old)
-        self._plan_view = view
-        self.actions.children = (view.widget,)
-
-    def _first_priority(self) -> tuple[str, str] | None:
-        for s in content_mod.get().spaces:
-            chosen = self.session.value(f"priorities.{s.id}")
-            if isinstance(chosen, str) and chosen:
-                return chosen.split(",")[0], s.id
-        return None
+        for part in self.parts:
+            part.flush()
 
 
 def build_plan_step(session: Session, on_new_round: Callable[[], None] | None = None
