@@ -6,8 +6,10 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_scoring.py --participants 10000 --svg-runs 5
 
 Prints the results and appends them to ``benchmarks/results/scoring.json`` (the newest run
-last; older runs are kept so a slowdown shows). Goal: group figures (``group_cells`` + ``gap``)
-for 100,000 participants x 20 cells in under one second.
+last; older runs are kept so a slowdown shows). Goals: group figures (``group_cells`` + ``gap``)
+for 100,000 participants x 20 cells in under one second; others' views (``others.views_wide``,
+every floor) for 100,000 learners with 5 raters each and 3 rounds in under two seconds,
+reported also as a ratio to the group figures measured in the same run.
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from trace_widgets import content, scoring  # noqa: E402
+from trace_widgets import content, others, scoring  # noqa: E402
 from trace_widgets.answers import COLUMNS  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "scoring.json"
 KEEP_RUNS = 50
 GROUP_GOAL_S = 1.0
+OTHERS_GOAL_S = 2.0
+RATERS_EACH = 5
+ROUNDS = 3
 WORKSHOP_SIZE = 20  # one leader per workshop of 20, the rest members
 
 
@@ -70,6 +75,7 @@ def synthetic_answers(participants: int, seed: int = 0) -> pd.DataFrame:
         "element": np.tile(np.array([s.element for s in specs], dtype=object), participants),
         "space": np.tile(np.array([s.space for s in specs], dtype=object), participants),
         "rater": np.repeat(rater, n_items),
+        "round": 1,
         "value": values,
         "at": start + pd.to_timedelta(np.arange(n), unit="ms"),
     }, columns=list(COLUMNS))
@@ -133,6 +139,72 @@ def bench_scoring(participants: int, runs: int) -> tuple[dict[str, Any], pd.Data
     return result, cells
 
 
+def synthetic_rater_cells(participants: int, seed: int = 0) -> pd.DataFrame:
+    """Cell scores of ``participants`` learners and their raters in every round, as
+    :func:`scoring.cell_scores` returns them (one row per person, round and cell), with a
+    ``subject`` column saying whose leadership each row rates.
+
+    Each learner rates all 20 cells; their 5 raters (a line manager, peers, people they lead
+    and others, in one of a few mixes) rate the 15 cells of the team, organisation and system
+    spaces. About 5% of rater cells have no score (fewer than half the statements answered).
+    """
+    c = content.get()
+    rng = np.random.default_rng(seed)
+    groups = ["self", *others.group_ids()]
+    mixes = np.array([[1, 2, 2, 2, 3], [1, 2, 2, 3, 4], [2, 2, 2, 3, 3], [1, 3, 3, 3, 4]])
+    n_el, n_sp = len(c.elements), len(c.spaces)
+    rated = [n for n, s in enumerate(c.spaces) if s.id in c.raters.spaces]
+    # Self rows: subject x round x cell.
+    self_units = participants * ROUNDS
+    self_cell = np.tile(np.arange(n_el * n_sp), self_units)
+    self_unit = np.repeat(np.arange(self_units), n_el * n_sp)
+    # Rater rows: subject x round x rater x rated cell.
+    rated_cells = np.array([e * n_sp + s for e in range(n_el) for s in rated])
+    rater_units = self_units * RATERS_EACH
+    rater_cell = np.tile(rated_cells, rater_units)
+    rater_unit = np.repeat(np.arange(rater_units), len(rated_cells))
+    mix = rng.integers(0, len(mixes), participants)
+    rater_group = mixes[mix].repeat(ROUNDS, axis=0).ravel()  # per rater unit
+    unit = np.concatenate([self_unit, rater_unit // RATERS_EACH])
+    cell = np.concatenate([self_cell, rater_cell])
+    group = np.concatenate([np.zeros(len(self_unit), dtype=np.int64),
+                            rater_group[rater_unit]])
+    score = np.round(rng.uniform(1, 5, len(unit)), 2)
+    score[(group > 0) & (rng.random(len(unit)) < 0.05)] = np.nan
+    subjects = pd.Index([f"p-{i:016x}" for i in range(participants)])
+    return pd.DataFrame({
+        "subject": pd.Categorical.from_codes((unit // ROUNDS).astype(np.int32),
+                                             categories=subjects),
+        "round": pd.Categorical.from_codes((unit % ROUNDS).astype(np.int8),
+                                           categories=list(range(1, ROUNDS + 1))),
+        "rater": pd.Categorical.from_codes(group.astype(np.int8), categories=groups),
+        "element": pd.Categorical.from_codes((cell // n_sp).astype(np.int8),
+                                             categories=[e.id for e in c.elements]),
+        "space": pd.Categorical.from_codes((cell % n_sp).astype(np.int8),
+                                           categories=[s.id for s in c.spaces]),
+        "score": score,
+    })
+
+
+def bench_others(participants: int, runs: int, group_s: float) -> dict[str, Any]:
+    started = time.perf_counter()
+    cells = synthetic_rater_cells(participants)
+    build_s = time.perf_counter() - started
+    print(f"synthetic rater cells: {len(cells):,} rows ({participants:,} learners x "
+          f"{RATERS_EACH} raters x {ROUNDS} rounds) built in {build_s:.1f} s")
+    times, wide = timed(lambda: others.views_wide(cells, by=["subject", "round"]), runs)
+    median = statistics.median(times)
+    assert len(wide) == participants * ROUNDS * 20
+    assert int(wide["n_self"].sum()) == participants * ROUNDS * 20
+    return {
+        "learners": participants, "raters_each": RATERS_EACH, "rounds": ROUNDS,
+        "cell_rows": len(cells), "views_wide": summary(times),
+        "ratio_to_group_cells_plus_gap": round(median / group_s, 2),
+        "others_goal_s": OTHERS_GOAL_S, "others_goal_met": median < OTHERS_GOAL_S,
+        "shown_all_others": round(float(wide["mean_all_others"].notna().mean()), 3),
+    }
+
+
 def bench_svg(cells: pd.DataFrame, runs: int) -> dict[str, Any]:
     # Imported here so the cold numbers include loading Altair and vl-convert's engine.
     started = time.perf_counter()
@@ -143,8 +215,8 @@ def bench_svg(cells: pd.DataFrame, runs: int) -> dict[str, Any]:
     one = cells.loc[cells["participant"] == cells["participant"].iloc[0]]
     group = scoring.group_cells(cells.iloc[: 20 * 200])
     gaps = scoring.gap(cells.iloc[: 20 * 200], "leader")
-    sittings = one.assign(at=pd.Timestamp("2025-01-06", tz="UTC"))
-    later = one.assign(at=pd.Timestamp("2025-04-07", tz="UTC"), score=one["score"] + 0.5)
+    sittings = one.assign(round=1)
+    later = one.assign(round=2, score=one["score"] + 0.5)
     makers: dict[str, Callable[[], Any]] = {
         "heatmap": lambda: charts.heatmap(one, content=c),
         "profile": lambda: charts.profile(one, content=c),
@@ -206,6 +278,13 @@ def main() -> None:
         print(f"  {key:28s} median {s['median_s']:8.3f} s   p95 {s['p95_s']:8.3f} s")
     verdict = "met" if scoring_result["group_goal_met"] else "MISSED"
     print(f"  group goal (< {GROUP_GOAL_S} s): {verdict}")
+    group_s = scoring_result["group_cells_plus_gap"]["median_s"]
+    others_result = bench_others(args.participants, args.runs, group_s)
+    s = others_result["views_wide"]
+    print(f"  {'others.views_wide':28s} median {s['median_s']:8.3f} s   p95 {s['p95_s']:8.3f} s"
+          f"   ({others_result['ratio_to_group_cells_plus_gap']}x group_cells + gap)")
+    verdict = "met" if others_result["others_goal_met"] else "MISSED"
+    print(f"  others goal (< {OTHERS_GOAL_S} s): {verdict}")
 
     svg_result = bench_svg(cells, args.svg_runs)
     print(f"  import charts: {svg_result['import_charts_s']:.2f} s")
@@ -222,6 +301,7 @@ def main() -> None:
         "versions": versions(),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "scoring": scoring_result,
+        "others": others_result,
         "svg": svg_result,
     }
     print(f"  peak RSS: {record['peak_rss_mb']} MB")

@@ -43,6 +43,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,7 @@ __all__ = [
     "responses",
     "summary",
     "views",
+    "views_wide",
 ]
 
 SELF = "self"
@@ -119,6 +121,60 @@ def _anonymous_floor(r: Raters) -> int:
     return min((g.floor for g in r.groups if not g.named), default=r.all_others_floor)
 
 
+@dataclass(frozen=True)
+class _Figures:
+    """Counts and shown means per (unit, cell, group); the last group is all others."""
+
+    n: np.ndarray  # (units, cells, groups + 1) raters with a score
+    mean: np.ndarray  # the same shape; NaN where withheld
+    withheld: np.ndarray  # the same shape
+    groups: list[str]  # self, the rater groups, all others
+    elements: list[str]
+    spaces: list[str]
+
+
+def _figures(cells: pd.DataFrame, unit: np.ndarray, units: int, spaces: Sequence[str] | None,
+             r: Raters, c: content_mod.Content) -> _Figures:
+    """The floors applied to every unit (a learner, or a learner's round) at once: one
+    ``bincount`` over (unit, cell, group), no grouping by strings."""
+    groups = [SELF, *group_ids(r)]
+    chosen = [s.id for s in c.spaces if spaces is None or s.id in set(spaces)]
+    elements = [e.id for e in c.elements]
+    n_cells = len(elements) * len(chosen)
+    rater = _codes(cells["rater"], groups)
+    element = _codes(cells["element"], elements)
+    space = _codes(cells["space"], chosen)
+    score = pd.to_numeric(cells["score"], errors="coerce").to_numpy(dtype=np.float64)
+    ok = (rater >= 0) & (element >= 0) & (space >= 0) & ~np.isnan(score) & (unit >= 0)
+    size = units * n_cells * len(groups)
+    # 32-bit keys while they fit (half the memory traffic); a row that does not count goes
+    # to one spare bin at the end, which is cheaper than copying out the rows that do.
+    kind = np.int32 if size < 2**31 - 1 else np.int64
+    key = unit.astype(kind, copy=False) * kind(n_cells)
+    key += element.astype(kind, copy=False) * kind(len(chosen)) + space.astype(kind, copy=False)
+    key *= kind(len(groups))
+    key += rater.astype(kind, copy=False)
+    key[~ok] = size
+    shape = (units, n_cells, len(groups))
+    n = np.bincount(key, minlength=size + 1)[:size].reshape(shape)
+    total = np.bincount(key, weights=np.where(ok, score, 0.0), minlength=size + 1
+                        )[:size].reshape(shape)
+    floors = np.array([1] + [g.floor for g in r.groups])
+    shown = n >= floors
+    others_n = n[..., 1:].sum(axis=-1)
+    others_total = total[..., 1:].sum(axis=-1)
+    hidden = (n[..., 1:] * ~shown[..., 1:]).sum(axis=-1)
+    # All others minus the groups shown beside it must not single out a withheld rater.
+    all_shown = (others_n >= r.all_others_floor) & (
+        (hidden == 0) | (hidden >= _anonymous_floor(r)))
+    n_all = np.concatenate([n, others_n[..., None]], axis=-1)
+    total_all = np.concatenate([total, others_total[..., None]], axis=-1)
+    shown_all = np.concatenate([shown, all_shown[..., None]], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(shown_all, total_all / np.maximum(n_all, 1), np.nan)
+    return _Figures(n_all, mean, ~shown_all, [*groups, ALL_OTHERS], elements, chosen)
+
+
 def views(cells: pd.DataFrame, *, spaces: Sequence[str] | None = None,
           rules: Raters | None = None, content: content_mod.Content | None = None
           ) -> pd.DataFrame:
@@ -148,42 +204,85 @@ def views(cells: pd.DataFrame, *, spaces: Sequence[str] | None = None,
     """
     c = content if content is not None else content_mod.get()
     r = _rules(rules)
-    groups = [SELF, *group_ids(r)]
-    chosen = [s.id for s in c.spaces if spaces is None or s.id in set(spaces)]
-    elements = [e.id for e in c.elements]
-    n_cells = len(elements) * len(chosen)
-    rater = _codes(cells["rater"], groups)
-    element = _codes(cells["element"], elements)
-    space = _codes(cells["space"], chosen)
-    score = pd.to_numeric(cells["score"], errors="coerce").to_numpy(dtype=np.float64)
-    ok = (rater >= 0) & (element >= 0) & (space >= 0) & ~np.isnan(score)
-    cell = element * len(chosen) + space
-    key = (cell * len(groups) + rater)[ok]
-    n = np.bincount(key, minlength=n_cells * len(groups)).reshape(n_cells, len(groups))
-    total = np.bincount(key, weights=score[ok], minlength=n_cells * len(groups)
-                        ).reshape(n_cells, len(groups))
-    floors = np.array([1] + [g.floor for g in r.groups])
-    shown = n >= floors
-    others_n = n[:, 1:].sum(axis=1)
-    others_total = total[:, 1:].sum(axis=1)
-    hidden = (n[:, 1:] * ~shown[:, 1:]).sum(axis=1)
-    # All others minus the groups shown beside it must not single out a withheld rater.
-    all_shown = (others_n >= r.all_others_floor) & (
-        (hidden == 0) | (hidden >= _anonymous_floor(r)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(shown, total / np.maximum(n, 1), np.nan)
-        all_mean = np.where(all_shown, others_total / np.maximum(others_n, 1), np.nan)
+    f = _figures(cells, np.zeros(len(cells), dtype=np.int64), 1, spaces, r, c)
+    k = len(f.groups)
+    n_cells = len(f.elements) * len(f.spaces)
     named = [False] + [g.named for g in r.groups] + [False]
-    k = len(groups) + 1
     return pd.DataFrame({
-        "element": np.repeat(np.repeat(elements, len(chosen)), k),
-        "space": np.repeat(np.tile(chosen, len(elements)), k),
-        "group": np.tile([*groups, ALL_OTHERS], n_cells),
-        "n": np.column_stack([n, others_n]).ravel().astype(np.int64),
-        "mean": np.column_stack([mean, all_mean]).ravel(),
-        "withheld": ~np.column_stack([shown, all_shown]).ravel(),
+        "element": np.repeat(np.repeat(f.elements, len(f.spaces)), k),
+        "space": np.repeat(np.tile(f.spaces, len(f.elements)), k),
+        "group": np.tile(f.groups, n_cells),
+        "n": f.n[0].ravel().astype(np.int64),
+        "mean": f.mean[0].ravel(),
+        "withheld": f.withheld[0].ravel(),
         "named": np.tile(named, n_cells),
     }, columns=list(VIEW_COLUMNS))
+
+
+def views_wide(cells: pd.DataFrame, *, by: str | Sequence[str],
+               spaces: Sequence[str] | None = None, rules: Raters | None = None,
+               content: content_mod.Content | None = None) -> pd.DataFrame:
+    """:func:`views` for many learners (and rounds) at once, one row per unit and cell.
+
+    For reports and research over a whole cohort: the same floors, applied per value of
+    ``by`` (e.g. ``["subject", "round"]``, where ``subject`` says whose leadership a row
+    rates, the learner's own rows included).
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, element, space (categoricals), then ``n_<group>`` and
+        ``mean_<group>`` for self, each rater group and ``all_others`` (mean NaN where
+        withheld). Units and cells in sorted, content order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cells = pd.DataFrame({"subject": ["a", "a", "b"], "rater": ["self", "peer", "self"],
+    ...                       "element": "task", "space": "team", "score": [4.0, 3.0, 2.0]})
+    >>> wide = views_wide(cells, by="subject")
+    >>> here = (wide["element"] == "task") & (wide["space"] == "team")
+    >>> wide.loc[here, ["subject", "mean_self", "n_peer"]].to_dict("list")
+    {'subject': ['a', 'b'], 'mean_self': [4.0, 2.0], 'n_peer': [1, 0]}
+    """
+    c = content if content is not None else content_mod.get()
+    r = _rules(rules)
+    keys = [by] if isinstance(by, str) else list(by)
+    codes = []
+    levels = []
+    for key in keys:
+        col = cells[key]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes.append(col.cat.codes.to_numpy().astype(np.int64))
+            levels.append(pd.Index(col.cat.categories))
+        else:
+            code, uniq = pd.factorize(col, sort=True)
+            codes.append(code.astype(np.int64))
+            levels.append(pd.Index(uniq))
+    sizes = [len(lv) for lv in levels]
+    unit = np.zeros(len(cells), dtype=np.int64)
+    for code, size in zip(codes, sizes, strict=True):
+        unit = unit * size + code
+    unit = np.where(np.all(np.stack(codes) >= 0, axis=0), unit, -1) if codes else unit
+    units = int(np.prod(sizes)) if sizes else 1
+    f = _figures(cells, unit, units, spaces, r, c)
+    n_cells = len(f.elements) * len(f.spaces)
+    present = np.flatnonzero(f.n.sum(axis=(1, 2)) > 0)
+    out: dict[str, object] = {}
+    rest = present
+    parts = []
+    for size in reversed(sizes):
+        parts.append(rest % size)
+        rest = rest // size
+    for key, level, part in zip(keys, levels, reversed(parts), strict=True):
+        out[key] = pd.Categorical.from_codes(np.repeat(part, n_cells), categories=level)
+    cell = np.tile(np.arange(n_cells), len(present))
+    out["element"] = pd.Categorical.from_codes(cell // len(f.spaces), categories=f.elements)
+    out["space"] = pd.Categorical.from_codes(cell % len(f.spaces), categories=f.spaces)
+    for g, name in enumerate(f.groups):
+        out[f"n_{name}"] = f.n[present, :, g].ravel()
+        out[f"mean_{name}"] = f.mean[present, :, g].ravel()
+    return pd.DataFrame(out)
 
 
 def _codes(column: pd.Series, ids: list[str]) -> np.ndarray:

@@ -155,3 +155,26 @@ def test_responses_count_per_group_never_who() -> None:
         {"group": "report", "invited": 0, "responded": 0},
         {"group": "other", "invited": 1, "responded": 0},
     ]
+
+
+def test_many_learners_at_once_give_what_one_at_a_time_gives() -> None:
+    rng = np.random.default_rng(4)
+    frames = []
+    groups = ["self", "manager", "peer", "peer", "peer", "report", "other", "other"]
+    for subject in ("s1", "s2", "s3"):
+        for round_no in (1, 2):
+            for n, g in enumerate(groups[: rng.integers(3, len(groups) + 1)]):
+                for e in content.get().elements:
+                    frames.append({"subject": subject, "round": round_no, "participant": n,
+                                   "rater": g, "element": e.id, "space": "team",
+                                   "score": float(rng.integers(1, 6))})
+    all_cells = pd.DataFrame(frames)
+    wide = others.views_wide(all_cells, by=["subject", "round"])
+    for (subject, round_no), part in all_cells.groupby(["subject", "round"]):
+        one = others.views(part)
+        mine = wide.loc[(wide["subject"] == subject) & (wide["round"] == round_no)]
+        for g in ["self", *others.group_ids(), others.ALL_OTHERS]:
+            got = mine[f"mean_{g}"].to_numpy()
+            want = one.loc[one["group"] == g, "mean"].to_numpy()
+            np.testing.assert_allclose(got, want)
+            assert mine[f"n_{g}"].tolist() == one.loc[one["group"] == g, "n"].tolist()
