@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, _chart_server, _fork_server, _serve_checks, settings
+from ._cli_report import add_report_command
 from ._cli_store import add_store_commands
 from ._cli_workshop import add_workshop_commands
 from ._paths import bundled, voila_share
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.set_defaults(handler=serve)
     add_store_commands(commands)
     add_workshop_commands(commands)
+    add_report_command(commands)
     return parser
 
 
