@@ -1,4 +1,5 @@
-"""Bridges to the browser: keep the address bar in step with the journey; download a file."""
+"""Bridges to the browser: keep the address bar in step with the journey; download a file;
+hear when a notebook is shown again."""
 
 from __future__ import annotations
 
@@ -149,3 +150,49 @@ def report_buttons(make: Callable[[str], bytes], *, labels: Mapping[str, str],
     row = widgets.HBox(buttons)
     row.add_class("trace-report-downloads")
     return row
+
+
+class Shown(anywidget.AnyWidget):
+    """Tells the kernel when the learner comes back to this notebook (its tab shown again, the
+    window focused, the pointer or keyboard in the workbook), so a JupyterLab notebook can
+    pick up answers given in another one. The message carries nothing the kernel reads."""
+
+    _esm = """
+    function render({ model, el }) {
+      let last = 0;
+      const ping = () => {
+        const now = Date.now();
+        if (now - last < 1000) return;
+        last = now;
+        model.send({ shown: 1 });
+      };
+      const area = () => el.closest(".trace-lab") || el;
+      let seen = false;
+      const watch = new IntersectionObserver((entries) => {
+        const visible = entries.some((e) => e.isIntersecting);
+        if (visible && !seen) ping();
+        seen = visible;
+      });
+      const start = () => {
+        if (!el.isConnected) { setTimeout(start, 200); return; }
+        watch.observe(area());
+        area().addEventListener("pointerenter", ping);
+        area().addEventListener("focusin", ping);
+      };
+      const onVisible = () => { if (!document.hidden) ping(); };
+      document.addEventListener("visibilitychange", onVisible);
+      window.addEventListener("focus", ping);
+      start();
+      return () => {
+        watch.disconnect();
+        document.removeEventListener("visibilitychange", onVisible);
+        window.removeEventListener("focus", ping);
+      };
+    }
+    export default { render };
+    """
+
+    def __init__(self, on_shown: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_shown = on_shown
+        self.on_msg(lambda _widget, _content, _buffers: self._on_shown())
