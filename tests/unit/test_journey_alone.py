@@ -161,3 +161,22 @@ def test_tests_never_touch_the_real_user_folders() -> None:
     assert not _path().is_relative_to(home / ".local")
     for name in ("XDG_DATA_HOME", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         assert "trace-test-home-" in os.environ[name]
+
+
+def test_a_learner_mostly_not_sure_about_one_condition_still_gets_the_questions(
+        store: Store) -> None:
+    journey = Journey(store)
+    journey.open({})
+    start(journey)
+    token = journey.session.token or ""
+    c = content.get()
+    values: dict[str, object] = {}
+    for i, e in enumerate(c.elements):
+        for n, s in enumerate(c.cell(e.id, "team").statements):
+            # Task: "not sure" to all but one statement, so it has no score.
+            values[s.id] = None if e.id == "task" and n else 1 + i % 5
+    store.save(token, values)
+    journey.session.reload()
+    journey.go("team")
+    assert "trace-reflection" in " ".join(
+        cls for w in _walk(journey.body) for cls in getattr(w, "_dom_classes", ()))
