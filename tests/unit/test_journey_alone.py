@@ -12,10 +12,10 @@ import pytest
 
 from trace_widgets import _style, content
 from trace_widgets._browser import Shown
+from trace_widgets.exercises.reflection import lowest_and_highest
 from trace_widgets.journey import Journey
 from trace_widgets.journey._app import notebook_file
 from trace_widgets.journey._remember import _path
-from trace_widgets.exercises.reflection import lowest_and_highest
 from trace_widgets.store import Store, open_store
 
 
