@@ -33,3 +33,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get("TRACE_STORE"):
         folder = tempfile.mkdtemp(prefix="trace-test-store-")
         os.environ["TRACE_STORE"] = f"sqlite:///{folder}/store.sqlite3"
+
+
+@pytest.fixture(autouse=True)
+def _forget_wrong_codes() -> None:
+    """Each test starts with no wrong codes counted (tests share one process and address)."""
+    from trace_widgets import _throttle  # noqa: PLC0415 - after the store is set
+
+    _throttle.forget()

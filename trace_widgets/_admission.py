@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RETRY_AFTER_S = 60
+WARN_EVERY_S = 60.0  # the terminal hears of a full server once a minute, not per visitor
 TICKET_GRACE_S = 30.0
 """How long a visit's ticket outlives its page when no kernel started for it: the pool's
 refill starts a couple of seconds (``REFILL_DELAY_S``) after the visit took a warm kernel."""
@@ -46,6 +47,7 @@ class Admission:
         self.kernel_manager = kernel_manager
         self.cap = cap
         self.tickets: set[Ticket] = set()
+        self.warned = -WARN_EVERY_S
         pre_start = kernel_manager.pre_start_kernel
 
         # Jupyter calls this just before it registers a new kernel as starting (nothing
@@ -74,6 +76,14 @@ class Admission:
         ticket = Ticket()
         self.tickets.add(ticket)
         return ticket
+
+    def should_warn(self) -> bool:
+        """Whether to tell the terminal the server is full (at most once a minute)."""
+        now = time.monotonic()
+        if now - self.warned < WARN_EVERY_S:
+            return False
+        self.warned = now
+        return True
 
     @contextlib.contextmanager
     def holding(self, ticket: Ticket) -> Iterator[None]:

@@ -8,8 +8,8 @@ and kernels are Voila's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import shutil
 import sys
 import warnings
 from collections.abc import Sequence
@@ -23,7 +23,7 @@ from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
-from . import _admission
+from . import _admission, _throttle
 
 CLIENT_HEADER = "X-Trace-Client"
 """The header the server writes (over anything a browser sent) with the visitor's address;
@@ -133,8 +133,10 @@ class AppPage(TornadoVoilaHandler):
             return
         ticket = self.admission.admit()
         if ticket is None:
-            self.log.warning("TRACE: kernel cap reached (%d live); a visitor was told to wait",
-                             self.admission.live())
+            if self.admission.should_warn():
+                self.log.warning("TRACE: kernel cap reached (%d live, TRACE_MAX_KERNELS): "
+                                 "visitors are asked to try again in a minute",
+                                 self.admission.live())
             PlainPages.send(self, 503, "serve.full.title", "serve.full.body",
                             Retry_After=str(_admission.RETRY_AFTER_S))
             return
@@ -143,6 +145,10 @@ class AppPage(TornadoVoilaHandler):
         for name in ("template", "theme"):
             self.request.arguments.pop(name, None)
             self.request.query_arguments.pop(name, None)
+        # The page shuts its kernel down when the tab closes (a beacon to /voila/api/shutdown)
+        # with the _xsrf cookie, which Voila's page never sets: without it every closed tab
+        # left its kernel running until culled. Reading the token sets the cookie.
+        _ = self.xsrf_token
         # What the page's kernel may know of its visitor: the address the connection came
         # from, never a header the browser chose.
         self.request.headers[CLIENT_HEADER] = self.request.remote_ip or ""
@@ -183,10 +189,11 @@ class CoachLog(logging.Filter):
 
 
 class QuietAccess(logging.Filter):
-    """Requests are logged only when the server failed one (a 404 is a visitor's typo)."""
+    """Requests are logged only when the server failed one (a 404 is a visitor's typo; a
+    503 is the kernel cap, which says so itself)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.ERROR
+        return record.levelno >= logging.ERROR and not record.getMessage().startswith("503 ")
 
 
 class TraceVoila(Voila):
@@ -202,8 +209,11 @@ class TraceVoila(Voila):
         from . import settings  # noqa: PLC0415
 
         folder = settings.get().throttle_dir
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
+        if folder:  # the count of wrong codes lives as long as the server, no longer
+            for name in (_throttle.FILE, _throttle.FILE + "-journal"):
+                (Path(folder) / name).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                Path(folder).rmdir()  # only when empty: it may be a folder of the user's
         super().stop()
 
     def init_handlers(self) -> list[Any]:
@@ -223,6 +233,9 @@ class TraceVoila(Voila):
                                                  _admission.max_kernels())
         self.app.settings["default_handler_class"] = NotFound
         self.app.add_transform(SecurityHeaders)
+        # jupyter_server's default pong timeout (3 x 30 s) is longer than Tornado allows, and
+        # Tornado says so in the terminal before it uses 30 s anyway: ask for 30 s.
+        self.app.settings["ws_ping_timeout"] = 30_000
         return handlers
 
 

@@ -8,8 +8,8 @@ from html import escape
 
 import ipywidgets as widgets
 
+from .. import _throttle, settings
 from .. import content as content_mod
-from .. import settings
 from ..answers import AnswerError, check_text
 from ..overview import overview_html
 from ..store import StoreError, WorkbookNotFoundError, Workshop
@@ -180,9 +180,12 @@ class StartStep:
     def resume(self, token: object) -> bool:
         """Open the workbook with this code; False (and nothing revealed) when there is none."""
         raw = token.strip().upper() if isinstance(token, str) else ""
+        if not _throttle.allowed():
+            return False
         try:
             self.session.open(raw.replace(" ", "").replace("-", ""))
         except (WorkbookNotFoundError, AnswerError):
+            _throttle.failed()
             return False
         except StoreError:
             log.exception("the store failed while resuming")
