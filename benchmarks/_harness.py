@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,9 +43,13 @@ def free_port() -> int:
 def wait_up(url: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5):
-            return
-        time.sleep(0.3)
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (the workbook's server says 404 at /: it serves only the app)
+        except OSError:
+            time.sleep(0.3)
     raise RuntimeError(f"{url} did not answer")
 
 

@@ -52,6 +52,16 @@ __all__ = [
 
 _theme.use()
 
+
+def _offline_renderer(spec: dict[str, Any], **_: object) -> dict[str, str]:
+    """Altair's renderer for this process: a chart shown as a notebook's output is drawn to
+    SVG here, like every other chart (Altair's default loads Vega from the internet)."""
+    return {"image/svg+xml": _name_svg(_draw(spec), spec)}
+
+
+alt.renderers.register(_theme.THEME, _offline_renderer)
+alt.renderers.enable(_theme.THEME)
+
 # --- content, wording and frames ---------------------------------------------------------------
 
 

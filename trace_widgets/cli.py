@@ -8,7 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__, _chart_server, _fork_server, settings
+from . import __version__, _chart_server, _fork_server, _serve_checks, settings
+from ._cli_report import add_report_command
 from ._cli_store import add_store_commands
 from ._cli_workshop import add_workshop_commands
 from ._paths import bundled, voila_share
@@ -35,10 +36,14 @@ def pool_sizes(current: settings.Settings) -> dict[str, int]:
 def voila_command(current: settings.Settings) -> list[str]:
     """The Voila command line that serves the workbook's notebooks with ``current`` settings."""
     return [
-        sys.executable, "-m", "voila",
+        sys.executable, "-m", "trace_widgets._voila_app",
         "--no-browser",
         f"--port={current.port}",
         f"--Voila.ip={current.host}",
+        "--Voila.port_retries=0",  # a taken port is an error, never a quiet move elsewhere
+        "--Voila.log_level=INFO",  # _voila_app passes on only what a coach needs
+        # Kernels talk to Voila over Unix sockets in Voila's private connection folder.
+        "--KernelManager.transport=ipc",
         "--template=trace",
         f"--pool_size={current.pool_size}",
         "--VoilaKernelManager.kernel_pools_config="
@@ -55,6 +60,12 @@ def serve(args: argparse.Namespace) -> int:
     current = settings.Settings.from_env(port=args.port, host=args.host, store=args.store,
                                          pool_size=args.pool_size)
     notebooks = bundled("notebooks", APP_NOTEBOOK)
+    taken = _serve_checks.port_taken(current.host, current.port)
+    if taken:
+        print(f"trace-workbook: {taken}", file=sys.stderr)  # noqa: T201
+        return 1
+    if not current.throttle_dir:
+        current = current.with_(throttle_dir=str(_serve_checks.private_folder("trace-throttle-")))
     jupyter_path = [str(voila_share())]
     if not current.chart_server:
         charts_socket, _ = _chart_server.start(settings.child_env(current))
@@ -86,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.set_defaults(handler=serve)
     add_store_commands(commands)
     add_workshop_commands(commands)
+    add_report_command(commands)
     return parser
 
 

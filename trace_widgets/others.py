@@ -133,8 +133,8 @@ class _Figures:
     spaces: list[str]
 
 
-def _figures(cells: pd.DataFrame, unit: np.ndarray, units: int, spaces: Sequence[str] | None,
-             r: Raters, c: content_mod.Content) -> _Figures:
+def _figures(cells: pd.DataFrame, unit: np.ndarray, units: int, *,
+             spaces: Sequence[str] | None, r: Raters, c: content_mod.Content) -> _Figures:
     """The floors applied to every unit (a learner, or a learner's round) at once: one
     ``bincount`` over (unit, cell, group), no grouping by strings."""
     groups = [SELF, *group_ids(r)]
@@ -204,7 +204,7 @@ def views(cells: pd.DataFrame, *, spaces: Sequence[str] | None = None,
     """
     c = content if content is not None else content_mod.get()
     r = _rules(rules)
-    f = _figures(cells, np.zeros(len(cells), dtype=np.int64), 1, spaces, r, c)
+    f = _figures(cells, np.zeros(len(cells), dtype=np.int64), 1, spaces=spaces, r=r, c=c)
     k = len(f.groups)
     n_cells = len(f.elements) * len(f.spaces)
     named = [False] + [g.named for g in r.groups] + [False]
@@ -265,7 +265,7 @@ def views_wide(cells: pd.DataFrame, *, by: str | Sequence[str],
         unit = unit * size + code
     unit = np.where(np.all(np.stack(codes) >= 0, axis=0), unit, -1) if codes else unit
     units = int(np.prod(sizes)) if sizes else 1
-    f = _figures(cells, unit, units, spaces, r, c)
+    f = _figures(cells, unit, units, spaces=spaces, r=r, c=c)
     n_cells = len(f.elements) * len(f.spaces)
     present = np.flatnonzero(f.n.sum(axis=(1, 2)) > 0)
     out: dict[str, object] = {}
@@ -277,8 +277,10 @@ def views_wide(cells: pd.DataFrame, *, by: str | Sequence[str],
     for key, level, part in zip(keys, levels, reversed(parts), strict=True):
         out[key] = pd.Categorical.from_codes(np.repeat(part, n_cells), categories=level)
     cell = np.tile(np.arange(n_cells), len(present))
-    out["element"] = pd.Categorical.from_codes(cell // len(f.spaces), categories=f.elements)
-    out["space"] = pd.Categorical.from_codes(cell % len(f.spaces), categories=f.spaces)
+    out["element"] = pd.Categorical.from_codes(cell // len(f.spaces),
+                                               categories=pd.Index(f.elements))
+    out["space"] = pd.Categorical.from_codes(cell % len(f.spaces),
+                                             categories=pd.Index(f.spaces))
     for g, name in enumerate(f.groups):
         out[f"n_{name}"] = f.n[present, :, g].ravel()
         out[f"mean_{name}"] = f.mean[present, :, g].ravel()

@@ -28,7 +28,8 @@ def overview_html(c: content_mod.Content | None = None) -> str:
         f"{escape(s.description)}</li>"
         for s in c.spaces
     )
-    source = (f'<a href="{escape(c.about.source_url)}" rel="noopener" target="_blank">'
+    source = (f'<a href="{escape(c.about.source_url)}" rel="noopener noreferrer" '
+              'target="_blank">'
               f"{escape(c.about.source_name)}</a>")
     return (
         f'<section class="trace-overview" aria-labelledby="trace-overview-title">'

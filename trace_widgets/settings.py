@@ -21,6 +21,20 @@ def _default_store() -> str:
     return f"sqlite:///{user_data_path('trace-workbook') / 'trace.sqlite3'}"
 
 
+KERNEL_MB = 180
+"""Memory one visitor's kernel may come to (70-180 MB measured; copies of the fork server
+share most of theirs)."""
+
+
+def _default_max_kernels() -> int:
+    """Kernels that fit in half this machine's memory at :data:`KERNEL_MB` each (4-200)."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 20
+    return max(4, min(200, memory // 2 // (KERNEL_MB << 20)))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Settings for the workbook, from ``TRACE_*`` environment variables and CLI flags.
@@ -53,6 +67,12 @@ class Settings:
     kernels); empty: each kernel draws its own charts."""
     content_dir: str = ""
     """A folder of YAML content to use instead of the bundled one (for researchers)."""
+    max_kernels: int = field(default_factory=_default_max_kernels)
+    """Most kernels the server runs at once, the warm pool included; past it a visitor is
+    asked to try again in a minute (default: what half this machine's memory holds)."""
+    throttle_dir: str = ""
+    """A private folder where the server's kernels count wrong codes per client (``serve``
+    makes one); empty: each kernel counts its own."""
 
     def __post_init__(self) -> None:
         checks = {
@@ -63,6 +83,7 @@ class Settings:
             "pool_size": 0 <= self.pool_size <= 32,
             "cull_idle_seconds": 60 <= self.cull_idle_seconds <= 7 * 86_400,
             "fork_kernels": self.fork_kernels in (0, 1),
+            "max_kernels": 1 <= self.max_kernels <= 10_000,
         }
         for name, ok in checks.items():
             if not ok:
@@ -152,6 +173,13 @@ def request_query() -> dict[str, str]:
     for key, value in parse_qsl(raw[:2_000], keep_blank_values=False):
         query.setdefault(key, value)
     return query
+
+
+def request_client() -> str:
+    """Who this kernel's visitor is, as far as the server can tell: the address their
+    connection came from (the server writes it; a browser cannot choose it), or "" outside
+    Voila. Call after :func:`request_query`."""
+    return os.environ.get("HTTP_X_TRACE_CLIENT", "")[:100]
 
 
 def in_voila() -> bool:

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from urllib.parse import parse_qs, quote, urlsplit
 
+from . import _throttle
 from . import content as content_mod
 from .exercises import registry
 from .store import EXERCISES, KINDS, Store, StoreError, Workshop
@@ -298,10 +299,13 @@ def check_coach(store: Store, code: object, key: object) -> Workshop:
     That workshop code and coach key do not match. Check both and try again.
     That workshop code and coach key do not match. Check both and try again.
     """
+    if not _throttle.allowed():
+        raise CoachAccessError
     normal = normalise_code(code)
     found = store.workshop(normal) if normal else None
     ok = verify_key(key, found.coach_key_hash if found is not None else _NO_WORKSHOP)
     if found is None or not ok:
+        _throttle.failed()
         raise CoachAccessError
     return found
 
@@ -323,9 +327,12 @@ def find_open_workshop(store: Store, text: object) -> Workshop:
     True
     """
     c = content_mod.get()
+    if not _throttle.allowed():
+        raise JoinError(c.text("workshop.join.not_found"))
     code = normalise_code(text)
     found = store.workshop(code) if code else None
     if found is None:
+        _throttle.failed()
         raise JoinError(c.text("workshop.join.not_found"))
     if not found.is_open:
         raise JoinError(c.text("workshop.join.closed"))

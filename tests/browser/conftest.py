@@ -54,10 +54,15 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"Voila exited early:\n{log.read_text()[-4000:]}")
-        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError), \
-                urllib.request.urlopen(url, timeout=5) as response:
-            if response.status == 200:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except urllib.error.HTTPError as answered:
+            if answered.code == 404:  # the app's server answers 404 at /: it serves only the app
                 return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
         time.sleep(0.3)
     raise RuntimeError(f"Voila did not answer within {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
 

@@ -24,8 +24,10 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_voila_command_serves_the_notebooks_with_our_template() -> None:
     command = cli.voila_command(settings.Settings.from_env({}, port=9123, pool_size=3))
-    assert command[1:3] == ["-m", "voila"]
+    assert command[1:3] == ["-m", "trace_widgets._voila_app"]
     assert "--port=9123" in command
+    assert "--Voila.port_retries=0" in command  # the port asked for, or an error
+    assert "--KernelManager.transport=ipc" in command
     assert "--template=trace" in command
     assert "--pool_size=3" in command
     pools = next(c for c in command if "kernel_pools_config" in c).split("=", 1)[1]

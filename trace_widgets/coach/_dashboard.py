@@ -13,8 +13,9 @@ from html import escape
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import charts, group, settings
+from .. import charts, group, report, settings
 from .. import content as content_mod
+from .._browser import report_buttons
 from ..chart_view import chart_html
 from ..store import Store, StoreError, Workshop
 from ..workshop import join_link
@@ -149,8 +150,25 @@ class Dashboard:
                                + _para(c.text("coach.gap.intro", k=self.k))), self.gap]
         sections += [_html(_heading(c.text("coach.comments.heading"))
                            + _para(c.text("coach.comments.intro", k=self.comment_k))),
-                     self.comments, self._controls(c)]
+                     self.comments, self._downloads(c), self._controls(c)]
         self.view = _css(widgets.VBox(sections), "trace-coach-dashboard")
+
+    def _downloads(self, c: content_mod.Content) -> widgets.Widget:
+        """The group report, at any time (not only once closed), as PDF or HTML."""
+        self.downloads = report_buttons(
+            self.report, labels={"pdf": c.text("report.download.group_pdf"),
+                                 "html": c.text("report.download.group_html")},
+            filename=lambda fmt: c.text("report.file.group", code=self.workshop.code, ext=fmt))
+        return _css(widgets.VBox([_html(_para(c.text("report.download.group_intro"))),
+                                  self.downloads]), "trace-coach-report", "trace-no-print")
+
+    def report(self, fmt: str) -> bytes:
+        """The group report of the figures on screen (read now if nothing is shown yet)."""
+        summary = self.summary
+        if summary is None:
+            summary = self.compute().summary
+        return report.group_report(summary, title=self.workshop.title, code=self.workshop.code,
+                                   fmt=report.check_format(fmt))
 
     def _controls(self, c: content_mod.Content) -> widgets.Widget:
         self.close_button = _css(widgets.Button(description=c.text("coach.close.button"),
@@ -198,10 +216,8 @@ class Dashboard:
         with self._lock:
             self._seq += 1
             seq = self._seq
-            w = self.workshop
-            summary = group.summarise(self._answers(w.code), kind=w.kind, spaces=w.spaces,
-                                      k=self.k, comment_k=self.comment_k,
-                                      joined=self.store.workshop_size(w.code))
+            summary = workshop_summary(self.store, self.workshop, k=self.k,
+                                       comment_k=self.comment_k, answers=self._answers)
             return Rendered(
                 seq=seq, summary=summary,
                 progress=_render.progress_text(summary),
@@ -326,6 +342,28 @@ class Dashboard:
             _html(_para(c.text("coach.closed.csv_note", k=self.k)), "trace-no-print"),
             _css(PrintButton(label=c.text("coach.print")), "trace-no-print"),
         )
+
+
+def workshop_summary(store: Store, workshop: Workshop, *, k: int | None = None,
+                     comment_k: int | None = None, answers: Answers | None = None
+                     ) -> group.Summary:
+    """What the coach may see of a workshop now: the one summary the dashboard shows, the
+    group report prints and ``trace-workbook report --workshop`` writes.
+
+    Examples
+    --------
+    >>> from trace_widgets import store, workshop
+    >>> s = store.open_store("sqlite://")
+    >>> w, _ = workshop.open_workshop(s, "Ward leads", "cohort", ["team"])
+    >>> workshop_summary(s, w).progress.joined
+    0
+    """
+    current = settings.get()
+    read = answers or store.workshop_answers
+    return group.summarise(read(workshop.code), kind=workshop.kind, spaces=workshop.spaces,
+                           k=current.anonymity_k if k is None else k,
+                           comment_k=current.comment_k if comment_k is None else comment_k,
+                           joined=store.workshop_size(workshop.code))
 
 
 def download_link(code: str, csv_text: str) -> str:

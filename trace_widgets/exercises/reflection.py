@@ -188,11 +188,13 @@ def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
 
 def lowest_and_highest(cells: pd.DataFrame, space: str) -> tuple[str, str] | None:
     """The element ids with the lowest and highest score in ``space`` (first in content order
-    on a tie), or None until every cell there has a score."""
+    on a tie), or None until at least two cells there have a score: a learner who answers
+    "not sure" to most of one condition still gets the questions on the others."""
     c = content.get()
     here = cells[cells["space"] == space].set_index("element")["score"]
-    scores = [(here.get(e.id), i, e.id) for i, e in enumerate(c.elements)]
-    if any(s is None or pd.isna(s) for s, _, _ in scores):
+    scores = [(s, i, e.id) for i, e in enumerate(c.elements)
+              if (s := here.get(e.id)) is not None and not pd.isna(s)]
+    if len(scores) < 2:  # a lowest and a highest
         return None
     low = min(scores, key=lambda t: (t[0], t[1]))[2]
     high = max(scores, key=lambda t: (t[0], -t[1]))[2]
@@ -200,7 +202,8 @@ def lowest_and_highest(cells: pd.DataFrame, space: str) -> tuple[str, str] | Non
 
 
 class _Part:
-    """In a space step: questions on the lowest and highest condition once all is rated."""
+    """In a space step: questions on the lowest and highest condition once the learner is
+    done rating (a condition answered "not sure" throughout has no score and is left out)."""
 
     def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
         if space is None:
@@ -214,7 +217,19 @@ class _Part:
         self._views: dict[str, ReflectionView] = {}
 
     def refresh(self, cells: pd.DataFrame) -> None:
-        self._show(lowest_and_highest(cells, self.space))
+        if self._rated_all(cells):
+            self._show(lowest_and_highest(cells, self.space))
+
+    def _rated_all(self, cells: pd.DataFrame) -> bool:
+        """Whether the learner is done rating here: every cell has a score, or every
+        statement has an answer ("not sure" counts). Until then the lowest and highest may
+        still change, and questions would pile up as they do."""
+        c = content.get()
+        here = cells[cells["space"] == self.space]["score"]
+        if len(here) == len(c.elements) and here.notna().all():
+            return True
+        return all(self.ctx.has(s.id) for e in c.elements
+                   for s in c.cell(e.id, self.space).statements)
 
     def flush(self) -> None:
         for view in self._views.values():

@@ -7,12 +7,14 @@ import asyncio
 import logging
 import re
 from html import escape
+from urllib.parse import urlencode
 
 import ipywidgets as widgets
 
 from .. import content as content_mod
 from .. import scoring, settings
-from .._browser import AddressBar
+from .._browser import AddressBar, Shown
+from .._style import lab_style
 from ..answers import Answer
 from ..chart_view import warm_up
 from ..store import EXERCISES, Store, StoreError, open_store
@@ -32,11 +34,29 @@ STEPS = ("start", *SPACE_STEPS, "plan")
 _STEP = re.compile(r"^[a-z]{1,20}$")
 PREBUILD_DELAY = 1.5  # seconds after a step is shown, so it settles first
 
-class Journey:
-    """The whole journey in one widget tree. Build it, display ``view``, then ``open``."""
 
-    def __init__(self, store: Store | None = None, *, steps: tuple[str, ...] = STEPS) -> None:
+def notebook_file(step: str) -> str:
+    """The numbered notebook that holds ``step`` alone (``01_self.ipynb``)."""
+    return f"{STEPS.index(step):02d}_{step}.ipynb"
+
+
+class Journey:
+    """The whole journey in one widget tree. Build it, display ``page``, then ``open``.
+
+    ``single`` names the one step of a numbered notebook: its header counts that step's own
+    progress and, instead of a step list and Back/Next buttons, links lead to the notebooks
+    before and after it. ``lab`` is for JupyterLab: the workbook brings its own stylesheet,
+    leaves JupyterLab's address alone and reads answers again when the notebook is shown
+    (another notebook may have changed them)."""
+
+    def __init__(self, store: Store | None = None, *, steps: tuple[str, ...] = STEPS,
+                 single: str | None = None, lab: bool = False) -> None:
         self.session = Session(store or open_store())
+        self.single = single
+        self.lab = lab
+        self.links_html = ""
+        """The Back and Next links of a numbered notebook (shown under the widgets)."""
+        self._links: object = None
         self.all_steps = steps
         self.steps = steps
         self.current = steps[0]
@@ -61,10 +81,17 @@ class Journey:
         footer = widgets.HBox([self.back, self.next])
         footer.add_class("trace-footer")
         title = widgets.HTML(f'<p class="trace-title">{escape(c.text("app.title"))}</p>')
-        self.view = widgets.VBox([self.address, title, self.nav, self.progress, self.body, footer])
+        moving = () if single else (self.nav,)
+        self.view = widgets.VBox([*(() if lab else (self.address,)), title, *moving,
+                                  self.progress, self.body, *(() if single else (footer,))])
         self.view.add_class("trace-journey")
-        self.start = StartStep(self.session, self._opened)
         self.rater_page: RaterPage | None = None
+        self.page: widgets.Widget = self.view
+        """What a notebook displays: the journey, and in JupyterLab its style beside it."""
+        if lab:
+            self.page = widgets.VBox([lab_style(), Shown(self._on_shown), self.view])
+            self.page.add_class("trace-lab")
+        self.start = StartStep(self.session, self._opened, lab=lab)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -80,7 +107,8 @@ class Journey:
                 self.go("start")
                 self.body.children = (self._notice_text(problem), *self.body.children)
                 return
-        token = query.get("p", "") or ("" if query.get("w") else remembered() or "")
+        kept = "" if query.get("w") else remembered(self.session.store.url) or ""
+        token = query.get("p", "") or kept
         step = query.get("step", "")
         if token and not self.start.resume(token):
             self.go("start")
@@ -103,8 +131,10 @@ class Journey:
         self.session.listeners[:] = [self._on_saved]
         self._follow_workshop()
         self._built = {"start": self._start_step()}
-        remember(self.session.token)
+        remember(self.session.store.url, self.session.token)
         self._update_chrome()
+        if self.single and self.single != "start" and self.session.is_open:
+            self.go(self.single)  # a numbered notebook goes on to its own step
 
     def _follow_workshop(self) -> None:
         """A workshop participant sees the start step, the workshop's spaces and (if it
@@ -129,6 +159,19 @@ class Journey:
     def _on_saved(self, rows: list[Answer]) -> None:
         if any(a.exercise == scoring.RATING for a in rows):
             self._update_chrome()  # a space may now be fully rated
+
+    def _on_shown(self) -> None:
+        """The notebook was shown again: take in answers given in another notebook."""
+        try:
+            if not self.session.reload():
+                return
+            built = self._built.get(self.current)
+            if built is not None and built.stale():
+                built.refresh()
+        except Exception:
+            log.exception("reading the workbook again failed")
+            return
+        self._update_chrome()
 
     # -- moving ----------------------------------------------------------------------------
 
@@ -207,15 +250,77 @@ class Journey:
         button.on_click(lambda _: self.go(step))
         return button
 
-    def _rated(self, space: str) -> bool:
+    def _counts(self, space: str) -> tuple[int, int]:
+        """(statements answered, statements) in ``space``; "not sure" is an answer."""
         c = content_mod.get()
-        return all(self.session.has(s.id) for e in c.elements
-                   for s in c.cell(e.id, space).statements)
+        ids = [s.id for e in c.elements for s in c.cell(e.id, space).statements]
+        return sum(self.session.has(i) for i in ids), len(ids)
+
+    def _rated(self, space: str) -> bool:
+        rated, total = self._counts(space)
+        return rated == total
+
+    def _progress(self, done: set[str]) -> str:
+        c = content_mod.get()
+        name = c.text(f"journey.step.{self.current}")
+        space = self.current in SPACE_STEPS and self.session.is_open
+        rated, statements = self._counts(self.current) if space else (0, 0)
+        if self.single:
+            if space:
+                return c.text("journey.progress.single_space", name=name, rated=rated,
+                              statements=statements)
+            if self.current == "plan" and self.session.is_open:
+                return c.text("journey.progress.single_plan", done=len(done),
+                              spaces=len(SPACE_STEPS))
+            return ""
+        i = self.steps.index(self.current)
+        spaces = sum(s in self.steps for s in SPACE_STEPS)
+        if space:
+            return c.text("journey.progress.space", number=i + 1, total=len(self.steps),
+                          name=name, rated=rated, statements=statements)
+        return c.text("journey.progress", number=i + 1, total=len(self.steps), name=name,
+                      done=len(done), spaces=spaces)
+
+    def _update_links(self) -> None:
+        """The Back and Next links of a numbered notebook. In JupyterLab they open the notebook
+        beside this one (the notebooks share the workbook); in Voila they carry the workbook
+        code, as the app's address does."""
+        if not self.single:
+            return
+        c = content_mod.get()
+        i = STEPS.index(self.single)
+        token = self.session.token
+        query = "?" + urlencode({"p": token}) if token and not self.lab else ""
+        links = []
+        for kind, j in (("back", i - 1), ("next", i + 1)):
+            if 0 <= j < len(STEPS):
+                href = escape(notebook_file(STEPS[j]) + query)
+                text = c.text(f"journey.links.{kind}", name=c.text(f"journey.step.{STEPS[j]}"))
+                links.append(f'<a class="trace-{kind}-link" href="{href}">{escape(text)}</a>')
+        label = escape(c.text("journey.nav.label"))
+        html = f'<nav class="trace-steplinks" aria-label="{label}">{" ".join(links)}</nav>'
+
+        if html != self.links_html:
+            self.links_html = html
+            if self._links is not None:
+                from IPython.display import HTML  # noqa: PLC0415
+
+                self._links.update(HTML(html))  # type: ignore[attr-defined]
+
+    def show_links(self) -> None:
+        """Display the Back and Next links under the journey, as an output of their own, so
+        JupyterLab opens the notebooks they point to in place (it does so for links in
+        outputs, not for those inside widgets)."""
+        from IPython.display import HTML, display  # noqa: PLC0415
+
+        self._update_links()
+        self._links = display(HTML(self.links_html), display_id=True)
 
     def _update_chrome(self) -> None:
         c = content_mod.get()
         is_open = self.session.is_open
-        done = {s for s in SPACE_STEPS if s in self.steps and is_open and self._rated(s)}
+        counted = SPACE_STEPS if self.single else self.steps
+        done = {s for s in SPACE_STEPS if s in counted and is_open and self._rated(s)}
         for step, button in self.nav_buttons.items():
             name = c.text(f"journey.step.{step}")
             mark = c.text("journey.nav.done_mark") + " " if step in done else ""
@@ -223,11 +328,9 @@ class Journey:
             button.button_style = "primary" if step == self.current else ""
             button.disabled = step != "start" and not is_open
         i = self.steps.index(self.current)
-        self.progress.value = c.text(
-            "journey.progress", number=i + 1, total=len(self.steps),
-            name=c.text(f"journey.step.{self.current}"), done=len(done),
-            spaces=sum(s in self.steps for s in SPACE_STEPS),
-        )
+        self.progress.value = self._progress(done)
+        self.progress.layout.display = "" if self.progress.value else "none"
+        self._update_links()
         self.back.disabled = i == 0
         self.next.disabled = i == len(self.steps) - 1 or not is_open
         joining = self.start.joining.code if self.start.joining and not is_open else ""
@@ -278,23 +381,25 @@ def prepare() -> Journey | WaitingForStore:
     from IPython.display import display  # noqa: PLC0415
 
     try:
-        journey: Journey | WaitingForStore = Journey()
+        journey: Journey | WaitingForStore = Journey(lab=not settings.in_voila())
     except StoreError as err:
         log.warning("store unavailable as the kernel warmed up: %s", err)
         journey = WaitingForStore()
-    display(journey.view)
+    display(journey.page if isinstance(journey, Journey) else journey.view)
     warm_up()
     return journey
 
 
-def step(name: str) -> Journey:
-    """One step on its own, for the numbered notebooks (JupyterLab, or one Voila page): the
-    start step comes first until a workbook is open."""
+def step(name: str) -> None:
+    """Show one step on its own, for the numbered notebooks (JupyterLab, or one Voila page):
+    the start step comes first until a workbook is open. Returns nothing, so the notebook
+    shows only the workbook (no object under it)."""
     from IPython.display import display  # noqa: PLC0415
 
     if name not in STEPS:
         raise ValueError(f"unknown step {name!r}; the steps are {', '.join(STEPS)}")
-    journey = Journey(steps=("start",) if name == "start" else ("start", name))
-    display(journey.view)
+    journey = Journey(steps=("start",) if name == "start" else ("start", name), single=name,
+                      lab=not settings.in_voila())
+    display(journey.page)
+    journey.show_links()
     journey.open({**settings.request_query(), "step": name})
-    return journey

@@ -8,8 +8,9 @@ from html import escape
 
 import ipywidgets as widgets
 
-from .. import charts, scoring
+from .. import charts, report, scoring
 from .. import content as content_mod
+from .._browser import report_buttons
 from ..chart_view import ChartPanel
 from ._others import OthersPanel
 from ._session import Session
@@ -60,6 +61,11 @@ class PlanStep:
             *((_heading(c.text("raters.heading"), 2), self.others.view)
               if self.others is not None else ()),
             _heading(c.text("journey.rounds.heading"), 2), rounds,
+            _heading(c.text("report.download.heading"), 2),
+            widgets.HTML(f"<p>{escape(c.text('report.download.intro'))}</p>"),
+            report_buttons(self.report, labels={"pdf": c.text("report.download.pdf"),
+                                                "html": c.text("report.download.html")},
+                           filename=lambda fmt: c.text("report.file.learner", ext=fmt)),
         ])
         self.view.add_class("trace-step-plan")
         self.refresh()
@@ -95,6 +101,15 @@ class PlanStep:
     def flush(self) -> None:
         for part in self.parts:
             part.flush()
+
+    def report(self, fmt: str) -> bytes:
+        """The learner's report as it stands, with any text still being typed saved first."""
+        self.flush()
+        s = self.session
+        found = s.store.workshop(s.workshop) if s.workshop else None
+        return report.learner_report(s.answers(), fmt=report.check_format(fmt),
+                                     name=s.display_name,
+                                     workshop=found.title if found else None)
 
 
 def build_plan_step(session: Session, on_new_round: Callable[[], None] | None = None

@@ -26,22 +26,22 @@ def _load() -> dict[str, str]:
         if isinstance(data, dict) else {}
 
 
-def remembered() -> str | None:
-    """The workbook last opened in JupyterLab on this store. Never used by the web app, where
-    one server holds many people's workbooks."""
+def remembered(store: str) -> str | None:
+    """The workbook last opened in JupyterLab on the store at URL ``store``. Never used by
+    the web app, where one server holds many people's workbooks."""
     if settings.in_voila():
         return None
-    return _load().get(settings.get().store)
+    return _load().get(store)
 
 
-def remember(token: str | None) -> None:
+def remember(store: str, token: str | None) -> None:
     if settings.in_voila():
         return
     data = _load()
     if token:
-        data[settings.get().store] = token
+        data[store] = token
     else:
-        data.pop(settings.get().store, None)
+        data.pop(store, None)
     try:
         path = _path()
         path.parent.mkdir(parents=True, exist_ok=True)

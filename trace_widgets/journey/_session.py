@@ -63,10 +63,30 @@ class Session:
         earlier = self.store.previous(participant.token)
         self.previous = {str(i): (None if v is None else int(v))
                          for i, v in zip(earlier["item"], earlier["value"], strict=True)}
-        frame = self.store.current(participant.token)
+        self._values = self._read(participant.token)
+
+    def _read(self, token: str) -> dict[str, Answer]:
+        frame = self.store.current(token)
         # The store checked every row when it was written; these are its own rows back.
-        self._values = {str(rec["item"]): Answer(**{k: rec[k] for k in COLUMNS})
-                        for rec in frame.to_dict("records")}
+        return {str(rec["item"]): Answer(**{k: rec[k] for k in COLUMNS})
+                for rec in frame.to_dict("records")}
+
+    def reload(self) -> bool:
+        """Read the workbook's answers again (another notebook may have changed them); True
+        when something changed, and then the versions go up as for a save."""
+        if self.token is None:
+            return False
+        values = self._read(self.token)
+        changed = [a for item, a in values.items()
+                   if item not in self._values or self._values[item].value != a.value]
+        changed += [a for item, a in self._values.items() if item not in values]
+        if not changed:
+            return False
+        self._values = values
+        self.version += 1
+        for space in {a.space for a in changed if a.space}:
+            self.space_versions[space] = self.space_versions.get(space, 0) + 1
+        return True
 
     def close(self) -> None:
         self.token = None

@@ -8,8 +8,8 @@ from html import escape
 
 import ipywidgets as widgets
 
+from .. import _throttle, settings
 from .. import content as content_mod
-from .. import settings
 from ..answers import AnswerError, check_text
 from ..overview import overview_html
 from ..store import StoreError, WorkbookNotFoundError, Workshop
@@ -56,11 +56,14 @@ def _code_card(heading: str, label: str, button: str, css: str,
 
 
 class StartStep:
-    """Builds the start step; ``on_open`` runs when a workbook has been opened or erased."""
+    """Builds the start step; ``on_open`` runs when a workbook has been opened or erased.
+    ``lab``: in a JupyterLab notebook, whose texts speak of JupyterLab, not of a web app."""
 
-    def __init__(self, session: Session, on_open: Callable[[], None]) -> None:
+    def __init__(self, session: Session, on_open: Callable[[], None], *,
+                 lab: bool = False) -> None:
         self.session = session
         self.on_open = on_open
+        self.lab = lab
         self.joining: Workshop | None = None
         """The workshop named by the join code or link, until the workbook is started."""
         self.view = widgets.VBox()
@@ -135,7 +138,7 @@ class StartStep:
             *workshop_parts,
             _heading(c.text("journey.consent.heading")),
             _para(c.text("journey.consent.what")),
-            _para(c.text("journey.consent.where")),
+            _para(c.text("journey.consent.where_lab" if self.lab else "journey.consent.where")),
             _para(c.text("journey.consent.who", k=k)),
             _para(c.text("journey.consent.erase")),
             agree, name,
@@ -177,9 +180,12 @@ class StartStep:
     def resume(self, token: object) -> bool:
         """Open the workbook with this code; False (and nothing revealed) when there is none."""
         raw = token.strip().upper() if isinstance(token, str) else ""
+        if not _throttle.allowed():
+            return False
         try:
             self.session.open(raw.replace(" ", "").replace("-", ""))
         except (WorkbookNotFoundError, AnswerError):
+            _throttle.failed()
             return False
         except StoreError:
             log.exception("the store failed while resuming")
@@ -198,6 +204,8 @@ class StartStep:
         # The code box is for copying: whatever the browser sends back, it shows the token.
         code.observe(lambda change: setattr(code, "value", token)
                      if change["new"] != token else None, "value")
+        # In JupyterLab a link with the code would reload JupyterLab itself, and the other
+        # notebooks open this workbook anyway: there the text says so instead.
         link = widgets.HTML(f'<p><a class="trace-resume-link" href="?p={escape(token)}">'
                             f"{escape(c.text('journey.open.link'))}</a></p>")
         erase = widgets.Button(description=c.text("journey.erase.button"))
@@ -230,8 +238,8 @@ class StartStep:
             _heading(c.text("journey.open.heading")),
             _para(c.text("journey.open.saved")),
             code,
-            _para(c.text("journey.open.keep")),
-            link,
+            _para(c.text("journey.open.keep_lab" if self.lab else "journey.open.keep")),
+            *(() if self.lab else (link,)),
             widgets.HBox([erase, confirm]),
             warning,
         ])

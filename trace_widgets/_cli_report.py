@@ -1,0 +1,95 @@
+"""The ``report`` command of ``trace-workbook``: a learner's or a workshop's report to a file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import report, store, workshop
+from ._cli_output import fail, say
+
+STDIN = "-"
+
+
+def add_report_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``report`` on the main parser's subcommands.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="trace-workbook")
+    >>> add_report_command(parser.add_subparsers(dest="command"))
+    >>> parser.parse_args(["report", "--workshop", "K7MQ4P"]).format
+    'pdf'
+    """
+    cmd = subparsers.add_parser(
+        "report", help="write a learner's report or a workshop's group report (PDF or HTML)",
+        description="Write a learner's report (their scores, reflections, priorities and "
+                    "plan) or a workshop's group report (the same anonymised figures as the "
+                    "coach's dashboard) as a tagged PDF or a self-contained HTML file. "
+                    "A workshop report needs the coach key, read from standard input.",
+    )
+    whose = cmd.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--participant", metavar="TOKEN",
+                       help="the workbook code (its token); - reads it from standard input, "
+                            "which keeps it out of shell history")
+    whose.add_argument("--workshop", metavar="CODE",
+                       help="a workshop code; its coach key is read from standard input")
+    cmd.add_argument("--format", choices=report.FORMATS, default="pdf",
+                     help="pdf (default, tagged PDF/UA-1) or html")
+    cmd.add_argument("--output", "-o", metavar="FILE",
+                     help="write to FILE (readable by you only) instead of standard output")
+    cmd.add_argument("--store", metavar="URL",
+                     help="store URL (default: TRACE_STORE, else a SQLite file in your data "
+                          "folder)")
+    cmd.set_defaults(handler=run_report)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Handle ``trace-workbook report``; return the exit code."""
+    try:
+        with store.open_store(args.store) as s:
+            if args.participant is not None:
+                token = _line() if args.participant == STDIN else args.participant
+                data = learner_report_of(s, token, args.format)
+            else:
+                found = workshop.check_coach(s, args.workshop, _line())
+                data = workshop_report_of(s, found, args.format)
+        _write(data, args.output)
+    except (store.StoreError, workshop.CoachAccessError, ValueError, OSError) as exc:
+        return fail(exc)
+    return 0
+
+
+def learner_report_of(s: store.Store, token: str, fmt: report.Format) -> bytes:
+    """A participant's report from the store: their answers, first name and workshop."""
+    person = s.participant(token)
+    found = s.workshop(person.workshop) if person.workshop else None
+    return report.learner_report(s.history(person.token), fmt=fmt, name=person.display_name,
+                                 workshop=found.title if found else None)
+
+
+def workshop_report_of(s: store.Store, found: store.Workshop, fmt: report.Format) -> bytes:
+    """A workshop's group report from exactly what its dashboard would show now."""
+    from .coach import workshop_summary  # noqa: PLC0415 - widgets only when asked for
+
+    return report.group_report(workshop_summary(s, found), title=found.title, code=found.code,
+                               fmt=fmt)
+
+
+def _line() -> str:
+    return sys.stdin.readline().strip()
+
+
+def _write(data: bytes, output: str | None) -> None:
+    """Write the report to ``output`` (this user only: it holds personal answers) or to
+    standard output."""
+    if output:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        say(f"wrote the report to {output}")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()

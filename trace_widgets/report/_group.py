@@ -1,0 +1,223 @@
+"""The coach's group report: a workshop's :class:`~trace_widgets.group.Summary` in, a
+:class:`Document` out.
+
+It takes the summary itself, not the answers, so it can only show what the dashboard shows:
+the floors and the differencing rule were applied when the summary was made, by the one
+function the dashboard uses. Nothing here sees a pseudonym, a token or an unshared text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from .. import charts, group
+from .. import content as content_mod
+from ._learner import about_section
+from ._model import Block, Document, Heading, Items, Para, Said, Section, Table, figure
+
+
+def group_document(summary: group.Summary, *, title: str, code: str = "",
+                   today: dt.date | None = None,
+                   content: content_mod.Content | None = None) -> Document:
+    """The group report of one workshop, ready for :func:`trace_widgets.report.render`.
+
+    Parameters
+    ----------
+    summary
+        What the coach may see, exactly as the dashboard has it
+        (:meth:`trace_widgets.coach.Dashboard.compute` ``.summary``).
+    title
+        The workshop's title.
+    code
+        The workshop's join code (shown on the cover; not a secret).
+    today
+        The date on the cover (default: today, UTC).
+    content
+        The content (default :func:`trace_widgets.content.get`).
+
+    Returns
+    -------
+    Document
+        Sections ``read``, ``participation``, ``grid``, ``distribution``, ``highlights``,
+        ``gap`` (team workshops), ``comments`` and ``about``.
+
+    Examples
+    --------
+    >>> from trace_widgets import demo, group
+    >>> s = group.summarise(demo.demo_answers(6, seed=1), kind="team", spaces=["team"],
+    ...                     k=3, comment_k=5)
+    >>> doc = group_document(s, title="Ward leads", today=dt.date(2026, 1, 5))
+    >>> doc.title, [x.id for x in doc.sections][:3]
+    ('Group report: Ward leads', ['read', 'participation', 'grid'])
+    """
+    c = content if content is not None else content_mod.get()
+    day = today or dt.datetime.now(dt.timezone.utc).date()
+    spaces = ", ".join(c.space(s).name for s in summary.spaces)
+    cover = [c.text("report.date", date=day.isoformat()),
+             c.text("report.workshop", title=f"{title} ({code})" if code else title),
+             c.text("report.group.kind", kind=c.text(f"workshop.kind_name.{summary.kind}")),
+             c.text("report.group.spaces", spaces=spaces),
+             c.text("report.group.for")]
+    sections = [_read(summary, c), _participation(summary, c), _grid(summary, c),
+                _distribution(summary, c), _highlights(summary, c)]
+    if summary.gap is not None:
+        sections.append(_gap(summary, c))
+    sections += [_comments(summary, c), about_section(c)]
+    return Document(title=c.text("report.group.title", title=title),
+                    lang=c.text("report.language"), cover=tuple(cover),
+                    sections=tuple(sections), kind="group")
+
+
+def _read(summary: group.Summary, c: content_mod.Content) -> Section:
+    s = c.scale
+    return Section("read", c.text("report.group.read.heading"), (
+        Para(c.text("report.group.read.floor", k=summary.k)),
+        Para(c.text("report.group.read.mean", low=s.low, high=s.high,
+                    low_label=s.label(s.low), high_label=s.label(s.high))),
+        Para(c.text("report.group.read.comments", k=summary.comment_k)),
+        Para(c.text("report.group.read.charts"), muted=True),
+    ))
+
+
+def _participation(summary: group.Summary, c: content_mod.Content) -> Section:
+    p = summary.progress
+    key = "report.group.participation"
+    table = Table(c.text(f"{key}.caption"),
+                  (c.text(f"{key}.what"), c.text(f"{key}.count")),
+                  ((c.text(f"{key}.joined"), str(p.joined)),
+                   (c.text(f"{key}.started"), str(p.started)),
+                   (c.text(f"{key}.finished"), str(p.finished))))
+    return Section("participation", c.text(f"{key}.heading"), (table,))
+
+
+def _number(value: object) -> str:
+    number = float(value)  # type: ignore[arg-type]
+    return "–" if math.isnan(number) else f"{number:.1f}"
+
+
+def _shown_means(summary: group.Summary) -> pd.DataFrame:
+    """Cell means for the heatmap: withheld cells have none (NaN), so they say no score."""
+    grid = summary.grid
+    return pd.DataFrame({"element": grid["element"].astype(str),
+                         "space": grid["space"].astype(str),
+                         "score": np.where(grid["withheld"].to_numpy(dtype=bool), np.nan,
+                                           grid["mean"].to_numpy(dtype=float))})
+
+
+def _grid(summary: group.Summary, c: content_mod.Content) -> Section:
+    means = _shown_means(summary)
+    # Only the spaces of the workshop: a cohort run on "team" has one column, not four.
+    cut = _of_spaces(summary, c)
+    chart = figure(charts.heatmap(means, content=cut), charts.heatmap_table(means, content=cut),
+                   content=c)
+    key = "report.group.grid"
+    withheld = c.text(f"{key}.withheld", k=summary.k)
+    rows = []
+    for row in summary.grid.to_dict("records"):
+        cell = (c.element(str(row["element"])).name, c.space(str(row["space"])).name)
+        if bool(row["withheld"]):
+            rows.append((*cell, withheld, "", ""))  # not even how many: the dashboard's rule
+        else:
+            rows.append((*cell, _number(row["mean"]), str(int(row["n"])), _number(row["sd"])))
+    table = Table(c.text(f"{key}.table"),
+                  (c.text("chart.condition"), c.text("chart.space"), c.text(f"{key}.mean"),
+                   c.text(f"{key}.n"), c.text(f"{key}.sd")), tuple(rows))
+    return Section("grid", c.text(f"{key}.heading"),
+                   (Para(c.text(f"{key}.intro", k=summary.k)), chart, table))
+
+
+def _of_spaces(summary: group.Summary, c: content_mod.Content) -> content_mod.Content:
+    """The content cut to the workshop's spaces, so a grid of one space has one column
+    (as on the dashboard), not three more that say "no score"."""
+    return replace(c, spaces=tuple(s for s in c.spaces if s.id in summary.spaces))
+
+
+def _spread_rows(summary: group.Summary, c: content_mod.Content) -> pd.DataFrame:
+    """One row per person's score in a shown cell, at its scale point, from the grid's
+    counts (which the floor already withheld): what the distribution chart counts."""
+    counts = group.count_columns(c)
+    points = list(range(c.scale.low, c.scale.high + 1))
+    rows: list[tuple[str, str, float]] = []
+    for row in summary.grid.to_dict("records"):
+        if bool(row["withheld"]):
+            continue
+        for col, point in zip(counts, points, strict=True):
+            rows += [(str(row["element"]), str(row["space"]), float(point))] * int(row[col])
+    return pd.DataFrame(rows, columns=["element", "space", "score"])
+
+
+def _distribution(summary: group.Summary, c: content_mod.Content) -> Section:
+    key = "report.group.distribution"
+    scores = _spread_rows(summary, c)
+    if scores.empty:
+        return Section("distribution", c.text(f"{key}.heading"),
+                       (Para(c.text(f"{key}.none", k=summary.k)),))
+    cut = _of_spaces(summary, c)
+    table = charts.distribution_table(scores, content=cut)
+    shown = [(c.element(str(r["element"])).name, c.space(str(r["space"])).name)
+             for r in summary.grid.to_dict("records") if not bool(r["withheld"])]
+    table = table.loc[table.index.isin(shown)]
+    chart = figure(charts.distribution(scores, content=cut), table, content=c)
+    return Section("distribution", c.text(f"{key}.heading"),
+                   (Para(c.text(f"{key}.intro")), chart))
+
+
+def _highlights(summary: group.Summary, c: content_mod.Content) -> Section:
+    key = "report.group.highlights"
+    heading = c.text(f"{key}.heading")
+    if not summary.highlights.lowest:
+        return Section("highlights", heading, (Para(c.text(f"{key}.none", k=summary.k)),))
+    rows = summary.grid.set_index(["element", "space"])
+    blocks: list[Block] = []
+    for sub, cells in (("lowest", summary.highlights.lowest),
+                       ("contested", summary.highlights.contested)):
+        blocks.append(Heading(c.text(f"{key}.{sub}")))
+        if not cells:
+            blocks.append(Para(c.text(f"{key}.no_contested")))
+            continue
+        for element, space in cells:
+            row = rows.loc[(element, space)]
+            blocks.append(Para(c.text(f"{key}.cell", element=c.element(element).name,
+                                      space=c.space(space).name, mean=_number(row["mean"]),
+                                      n=int(row["n"]), sd=_number(row["sd"]))))
+            blocks.append(Para(c.text(f"{key}.questions"), muted=True))
+            blocks.append(Items(tuple(f.text for f in c.cell(element, space).facilitation)))
+    return Section("highlights", heading, tuple(blocks))
+
+
+def _gap(summary: group.Summary, c: content_mod.Content) -> Section:
+    key = "report.group.gap"
+    gap = summary.gap
+    assert gap is not None  # only team workshops have this section
+    if gap["withheld"].all():
+        return Section("gap", c.text(f"{key}.heading"),
+                       (Para(c.text(f"{key}.none", k=summary.k)),))
+    leader, members = c.text("coach.gap.leader"), c.text("coach.gap.members")
+    chart = figure(
+        charts.gap(gap, self_label=leader, others_label=members, spaces=summary.spaces),
+        charts.gap_table(gap, self_label=leader, others_label=members, spaces=summary.spaces),
+        content=c)
+    return Section("gap", c.text(f"{key}.heading"),
+                   (Para(c.text(f"{key}.intro", k=summary.k)), chart))
+
+
+def _comments(summary: group.Summary, c: content_mod.Content) -> Section:
+    key = "report.group.comments"
+    heading = c.text(f"{key}.heading")
+    if not summary.comments:
+        return Section("comments", heading, (Para(c.text(f"{key}.none", k=summary.comment_k)),))
+    prompts = {p.id: (cell, p) for cell in c.cells.values() for p in cell.prompts}
+    blocks: list[Block] = []
+    for shared in summary.comments:
+        cell, prompt = prompts[shared.prompt]
+        blocks.append(Heading(prompt.text))
+        blocks.append(Para(c.text(f"{key}.where", element=c.element(cell.element).name,
+                                  space=c.space(cell.space).name, count=len(shared.texts)),
+                           muted=True))
+        blocks += [Said("", text) for text in shared.texts]
+    return Section("comments", heading, tuple(blocks))

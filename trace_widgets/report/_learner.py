@@ -1,0 +1,226 @@
+"""The learner's report: one person's answers and the content in, a :class:`Document` out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import charts, scoring
+from .. import content as content_mod
+from ..exercises import ActionPlanState, PrioritiesState
+from ._model import Block, Document, Figure, Heading, Items, Para, Said, Section, figure
+
+EXTREMES = 3
+"""How many strongest and lowest cells the report names."""
+
+
+def learner_document(answers: pd.DataFrame, *, name: str | None = None,
+                     workshop: str | None = None, today: dt.date | None = None,
+                     extra: Sequence[Section] = (),
+                     content: content_mod.Content | None = None) -> Document:
+    """The learner's report as a document, ready for :func:`trace_widgets.report.render`.
+
+    Parameters
+    ----------
+    answers
+        One participant's answers (:meth:`trace_widgets.store.Store.current` or
+        ``history``): :data:`trace_widgets.answers.COLUMNS`.
+    name
+        The first name they gave, shown on the cover (left out when None or blank).
+    workshop
+        The title of the workshop they answered in, if any.
+    today
+        The date on the cover (default: today, UTC).
+    extra
+        Optional sections (others' views, change over rounds) placed after the strongest
+        and lowest cells; give only sections that have data, already past their floors.
+    content
+        The content (default :func:`trace_widgets.content.get`).
+
+    Returns
+    -------
+    Document
+        Sections ``read``, ``profile``, ``grid``, ``extremes``, the ``extra`` ones,
+        ``reflections``, ``priorities``, ``plan`` and ``about``.
+
+    Raises
+    ------
+    ValueError
+        When ``answers`` holds more than one participant's rows.
+
+    Examples
+    --------
+    >>> from trace_widgets import demo
+    >>> frame = demo.demo_answers(2, seed=1)
+    >>> mine = frame.loc[frame["participant"] == demo.participants(frame)[0]]
+    >>> doc = learner_document(mine, name="Sam", today=dt.date(2026, 1, 5))
+    >>> doc.cover[0], [s.id for s in doc.sections][:4]
+    ('Prepared for Sam', ['read', 'profile', 'grid', 'extremes'])
+    """
+    c = content if content is not None else content_mod.get()
+    people = answers["participant"].astype(str).unique() if len(answers) else np.array([])
+    if len(people) > 1:
+        raise ValueError("a learner report is of one participant's answers")
+    token = str(people[0]) if len(people) else ""
+    cells = scoring.cell_scores(answers, c)
+    day = today or dt.datetime.now(dt.timezone.utc).date()
+    cover = [c.text("report.learner.for", name=name.strip())] if name and name.strip() else []
+    cover += [c.text("report.date", date=day.isoformat()),
+              c.text("report.workbook", title=c.about.title)]
+    if workshop:
+        cover.append(c.text("report.workshop", title=workshop))
+    cover.append(c.text("report.learner.private"))
+    sections = [
+        _read(c), _profile(cells, c), _grid(cells, c), _extremes(cells, c), *extra,
+        _reflections(answers, c), _priorities(answers, token, cells, c),
+        _plan(answers, token, c), about_section(c),
+    ]
+    return Document(title=c.text("report.learner.title"), lang=c.text("report.language"),
+                    cover=tuple(cover), sections=tuple(sections), kind="learner")
+
+
+def _read(c: content_mod.Content) -> Section:
+    s = c.scale
+    return Section("read", c.text("report.learner.read.heading"), (
+        Para(c.text("report.learner.read.scale", low=s.low, high=s.high,
+                    low_label=s.label(s.low), high_label=s.label(s.high))),
+        Para(c.text("report.learner.read.score")),
+        Para(c.text("report.learner.read.missing")),
+        Para(c.text("report.learner.read.use")),
+        Para(c.text("report.learner.read.charts"), muted=True),
+    ))
+
+
+def _scored(cells: pd.DataFrame) -> pd.DataFrame:
+    return cells.loc[cells["score"].notna()]
+
+
+def _profile(cells: pd.DataFrame, c: content_mod.Content) -> Section:
+    blocks: list[Block] = [Para(c.text("report.learner.profile.intro"))]
+    scored = _scored(cells)
+    for s in c.spaces:
+        mine = scored.loc[scored["space"].astype(str) == s.id]
+        if mine.empty:
+            blocks.append(Para(c.text("report.learner.profile.none", space=s.name), muted=True))
+            continue
+        blocks.append(figure(charts.profile(cells, space=s.id, content=c),
+                             charts.profile_table(cells, space=s.id, content=c), content=c))
+    return Section("profile", c.text("report.learner.profile.heading"), tuple(blocks))
+
+
+def _grid(cells: pd.DataFrame, c: content_mod.Content) -> Section:
+    chart: Figure = figure(charts.heatmap(cells, content=c),
+                           charts.heatmap_table(cells, content=c), content=c)
+    return Section("grid", c.text("report.learner.grid.heading"),
+                   (Para(c.text("report.learner.grid.intro")), chart))
+
+
+def _extremes(cells: pd.DataFrame, c: content_mod.Content) -> Section:
+    heading = c.text("report.learner.extremes.heading")
+    scored = _scored(cells).reset_index(drop=True)
+    if len(scored) < 2:
+        return Section("extremes", heading, (Para(c.text("report.learner.extremes.none")),))
+    # Ties go to the cell that comes first in the grid (content order), as on the dashboard.
+    ordered = scored.assign(order=np.arange(len(scored)))
+    count = min(EXTREMES, len(scored) // 2)
+    high = ordered.assign(neg=-ordered["score"]).sort_values(["neg", "order"], kind="stable")
+    low = ordered.sort_values(["score", "order"], kind="stable")
+
+    def named(frame: pd.DataFrame) -> Items:
+        return Items(tuple(
+            c.text("report.learner.extremes.cell", element=c.element(str(e)).name,
+                   space=c.space(str(s)).name, score=f"{float(x):.1f}")
+            for e, s, x in zip(frame["element"], frame["space"], frame["score"], strict=True)))
+
+    return Section("extremes", heading, (
+        Heading(c.text("report.learner.extremes.strongest")), named(high.head(count)),
+        Heading(c.text("report.learner.extremes.lowest")), named(low.head(count)),
+    ))
+
+
+def _current(answers: pd.DataFrame) -> dict[str, object]:
+    """The latest value of each item (rows at the same time: the later one in the frame)."""
+    if answers.empty:
+        return {}
+    at = pd.to_datetime(answers["at"], utc=True).to_numpy(dtype="datetime64[ns]")
+    order = np.lexsort((np.arange(len(answers)), at.astype(np.int64)))
+    latest = answers.iloc[order].drop_duplicates("item", keep="last")
+    return dict(zip(latest["item"].astype(str), latest["value"], strict=True))
+
+
+def _reflections(answers: pd.DataFrame, c: content_mod.Content) -> Section:
+    current = _current(answers)
+    blocks: list[Block] = []
+    for cell in c.cells.values():
+        said = [Said(p.text, str(current[p.id])) for p in cell.prompts
+                if isinstance(current.get(p.id), str) and str(current[p.id]).strip()]
+        if said:
+            blocks.append(Heading(c.text("report.learner.reflections.cell",
+                                         element=c.element(cell.element).name,
+                                         space=c.space(cell.space).name)))
+            blocks += said
+    if not blocks:
+        blocks.append(Para(c.text("report.learner.reflections.none")))
+    return Section("reflections", c.text("report.learner.reflections.heading"), tuple(blocks))
+
+
+def _score_text(cells: pd.DataFrame, element: str, space: str, c: content_mod.Content) -> str:
+    row = cells.loc[(cells["element"].astype(str) == element)
+                    & (cells["space"].astype(str) == space), "score"]
+    if row.empty or pd.isna(row.iloc[0]):
+        return c.text("report.no_score")
+    return f"{float(row.iloc[0]):.1f}"
+
+
+def _priorities(answers: pd.DataFrame, token: str, cells: pd.DataFrame,
+                c: content_mod.Content) -> Section:
+    lines = []
+    for s in c.spaces:
+        chosen = PrioritiesState.from_answers(answers, token, s.id, scores={}).chosen \
+            if token else ()
+        if chosen:
+            names = ", ".join(c.text("report.learner.priorities.choice",
+                                     element=c.element(e).name,
+                                     score=_score_text(cells, e, s.id, c)) for e in chosen)
+            lines.append(c.text("report.learner.priorities.space", space=s.name, chosen=names))
+    heading = c.text("report.learner.priorities.heading")
+    if not lines:
+        return Section("priorities", heading, (Para(c.text("report.learner.priorities.none")),))
+    return Section("priorities", heading,
+                   (Para(c.text("report.learner.priorities.intro")), Items(tuple(lines))))
+
+
+def _plan(answers: pd.DataFrame, token: str, c: content_mod.Content) -> Section:
+    heading = c.text("report.learner.plan.heading")
+    state = ActionPlanState.from_answers(answers, token) if token else None
+    if state is None or state.count == 0:
+        return Section("plan", heading, (Para(c.text("report.learner.plan.none")),))
+    blocks: list[Block] = []
+    for n in range(1, state.count + 1):
+        blocks.append(Heading(c.text("report.learner.plan.action", n=n)))
+        for f in c.action_plan.fields:
+            blocks.append(Said(f.label, _field_text(c, f.kind, state.value(n, f.id))))
+    return Section("plan", heading, tuple(blocks))
+
+
+def _field_text(c: content_mod.Content, kind: str, value: object) -> str:
+    if value is None or value == "":
+        return c.text("report.learner.plan.not_set")
+    text = str(value)
+    if kind == "element":
+        return c.element(text).name
+    if kind == "space":
+        return c.space(text).name
+    return text
+
+
+def about_section(c: content_mod.Content) -> Section:
+    """The model's attribution, with its source, at the end of every report."""
+    return Section("about", c.text("report.about.heading"), (
+        Para(c.about.attribution),
+        Para(c.text("report.about.source", source=c.about.source_name,
+                    url=c.about.source_url), muted=True),
+    ))
