@@ -97,6 +97,10 @@ class DownloadButton(anywidget.AnyWidget):
       const button = document.createElement("button");
       button.type = "button";
       button.className = "jupyter-button widget-button trace-download-button";
+      // The whole label, never cut to a widget's default width.
+      button.style.width = "auto";
+      button.style.maxWidth = "100%";
+      button.style.whiteSpace = "normal";
       const status = document.createElement("span");
       status.className = "trace-download-status";
       status.setAttribute("role", "status");
@@ -122,6 +126,7 @@ class DownloadButton(anywidget.AnyWidget):
         a.remove();
         setTimeout(() => URL.revokeObjectURL(url), 60000);
       });
+      el.style.marginRight = "0.5rem";
       el.appendChild(button);
       el.appendChild(status);
     }
@@ -183,7 +188,7 @@ def report_buttons(make: Callable[[str], bytes], *, labels: Mapping[str, str],
     buttons = [DownloadButton(maker(fmt), messages=messages, label=label,
                               filename=filename(fmt), mime=report.media_type(fmt))
                for fmt, label in labels.items()]
-    row = widgets.HBox(buttons)
+    row = widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
     row.add_class("trace-report-downloads")
     return row
 

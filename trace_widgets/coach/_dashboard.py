@@ -159,7 +159,8 @@ class Dashboard:
             self.report, labels={"pdf": c.text("report.download.group_pdf"),
                                  "html": c.text("report.download.group_html")},
             filename=lambda fmt: c.text("report.file.group", code=self.workshop.code, ext=fmt))
-        return _css(widgets.VBox([_html(_para(c.text("report.download.group_intro"))),
+        return _css(widgets.VBox([_html(_heading(c.text("report.download.group_heading"))
+                                        + _para(c.text("report.download.group_intro"))),
                                   self.downloads]), "trace-coach-report", "trace-no-print")
 
     def report(self, fmt: str) -> bytes:

@@ -27,12 +27,13 @@ from .. import group
 from ._group import group_document
 from ._html import to_html
 from ._learner import learner_document
-from ._model import Document, Figure, Heading, Items, Para, Said, Section, Table, figure
+from ._model import Document, Fields, Figure, Heading, Items, Para, Said, Section, Table, figure
 from ._pdf import to_pdf
 
 __all__ = [
     "FORMATS",
     "Document",
+    "Fields",
     "Figure",
     "Format",
     "Heading",

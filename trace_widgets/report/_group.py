@@ -184,7 +184,7 @@ def _highlights(summary: group.Summary, c: content_mod.Content) -> Section:
             row = rows.loc[(element, space)]
             blocks.append(Para(c.text(f"{key}.cell", element=c.element(element).name,
                                       space=c.space(space).name, mean=_number(row["mean"]),
-                                      n=int(row["n"]), sd=_number(row["sd"]))))
+                                      n=int(row["n"]), sd=_number(row["sd"])), strong=True))
             blocks.append(Para(c.text(f"{key}.questions"), muted=True))
             blocks.append(Items(tuple(f.text for f in c.cell(element, space).facilitation)))
     return Section("highlights", heading, tuple(blocks))
@@ -198,12 +198,18 @@ def _gap(summary: group.Summary, c: content_mod.Content) -> Section:
         return Section("gap", c.text(f"{key}.heading"),
                        (Para(c.text(f"{key}.none", k=summary.k)),))
     leader, members = c.text("coach.gap.leader"), c.text("coach.gap.members")
-    chart = figure(
-        charts.gap(gap, self_label=leader, others_label=members, spaces=summary.spaces),
-        charts.gap_table(gap, self_label=leader, others_label=members, spaces=summary.spaces),
-        content=c)
-    return Section("gap", c.text(f"{key}.heading"),
-                   (Para(c.text(f"{key}.intro", k=summary.k)), chart))
+    blocks: list[Block] = [Para(c.text(f"{key}.intro", k=summary.k))]
+    # One chart per space: side by side, four panels would shrink to unreadable type on A4.
+    for space in summary.spaces:
+        rows = gap.loc[gap["space"].astype(str) == space]
+        if rows["withheld"].all():
+            continue
+        blocks.append(figure(
+            charts.gap(rows, self_label=leader, others_label=members, spaces=[space],
+                       title=c.text("report.group.gap.title", space=c.space(space).name)),
+            charts.gap_table(rows, self_label=leader, others_label=members, spaces=[space]),
+            content=c))
+    return Section("gap", c.text(f"{key}.heading"), tuple(blocks))
 
 
 def _comments(summary: group.Summary, c: content_mod.Content) -> Section:

@@ -7,9 +7,11 @@ text is escaped, learner text included, so it can only ever be text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
+from typing import Any
 
-from ._model import Block, Document, Figure, Heading, Items, Para, Said, Section, Table
+from ._model import Block, Document, Fields, Figure, Heading, Items, Para, Said, Section, Table
 
 _STYLE = """
 :root { color: #1a1a1a; background: #ffffff; }
@@ -22,6 +24,7 @@ h3 { font-size: 1.15rem; margin: 1.25rem 0 0.25rem; }
 .cover p { margin: 0.2rem 0; }
 .cover { border-bottom: 4px solid #2b6ca3; padding-bottom: 1rem; }
 .muted { color: #4d4d4d; }
+.lead { margin: 1rem 0 0.25rem; }
 figure { margin: 1rem 0; }
 figure .chart-title { font-weight: 700; margin: 0 0 0.25rem; }
 .chart-image svg { max-width: 100%; height: auto; }
@@ -34,13 +37,17 @@ thead th { background: #e8eef5; }
 .said-label { font-weight: 700; margin: 0; }
 .said-text { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.25rem 0 0;
   padding: 0.25rem 0 0.25rem 0.75rem; border-left: 3px solid #8a8a8a; }
+.fields { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem;
+  margin: 0.25rem 0 1rem; }
+.fields dt { font-weight: 700; }
+.fields dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 a { color: #1d4e89; }
 @page { size: A4; margin: 16mm; }
 @media print {
   body { font-size: 11pt; }
   main { max-width: none; padding: 0; }
   h2, h3, .chart-title { break-after: avoid; }
-  figure, .said, tr { break-inside: avoid; }
+  figure, .said, .fields, tr { break-inside: avoid; }
   .chart-image svg { max-height: 240mm; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
@@ -78,23 +85,40 @@ def _section(section: Section, n: int) -> str:
             f'<h2 id="{anchor}-h">{escape(section.heading)}</h2>{blocks}</section>')
 
 
+def _para(block: Para) -> str:
+    if block.strong:
+        return f'<p class="lead"><strong>{escape(block.text)}</strong></p>'
+    return f'<p class="muted">{escape(block.text)}</p>' if block.muted \
+        else f"<p>{escape(block.text)}</p>"
+
+
+def _items(block: Items) -> str:
+    return "<ul>" + "".join(f"<li>{escape(t)}</li>" for t in block.items) + "</ul>"
+
+
+def _said(block: Said) -> str:
+    label = f'<p class="said-label">{escape(block.label)}</p>' if block.label else ""
+    # Someone's own words: escaped, so they can only ever be text.
+    return f'<div class="said">{label}<p class="said-text">{escape(block.text)}</p></div>'
+
+
+def _fields(block: Fields) -> str:
+    pairs = "".join(f"<dt>{escape(label)}</dt><dd>{escape(text)}</dd>"
+                    for label, text in block.pairs)
+    return f'<dl class="fields">{pairs}</dl>'
+
+
 def _block(block: Block, key: str) -> str:
-    if isinstance(block, Para):
-        return f'<p class="muted">{escape(block.text)}</p>' if block.muted \
-            else f"<p>{escape(block.text)}</p>"
-    if isinstance(block, Heading):
-        return f"<h3>{escape(block.text)}</h3>"
-    if isinstance(block, Items):
-        return "<ul>" + "".join(f"<li>{escape(t)}</li>" for t in block.items) + "</ul>"
-    if isinstance(block, Said):
-        label = f'<p class="said-label">{escape(block.label)}</p>' if block.label else ""
-        # The learner's words: escaped, so they can only ever be text.
-        return f'<div class="said">{label}<p class="said-text">{escape(block.text)}</p></div>'
-    if isinstance(block, Table):
-        return _table(block)
     if isinstance(block, Figure):
         return _figure(block, key)
-    raise TypeError(f"not a report block: {type(block).__name__}")
+    if isinstance(block, Heading):
+        return f"<h3>{escape(block.text)}</h3>"
+    writers: dict[type, Callable[[Any], str]] = {Para: _para, Items: _items, Said: _said,
+                                                 Fields: _fields, Table: _table}
+    try:
+        return writers[type(block)](block)
+    except KeyError:
+        raise TypeError(f"not a report block: {type(block).__name__}") from None
 
 
 def _table(table: Table) -> str:

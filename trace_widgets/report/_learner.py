@@ -11,7 +11,7 @@ import pandas as pd
 from .. import charts, scoring
 from .. import content as content_mod
 from ..exercises import ActionPlanState, PrioritiesState
-from ._model import Block, Document, Figure, Heading, Items, Para, Said, Section, figure
+from ._model import Block, Document, Fields, Figure, Heading, Items, Para, Said, Section, figure
 
 EXTREMES = 3
 """How many strongest and lowest cells the report names."""
@@ -201,8 +201,8 @@ def _plan(answers: pd.DataFrame, token: str, c: content_mod.Content) -> Section:
     blocks: list[Block] = []
     for n in range(1, state.count + 1):
         blocks.append(Heading(c.text("report.learner.plan.action", n=n)))
-        for f in c.action_plan.fields:
-            blocks.append(Said(f.label, _field_text(c, f.kind, state.value(n, f.id))))
+        blocks.append(Fields(tuple((f.label, _field_text(c, f.kind, state.value(n, f.id)))
+                                   for f in c.action_plan.fields)))
     return Section("plan", heading, tuple(blocks))
 
 

@@ -19,10 +19,11 @@ from .. import content as content_mod
 
 @dataclass(frozen=True)
 class Para:
-    """A paragraph of project text; ``muted`` is a side note."""
+    """A paragraph of project text; ``muted`` is a side note, ``strong`` a lead-in."""
 
     text: str
     muted: bool = False
+    strong: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,14 @@ class Said:
 
     label: str
     text: str
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Labelled answers (an action's fields): each pair is a label and someone's words,
+    shown literally."""
+
+    pairs: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ class Heading:
     text: str
 
 
-Block = Union[Para, Items, Said, Table, Figure, Heading]  # noqa: UP007 - a runtime alias
+Block = Union[Para, Items, Said, Fields, Table, Figure, Heading]  # noqa: UP007 - a runtime alias
 
 
 @dataclass(frozen=True)
@@ -140,11 +149,13 @@ def figure(chart: alt.TopLevelMixin, frame: pd.DataFrame, *,
            content: content_mod.Content | None = None) -> Figure:
     """A chart drawn to SVG (offline) with its table twin, as one report block."""
     c = content if content is not None else content_mod.get()
-    spec = charts.to_spec(chart)
-    title = spec.get("title")
-    text = title.get("text") if isinstance(title, dict) else title
-    name = " ".join(text) if isinstance(text, list) else str(text or "")
-    description = str(spec.get("description") or name)
+    # Name and description from the chart itself: building its spec twice would cost as
+    # much again as drawing it.
+    title = getattr(chart, "title", None)
+    text = getattr(title, "text", title)
+    name = " ".join(map(str, text)) if isinstance(text, list) else str(text or "")
+    described = getattr(chart, "description", None)
+    description = described if isinstance(described, str) and described else name
     svg = charts.to_svg(chart)
     return Figure(title=name, description=description, svg=svg, width=svg_width(svg),
                   table=table_of(frame, c.text("report.table_caption", title=name), content=c))

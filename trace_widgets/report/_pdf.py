@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 
 import typst
 
-from ._model import Block, Document, Figure, Heading, Items, Para, Said, Table
+from ._model import Block, Document, Fields, Figure, Heading, Items, Para, Said, Table
 
 STANDARD: Final[Literal["ua-1"]] = "ua-1"
 """The PDF standard asked of Typst: it refuses to write a PDF that is not tagged with a
@@ -29,8 +29,8 @@ def _template() -> bytes:
 
 
 def _block(block: Block) -> dict[str, Any]:
-    kinds = {Para: "para", Heading: "heading", Items: "items", Said: "said", Table: "table",
-             Figure: "figure"}
+    kinds = {Para: "para", Heading: "heading", Items: "items", Said: "said", Fields: "fields",
+             Table: "table", Figure: "figure"}
     return {"type": kinds[type(block)], **dataclasses.asdict(block)}
 
 
