@@ -39,7 +39,8 @@ def rate_all(page: Page, space: str, score: int) -> None:
     for item in statement_ids(space):
         value = 6 - score if content.item(item).reverse else score
         rating_select(page, item).select_option(label=SCALE[value - 1])  # type: ignore[attr-defined]
-    wait_saved(page)
+    # The rating's own status line: reflections (with theirs) may appear once rated.
+    wait_saved(page, ".trace-rating-exercise")
 
 
 def new_link(page: Page, group: str) -> str:
