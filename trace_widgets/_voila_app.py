@@ -23,7 +23,7 @@ from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
-from . import _admission, _throttle
+from . import _admission, _static, _throttle
 
 CLIENT_HEADER = "X-Trace-Client"
 """The header the server writes (over anything a browser sent) with the visitor's address;
@@ -226,7 +226,7 @@ class TraceVoila(Voila):
             elif handler is TornadoVoilaHandler:
                 handlers.append((pattern, AppPage, *rule[2:]))
             elif route.startswith(KEPT):
-                handlers.append(rule)
+                handlers.append(self._light(rule))
         # Everything else (the tree at /, files, contents, login) is not found.
         AppPage.served = served_notebooks(Path(self.root_dir))
         AppPage.admission = _admission.Admission(self.kernel_manager,
@@ -236,7 +236,21 @@ class TraceVoila(Voila):
         # jupyter_server's default pong timeout (3 x 30 s) is longer than Tornado allows, and
         # Tornado says so in the terminal before it uses 30 s anyway: ask for 30 s.
         self.app.settings["ws_ping_timeout"] = 30_000
+        self.app.add_transform(tornado.web.GZipContentEncoding)  # pages and API answers
         return handlers
+
+    def _light(self, rule: Any) -> Any:
+        """Static files compressed and cached long (see ``_static``); the rest as it is."""
+        handler = rule[1]
+        if not (isinstance(handler, type) and issubclass(handler, tornado.web.StaticFileHandler)):
+            return rule
+        if not getattr(self, "_warming", False):
+            from voila.paths import collect_static_paths  # noqa: PLC0415
+
+            self._warming = True
+            _static.FORMS.warm([*self.static_paths, *self.labextensions_path,
+                                *collect_static_paths(["voila", "nbconvert"], "trace")])
+        return (rule[0], _static.compressed_handler(handler), *rule[2:])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
