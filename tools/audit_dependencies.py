@@ -13,6 +13,7 @@ Usage: ``python tools/audit_dependencies.py`` (exit 1 on an unexplained vulnerab
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import subprocess
@@ -68,7 +69,7 @@ def _project(name: str) -> dict[str, object] | None:
         with urllib.request.urlopen(PROJECT_PAGE.format(name=name),  # noqa: S310 - https
                                     timeout=TIMEOUT_S) as response:
             page = json.load(response)
-    except (OSError, ValueError):
+    except (OSError, ValueError, http.client.HTTPException):  # a cut or refused answer
         return None
     return page if isinstance(page, dict) else None
 

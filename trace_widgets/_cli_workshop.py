@@ -147,9 +147,10 @@ def run_results(args: argparse.Namespace) -> int:
             found = s.workshop(code)
             if found is None:
                 raise store.WorkshopNotFoundError(f"There is no workshop {args.code!r}.")
-            summary = group.summarise(s.workshop_answers(code), kind=found.kind,
-                                      spaces=found.spaces, k=current.anonymity_k,
-                                      comment_k=current.comment_k)
+            # The same release as the dashboard's: printing results again and again
+            # gives away no more than watching the dashboard.
+            summary = workshop.group_summary(s, found, k=current.anonymity_k,
+                                             comment_k=current.comment_k)
         text = group.aggregates_csv(summary)
         emit(text, args.output, what="the group results")
     except (store.StoreError, ValueError, OSError) as exc:

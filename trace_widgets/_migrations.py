@@ -134,6 +134,17 @@ answers = Table(
     Index("ix_answers_workshop", "workshop", "participant", "item"),
 )
 
+group_releases = Table(
+    "group_releases", metadata,
+    # What a group view last published (trace_widgets.group.Release as JSON), by scope, e.g.
+    # "workshop:K7MQ4P": the rule against differencing holds across kernels and tabs.
+    Column("scope", String(200), primary_key=True),
+    # Bumped on every write: a writer that read an older version loses and reads again.
+    Column("version", BigInteger, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -192,6 +203,10 @@ def _v5_raters(conn: Connection) -> None:
                           "(subject, round)"))
 
 
+def _v6_group_releases(conn: Connection) -> None:
+    group_releases.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
     Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
@@ -200,6 +215,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "rounds of rating: every answer, workbook and workshop has a round",
               _v4_rounds),
     Migration(5, "rater links: a workbook that rates another one's leadership", _v5_raters),
+    Migration(6, "what each group view last published (no differencing)", _v6_group_releases),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 

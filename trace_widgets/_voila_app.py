@@ -23,7 +23,7 @@ from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
-from . import _admission, _throttle
+from . import _admission, _static, _throttle
 
 CLIENT_HEADER = "X-Trace-Client"
 """The header the server writes (over anything a browser sent) with the visitor's address;
@@ -57,8 +57,10 @@ SECURITY_HEADERS = {
     "Permissions-Policy": ", ".join(f"{feature}=()" for feature in (
         "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
         "magnetometer", "microphone", "midi", "payment", "usb")),
-    "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
+    # No Cross-Origin-Opener-Policy: Chromium ignores it, with a console error, over plain
+    # HTTP to an address other than localhost (a workshop room's usual set-up); links out
+    # carry rel="noopener noreferrer" instead.
 }
 
 
@@ -83,6 +85,10 @@ def served_notebooks(folder: Path) -> frozenset[str]:
     return frozenset({APP_NOTEBOOK, COACH_NOTEBOOK, *steps})
 
 
+PLAIN_STYLE = ("body{font-family:system-ui,sans-serif;line-height:1.5;color:#1a1a1a;"
+               "max-width:40rem;margin:2rem auto;padding:0 1rem}")
+
+
 def plain_page(title_id: str, body_id: str) -> str:
     """A page with one heading and one paragraph (wording from content), nothing else."""
     from . import content  # noqa: PLC0415 - only when a page is wanted
@@ -92,7 +98,8 @@ def plain_page(title_id: str, body_id: str) -> str:
     title, body = escape(c.text(title_id)), escape(c.text(body_id))
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{title}</title></head><body><main><h1>{title}</h1><p>{body}</p>"
+            f"<title>{title}</title><style>{PLAIN_STYLE}</style></head>"
+            f"<body><main><h1>{title}</h1><p>{body}</p>"
             "</main></body></html>\n")
 
 
@@ -167,7 +174,9 @@ class KernelQuery(RequestInfoSocketHandler):
     this machine) may ask, since the request holds the visitor's resume code."""
 
     def prepare(self) -> Any:
-        if self.request.remote_ip not in ("127.0.0.1", "::1"):
+        # A kernel connects to the address the server listens on (VOILA_APP_IP).
+        server = getattr(self.settings.get("voila"), "ip", "")
+        if self.request.remote_ip not in ("127.0.0.1", "::1", server):
             raise tornado.web.HTTPError(404)
         return super().prepare()
 
@@ -226,7 +235,7 @@ class TraceVoila(Voila):
             elif handler is TornadoVoilaHandler:
                 handlers.append((pattern, AppPage, *rule[2:]))
             elif route.startswith(KEPT):
-                handlers.append(rule)
+                handlers.append(self._light(rule))
         # Everything else (the tree at /, files, contents, login) is not found.
         AppPage.served = served_notebooks(Path(self.root_dir))
         AppPage.admission = _admission.Admission(self.kernel_manager,
@@ -236,7 +245,21 @@ class TraceVoila(Voila):
         # jupyter_server's default pong timeout (3 x 30 s) is longer than Tornado allows, and
         # Tornado says so in the terminal before it uses 30 s anyway: ask for 30 s.
         self.app.settings["ws_ping_timeout"] = 30_000
+        self.app.add_transform(tornado.web.GZipContentEncoding)  # pages and API answers
         return handlers
+
+    def _light(self, rule: Any) -> Any:
+        """Static files compressed and cached long (see ``_static``); the rest as it is."""
+        handler = rule[1]
+        if not (isinstance(handler, type) and issubclass(handler, tornado.web.StaticFileHandler)):
+            return rule
+        if not getattr(self, "_warming", False):
+            from voila.paths import collect_static_paths  # noqa: PLC0415
+
+            self._warming = True
+            _static.FORMS.warm([*self.static_paths, *self.labextensions_path,
+                                *collect_static_paths(["voila", "nbconvert"], "trace")])
+        return (rule[0], _static.compressed_handler(handler), *rule[2:])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

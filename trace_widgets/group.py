@@ -12,6 +12,10 @@ The rule (DESIGN.md, "Anonymity has a floor"):
   it is never merged into another cell or a total;
 - in a team workshop the leader is compared with the members only where the leader and at
   least ``k`` members have a score; otherwise the whole comparison is withheld;
+- no differencing: a view shows a cell's last *release* (:func:`release`), and a cell is
+  released again only when its contributors differ from every earlier release of it in at
+  least ``k`` people, so no two figures a coach sees for a cell give away one person's
+  answer (the mean, the spread, the per-score counts and the leader comparison together);
 - a shared reflection is shown only among the shared reflections of at least ``comment_k``
   people on the same question, in an order that says nothing about who wrote what.
 
@@ -33,27 +37,36 @@ route    1   NaN      True
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import content as content_mod
-from . import scoring
+from . import scoring, settings
 
 __all__ = [
+    "ALL",
     "GAP_COLUMNS",
     "GRID_COLUMNS",
     "LEADER",
     "MEMBER",
     "MIN_SPREAD",
+    "RELEASE_FORMAT",
     "SHARE_PREFIX",
     "SHARE_YES",
+    "CellRelease",
+    "Figures",
     "Highlights",
     "Progress",
+    "Release",
     "SharedPrompt",
+    "Snapshot",
     "Summary",
     "aggregates_csv",
     "count_columns",
@@ -61,6 +74,11 @@ __all__ = [
     "highlights",
     "leader_gap",
     "progress",
+    "release",
+    "release_groups",
+    "released_gap",
+    "released_grid",
+    "released_scores",
     "shared_comments",
     "shared_texts",
     "shown_scores",
@@ -560,6 +578,410 @@ def shared_comments(shared: pd.DataFrame, *, k: int,
     return tuple(out)
 
 
+# --- releases: no differencing ----------------------------------------------------------------
+#
+# A coach who notes a cell at n and n + 1 people would learn the newest person's score from
+# the change (n * mean_n - (n - 1) * mean_n-1, or the one count that went up). So a group view
+# never shows figures computed from the answers of the moment: it shows the cell's last
+# *release*, and a cell is released again only when its contributors differ from those of
+# every earlier release of that cell in at least k people (arrived, changed or gone). Each
+# release is a snapshot of every figure of the cell at once (all raters, and each rater group
+# the view reports), so no two views of one cell can be subtracted either.
+
+ALL = "all"
+"""The name of the figures of every contributor of a cell in a :class:`Release`."""
+RELEASE_FORMAT = 1
+"""The version of :meth:`Release.to_json`'s text (a store keeps it between sessions)."""
+
+_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One group's published figures in one cell: what a coach may see, nothing more."""
+
+    n: int
+    """Contributors with a score in the cell (shown even when the figures are withheld)."""
+    mean: float
+    """NaN when withheld."""
+    sd: float
+    """Sample standard deviation; NaN when withheld or n < 2."""
+    counts: tuple[float, ...]
+    """Contributors per scale point (scores rounded half up); NaN each when withheld."""
+    withheld: bool
+    """True when n was below this group's floor at the release."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Who contributed to one release of a cell, per rater group, as keyed hashes only.
+
+    ``who`` holds one 64-bit hash per contributor (of their pseudonym) and ``what`` one per
+    contributor and score; they are kept apart and sorted, so neither says who gave which
+    score, and a hash is not a pseudonym (which itself cannot open a workbook).
+    """
+
+    who: Mapping[str, tuple[int, ...]]
+    what: Mapping[str, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class CellRelease:
+    """A cell's last published figures and every release's contributors (oldest first)."""
+
+    figures: Mapping[str, Figures]
+    """:data:`ALL` and each rater group the view reports."""
+    history: tuple[Snapshot, ...]
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a group view has published, per cell: the state :func:`release` reads and returns.
+
+    Persist it between readings (:meth:`to_json`, :meth:`from_json`; the store keeps the text
+    by scope: :func:`trace_widgets.workshop.group_summary` does it for a workshop). An empty
+    release (``Release()``) means nothing has been published yet.
+    """
+
+    cells: Mapping[tuple[str, str], CellRelease] = field(default_factory=dict)
+
+    def figures(self, element: str, space: str, group: str = ALL) -> Figures | None:
+        """The published figures of ``group`` in a cell, or None if never published."""
+        cell = self.cells.get((element, space))
+        return None if cell is None else cell.figures.get(group)
+
+    def releases(self, element: str, space: str) -> int:
+        """How many times the cell has been released."""
+        cell = self.cells.get((element, space))
+        return 0 if cell is None else len(cell.history)
+
+    def to_json(self) -> str:
+        """The release as compact JSON text (NaN as null), for the store."""
+        def figures(f: Figures) -> dict[str, object]:
+            return {"n": f.n, "mean": _json_number(f.mean), "sd": _json_number(f.sd),
+                    "counts": [_json_number(x) for x in f.counts], "withheld": f.withheld}
+
+        cells = {f"{e}|{s}": {"figures": {g: figures(f) for g, f in cell.figures.items()},
+                              "history": [{"who": {g: list(v) for g, v in snap.who.items()},
+                                           "what": {g: list(v) for g, v in snap.what.items()}}
+                                          for snap in cell.history]}
+                 for (e, s), cell in sorted(self.cells.items())}
+        return json.dumps({"format": RELEASE_FORMAT, "cells": cells}, separators=(",", ":"),
+                          sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Release:
+        """Read :meth:`to_json` text back; raises ValueError on anything else."""
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("format") != RELEASE_FORMAT:
+            raise ValueError("not a release of a known format")
+
+        def figures(d: Mapping[str, Any]) -> Figures:
+            return Figures(n=int(d["n"]), mean=_from_json_number(d["mean"]),
+                           sd=_from_json_number(d["sd"]),
+                           counts=tuple(_from_json_number(x) for x in d["counts"]),
+                           withheld=bool(d["withheld"]))
+
+        cells: dict[tuple[str, str], CellRelease] = {}
+        for key, cell in data["cells"].items():
+            element, _, space = str(key).partition("|")
+            cells[(element, space)] = CellRelease(
+                figures={str(g): figures(f) for g, f in cell["figures"].items()},
+                history=tuple(Snapshot(
+                    who={str(g): tuple(int(x) for x in v) for g, v in snap["who"].items()},
+                    what={str(g): tuple(int(x) for x in v) for g, v in snap["what"].items()})
+                    for snap in cell["history"]))
+        return cls(cells=cells)
+
+
+def _json_number(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def _from_json_number(value: object) -> float:
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a fixed, well-spread 64-bit hash of 64-bit integers."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return (x ^ (x >> np.uint64(31))) & _MASK
+
+
+def _contributor_hashes(scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: a hash of the participant (who) and of the participant and score (what).
+
+    Participants are hashed once each with BLAKE2b (stable across versions and machines,
+    unlike pandas' hashing); scores are mixed in with integer arithmetic, so a room of
+    thousands costs milliseconds.
+    """
+    codes, people = pd.factorize(scores["participant"].astype(str))
+    person = np.array([int.from_bytes(hashlib.blake2b(p.encode("utf-8"), digest_size=8,
+                                                      person=b"trace-release").digest(), "big")
+                       for p in people], dtype=np.uint64)
+    who = person[codes] if len(people) else np.zeros(0, dtype=np.uint64)
+    bits = np.ascontiguousarray(scores["score"].to_numpy(dtype=np.float64)).view(np.uint64)
+    what = _mix(who ^ _mix(bits + np.uint64(0x9E3779B97F4A7C15)))
+    # JSON numbers above 2**53 lose precision in some readers: keep 53 bits, plenty here.
+    top = np.uint64(2**53 - 1)
+    return who & top, what & top
+
+
+def _changed(now: Snapshot, then: Snapshot, group: str | None) -> int:
+    """How many contributors (of one rater group, or of all) differ between two snapshots:
+    arrived, gone, or with another score."""
+    groups = [group] if group is not None else sorted(set(now.who) | set(then.who))
+    total = 0
+    for g in groups:
+        who_now, who_then = set(now.who.get(g, ())), set(then.who.get(g, ()))
+        both = len(who_now & who_then)
+        same = len(set(now.what.get(g, ())) & set(then.what.get(g, ())))
+        total += len(who_now ^ who_then) + both - same
+    return total
+
+
+def _may_release(now: Snapshot, history: Sequence[Snapshot], k: int,
+                 floors: Mapping[str, int]) -> bool:
+    """The rule: against every earlier release, at least k contributors differ, and each
+    rater group with a floor above 1 differs in none or in at least its floor."""
+    earlier = history or (Snapshot(who={}, what={}),)
+    for then in earlier:
+        if _changed(now, then, None) < k:
+            return False
+        for g, floor in floors.items():
+            if floor > 1 and 0 < _changed(now, then, g) < floor:
+                return False
+    return True
+
+
+def _figures_of(grid: pd.DataFrame, counts: list[str]) -> dict[tuple[str, str], Figures]:
+    out = {}
+    for row in grid.to_dict("records"):
+        out[(str(row["element"]), str(row["space"]))] = Figures(
+            n=int(row["n"]), mean=float(row["mean"]), sd=float(row["sd"]),
+            counts=tuple(float(row[c]) for c in counts), withheld=bool(row["withheld"]))
+    return out
+
+
+def release(scores: pd.DataFrame, previous: Release | None, *, k: int,
+            groups: Mapping[str, int] | None = None, spaces: Sequence[str] | None = None,
+            content: content_mod.Content | None = None) -> Release:
+    """The one rule against differencing: what a group view may publish now, per cell.
+
+    Every group view (the coach's dashboard, the aggregate CSV, the group report, rater
+    summaries) calls this with the state it published last and shows only the returned
+    release's figures, then persists it (:func:`trace_widgets.workshop.group_summary`
+    does both for a workshop). Pure: no store, no clock.
+
+    **The rule.** A cell's published figures are a snapshot of the cell taken at a release.
+    The cell is released again (a new snapshot of every figure of that cell at once: all
+    contributors, and each rater group in ``groups``) only when, compared with *every*
+    earlier release of the cell, at least ``k`` contributors differ (arrived, changed their
+    score, or left), and each rater group whose floor is above 1 differs in no one or in at
+    least its floor. Otherwise the cell keeps its last published figures. So any two
+    figures a coach ever sees for a cell, however often they look, differ by the answers of
+    at least ``k`` people, and no one person's score (or count, or spread) can be worked
+    out by subtracting them. The first release of a cell needs ``k`` contributors, as the
+    floor does; the floors still apply to each snapshot (figures of a group with fewer than
+    its floor are withheld, as in :func:`group_grid`).
+
+    Parameters
+    ----------
+    scores
+        Per-participant cell scores (:func:`trace_widgets.scoring.cell_scores` of a
+        pseudonymous frame): participant, rater, element, space, score. Rows whose score is
+        NaN do not contribute.
+    previous
+        What was published last (None or ``Release()`` when nothing was).
+    k
+        The anonymity floor (``settings.get().anonymity_k``), for all contributors together;
+        at least :data:`trace_widgets.settings.MIN_ANONYMITY_K` (ValueError otherwise).
+    groups
+        Rater groups reported on their own, each with its floor: for a team workshop
+        ``{"leader": 1, "member": k}`` (the leader is named, so their floor is 1; their
+        consent says who sees their scores). Raters not listed count in :data:`ALL` only.
+    spaces, content
+        As for :func:`group_grid` (cells of other spaces are left as they were).
+
+    Returns
+    -------
+    Release
+        The new state: for each cell of ``spaces`` with contributors now or before, the
+        figures to show (:meth:`Release.figures`) and the release history. Equal to
+        ``previous`` when nothing may change. Persist it before showing its figures.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> def scores(values):
+    ...     return pd.DataFrame({"participant": [f"p{i}" for i in range(len(values))],
+    ...                          "rater": "self", "element": "task", "space": "team",
+    ...                          "score": values})
+    >>> r = release(scores([2.0, 3.0, 4.0]), None, k=3, spaces=["team"])
+    >>> r.figures("task", "team").mean, r.releases("task", "team")
+    (3.0, 1)
+    >>> r = release(scores([2.0, 3.0, 4.0, 5.0]), r, k=3, spaces=["team"])  # one more: held
+    >>> r.figures("task", "team").n
+    3
+    >>> r = release(scores([2.0, 3.0, 4.0, 5.0, 1.0, 1.0]), r, k=3, spaces=["team"])
+    >>> r.figures("task", "team").n, r.releases("task", "team")
+    (6, 2)
+    """
+    if k < settings.MIN_ANONYMITY_K:
+        raise ValueError(f"the anonymity floor k must be at least {settings.MIN_ANONYMITY_K}")
+    c, chosen, index = _cells_of(k, spaces, content)
+    floors = dict(groups or {})
+    for g, floor in floors.items():
+        if g == ALL or floor < 1:
+            raise ValueError(f"rater group {g!r} needs a floor of at least 1 and another name")
+    before = previous.cells if previous is not None else {}
+    frame = scores.loc[pd.to_numeric(scores["score"], errors="coerce").notna().to_numpy()]
+    frame = frame.assign(element=frame["element"].astype(str), space=frame["space"].astype(str),
+                         rater=frame["rater"].astype(str),
+                         score=pd.to_numeric(frame["score"]).astype(float))
+    frame = frame.loc[frame["space"].isin(chosen).to_numpy()]
+    who, what = _contributor_hashes(frame)
+    keys = list(zip(frame["element"], frame["space"], frame["rater"], strict=True))
+    by_cell: dict[tuple[str, str], dict[str, tuple[list[int], list[int]]]] = {}
+    for (e, s, r), h, f in zip(keys, who.tolist(), what.tolist(), strict=True):
+        lists = by_cell.setdefault((e, s), {}).setdefault(r, ([], []))
+        lists[0].append(h)
+        lists[1].append(f)
+    due: dict[tuple[str, str], Snapshot] = {}
+    for e, s in index:
+        now_lists = by_cell.get((e, s), {})
+        old = before.get((e, s))
+        if not now_lists and old is None:
+            continue
+        now = Snapshot(who={r: tuple(sorted(v[0])) for r, v in now_lists.items()},
+                       what={r: tuple(sorted(v[1])) for r, v in now_lists.items()})
+        if _may_release(now, old.history if old is not None else (), k, floors):
+            due[(e, s)] = now
+    cells = dict(before)
+    if not due:  # the usual case between releases: no figures to compute
+        return Release(cells=cells)
+    counts = count_columns(c)
+    candidates = {ALL: _figures_of(group_grid(frame, k=k, spaces=chosen, content=c), counts)}
+    for g, floor in floors.items():
+        sub = frame.loc[(frame["rater"] == g).to_numpy()]
+        candidates[g] = _figures_of(group_grid(sub, k=floor, spaces=chosen, content=c), counts)
+    for cell, now in due.items():
+        old = before.get(cell)
+        cells[cell] = CellRelease(figures={g: figs[cell] for g, figs in candidates.items()},
+                                  history=(*(old.history if old is not None else ()), now))
+    return Release(cells=cells)
+
+
+def released_grid(published: Release, *, k: int, spaces: Sequence[str] | None = None,
+                  content: content_mod.Content | None = None) -> pd.DataFrame:
+    """The published figures of every contributor as a grid, like :func:`group_grid`.
+
+    A cell never released has n = 0 and is withheld; the floor ``k`` is applied again (a
+    cell published under a lower floor is withheld now).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"participant": list("abc"), "rater": "self", "element": "task",
+    ...                   "space": "team", "score": [2.0, 3.0, 4.0]})
+    >>> g = released_grid(release(s, None, k=3, spaces=["team"]), k=3, spaces=["team"])
+    >>> row = g.set_index("element").loc["task"]
+    >>> int(row["n"]), float(row["mean"]), bool(row["withheld"])
+    (3, 3.0, False)
+    """
+    return _released_frame(published, ALL, k=k, spaces=spaces, content=content)
+
+
+def _released_frame(published: Release, group: str, *, k: int, spaces: Sequence[str] | None,
+                    content: content_mod.Content | None) -> pd.DataFrame:
+    c, _, index = _cells_of(k, spaces, content)
+    counts = count_columns(c)
+    nan = float("nan")
+    rows = []
+    for e, s in index:
+        f = published.figures(e, s, group)
+        if f is None:
+            f = Figures(0, nan, nan, tuple(nan for _ in counts), True)
+        hidden = f.withheld or f.n < k
+        rows.append({"element": e, "space": s, "n": f.n, "mean": nan if hidden else f.mean,
+                     "sd": nan if hidden else f.sd, "withheld": hidden,
+                     **{col: nan if hidden else x
+                        for col, x in zip(counts, f.counts, strict=True)}})
+    out = pd.DataFrame(rows, columns=[*GRID_COLUMNS, *counts])
+    out["n"] = out["n"].astype(np.int64)
+    out["withheld"] = out["withheld"].astype(bool)
+    return out
+
+
+def released_gap(published: Release, *, k: int, spaces: Sequence[str] | None = None,
+                 leader: str = LEADER, members: str = MEMBER,
+                 content: content_mod.Content | None = None) -> pd.DataFrame:
+    """The published leader-versus-members figures, like :func:`leader_gap`.
+
+    Both sides come from the same release of the cell (so the leader's figure cannot be
+    subtracted from a members' figure of another moment). A row is shown only when the
+    leader and at least ``k`` members had a score at that release.
+    """
+    _, _, index = _cells_of(k, spaces, content)
+    nan = float("nan")
+    rows = []
+    for e, s in index:
+        lead = published.figures(e, s, leader)
+        rest = published.figures(e, s, members)
+        shown = (lead is not None and rest is not None and lead.n >= 1 and rest.n >= k
+                 and not lead.withheld and not rest.withheld)
+        if shown:
+            assert lead is not None  # for mypy: shown says so
+            assert rest is not None
+            rows.append({"element": e, "space": s, "n_self": lead.n, "mean_self": lead.mean,
+                         "n_others": rest.n, "mean_others": rest.mean,
+                         "gap": lead.mean - rest.mean, "withheld": False})
+        else:
+            rows.append({"element": e, "space": s, "n_self": 0, "mean_self": nan,
+                         "n_others": 0, "mean_others": nan, "gap": nan, "withheld": True})
+    out = pd.DataFrame(rows, columns=list(GAP_COLUMNS))
+    for col in ("n_self", "n_others"):
+        out[col] = out[col].astype(np.int64)
+    out["withheld"] = out["withheld"].astype(bool)
+    return out
+
+
+def released_scores(grid: pd.DataFrame, *,
+                    content: content_mod.Content | None = None) -> pd.DataFrame:
+    """The published per-score counts of shown cells as one row per rating, for a chart of
+    the spread (:func:`trace_widgets.charts.distribution`) that follows the release rule.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"participant": list("abc"), "rater": "self", "element": "task",
+    ...                   "space": "team", "score": [2.0, 2.0, 4.0]})
+    >>> g = released_grid(release(s, None, k=3, spaces=["team"]), k=3, spaces=["team"])
+    >>> released_scores(g)["score"].tolist()
+    [2.0, 2.0, 4.0]
+    """
+    c = _content(content)
+    points = _points(c)
+    rows: list[tuple[str, str, float]] = []
+    for row in grid.loc[~grid["withheld"].to_numpy(dtype=bool)].to_dict("records"):
+        for p, col in zip(points, count_columns(c), strict=True):
+            rows += [(str(row["element"]), str(row["space"]), float(p))] * int(row[col])
+    return pd.DataFrame(rows, columns=["element", "space", "score"])
+
+
+def release_groups(kind: str, *, k: int) -> dict[str, int]:
+    """The rater groups a workshop of ``kind`` reports on their own, with their floors.
+
+    Examples
+    --------
+    >>> release_groups("team", k=3), release_groups("cohort", k=3)
+    ({'leader': 1, 'member': 3}, {})
+    """
+    return {LEADER: 1, MEMBER: k} if kind == "team" else {}
+
+
 # --- everything a coach sees ------------------------------------------------------------------
 
 
@@ -567,7 +989,8 @@ def shared_comments(shared: pd.DataFrame, *, k: int,
 class Summary:
     """Everything the coach's views show, after the anonymity rule: no pseudonyms, no tokens.
 
-    Build it with :func:`summarise`. ``gap`` is None for a cohort workshop.
+    Build it with :func:`summarise`. ``gap`` is None for a cohort workshop. ``grid`` and
+    ``gap`` are the figures of ``release`` (the state to persist before showing them).
     """
 
     kind: str
@@ -579,6 +1002,8 @@ class Summary:
     progress: Progress
     highlights: Highlights
     comments: tuple[SharedPrompt, ...]
+    release: Release = field(default_factory=Release)
+    """What is published now (:func:`release`); persist it, then show the figures."""
 
     def same_as(self, other: Summary | None) -> bool:
         """True when ``other`` would show exactly the same (so nothing needs redrawing)."""
@@ -594,14 +1019,22 @@ class Summary:
 
 
 def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int,
-              comment_k: int, joined: int = 0,
+              comment_k: int, joined: int = 0, previous: Release | None = None,
               content: content_mod.Content | None = None) -> Summary:
-    """A workshop's answers turned into what its coach may see.
+    """A workshop's answers turned into what its coach may see, under the release rule.
+
+    The grid, the per-score counts, the spread, the highlights and the leader-versus-members
+    comparison are all the figures of one :func:`release` made from ``previous``: a cell
+    changes only when at least ``k`` people's contributions differ from every earlier
+    release of it. Persist ``summary.release`` (the store, by scope) and pass it back as
+    ``previous`` next time; :func:`trace_widgets.workshop.group_summary` does both. Progress
+    counts (joined, started, finished) are not anyone's answers and are always current.
 
     Parameters
     ----------
     answers
-        The workshop's answers (:meth:`trace_widgets.store.Store.workshop_answers`).
+        The workshop's answers (:meth:`trace_widgets.store.Store.workshop_answers`,
+        pseudonymous).
     kind
         ``"cohort"`` or ``"team"`` (team adds the leader-versus-members comparison).
     spaces
@@ -610,6 +1043,9 @@ def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int
         The anonymity floor and the floor for shared reflections (from settings).
     joined
         How many joined the workshop (a count is not anyone's answer: no floor applies).
+    previous
+        What this view published last (None: nothing yet, so every cell with ``k``
+        contributors is released; only right for a view that is never shown twice).
     content
         The content (default :func:`trace_widgets.content.get`).
 
@@ -624,17 +1060,28 @@ def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int
     ...               comment_k=5)
     >>> (len(s.grid), bool(s.grid["withheld"].any()), s.progress.started)
     (5, False, 6)
+    >>> import pandas as pd
+    >>> room = demo.demo_answers(6, seed=1)
+    >>> one = room.loc[room["rater"] == "member"]
+    >>> newcomer = one.loc[one["participant"] == one["participant"].iloc[0]]
+    >>> again = summarise(pd.concat([room, newcomer.assign(participant="newcomer")]),
+    ...                   kind="team", spaces=["team"], k=3, comment_k=5, previous=s.release)
+    >>> again.grid.equals(s.grid), again.progress.started  # one more person: nothing moves
+    (True, 7)
     """
     c = _content(content)
     chosen = tuple(_spaces(spaces, c))
     cells = scoring.cell_scores(answers, c)
-    grid = group_grid(cells, k=k, spaces=chosen, content=c)
-    gap = leader_gap(cells, k=k, spaces=chosen, content=c) if kind == "team" else None
+    published = release(cells, previous, k=k, groups=release_groups(kind, k=k), spaces=chosen,
+                        content=c)
+    grid = released_grid(published, k=k, spaces=chosen, content=c)
+    gap = released_gap(published, k=k, spaces=chosen, content=c) if kind == "team" else None
     return Summary(
         kind=kind, spaces=chosen, k=k, comment_k=comment_k, grid=grid, gap=gap,
         progress=progress(answers, spaces=chosen, joined=joined, content=c),
         highlights=highlights(grid),
         comments=shared_comments(shared_texts(answers, content=c), k=comment_k, content=c),
+        release=published,
     )
 
 

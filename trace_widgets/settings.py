@@ -11,6 +11,10 @@ from platformdirs import user_data_path
 
 PREFIX = "TRACE_"
 TEXT_HARD_CAP = 20_000
+MIN_ANONYMITY_K = 3
+"""The lowest anonymity floor there is: a group figure from fewer people could be one
+person's answer seen through one other's. No setting goes below it."""
+MAX_FLOOR = 100
 
 
 class SettingsError(ValueError):
@@ -50,9 +54,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8866
     anonymity_k: int = 3
-    """A group figure is shown only when at least this many people contributed."""
+    """A group figure is shown only when at least this many people contributed (at least
+    :data:`MIN_ANONYMITY_K`), and changes only in steps of this many (``group.release``)."""
     comment_k: int = 5
-    """Shared comments are shown only when at least this many people shared."""
+    """Shared comments are shown only when at least this many people shared (at least
+    ``anonymity_k``: a text says more about its writer than a score does)."""
     text_limit: int = 5_000
     """Longest reflection a learner may write, in characters (hard cap 20,000)."""
     pool_size: int = 2
@@ -75,10 +81,20 @@ class Settings:
     makes one); empty: each kernel counts its own."""
 
     def __post_init__(self) -> None:
+        # Floors first, with messages that say why: they cannot be switched off. (Content
+        # cannot word these: reading content needs valid settings.)
+        if not MIN_ANONYMITY_K <= self.anonymity_k <= MAX_FLOOR:
+            raise SettingsError(
+                f"{PREFIX}ANONYMITY_K={self.anonymity_k!r} is not allowed: the anonymity floor "
+                f"must be {MIN_ANONYMITY_K} to {MAX_FLOOR} (a group figure from fewer than "
+                f"{MIN_ANONYMITY_K} people can give away one person's answers)")
+        if not self.anonymity_k <= self.comment_k <= MAX_FLOOR:
+            raise SettingsError(
+                f"{PREFIX}COMMENT_K={self.comment_k!r} is not allowed: the floor for shared "
+                f"reflections must be at least {PREFIX}ANONYMITY_K={self.anonymity_k} "
+                f"and at most {MAX_FLOOR}")
         checks = {
             "port": 1 <= self.port <= 65535,
-            "anonymity_k": 1 <= self.anonymity_k <= 100,
-            "comment_k": 1 <= self.comment_k <= 100,
             "text_limit": 1 <= self.text_limit <= TEXT_HARD_CAP,
             "pool_size": 0 <= self.pool_size <= 32,
             "cull_idle_seconds": 60 <= self.cull_idle_seconds <= 7 * 86_400,
@@ -103,6 +119,9 @@ class Settings:
                 continue
             values[f.name] = _convert(f.name, raw, int if f.type == "int" else str)
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if "comment_k" not in values and isinstance(values.get("anonymity_k"), int):
+            # Raising the figure floor raises the comment floor with it, unless it is set.
+            values["comment_k"] = max(cls.comment_k, values["anonymity_k"])  # type: ignore[call-overload]
         return cls(**values)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> Settings:

@@ -813,6 +813,66 @@ class Store:
         records = [_plain(r) for r in frame.to_dict("records")]
         return _to_csv(records) if fmt == "csv" else _to_json(records, scope)
 
+    # -- what group views published -------------------------------------------------------
+
+    def release_state(self, scope: str) -> tuple[int, str] | None:
+        """What a group view last published under ``scope``: (version, text), or None.
+
+        The text is opaque here (:meth:`trace_widgets.group.Release.to_json`); the version
+        goes back to :meth:`save_release_state` so two writers cannot both win.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     s.release_state("workshop:W1") is None
+        True
+        """
+        r = m.group_releases.c
+        with self._read() as conn:
+            row = conn.execute(select(r.version, r.state).where(r.scope == _scope(scope))
+                               ).one_or_none()
+        return None if row is None else (int(row.version), str(row.state))
+
+    def save_release_state(self, scope: str, state: str, *, expected: int) -> bool:
+        """Keep ``state`` under ``scope`` if its version is still ``expected`` (0: none yet).
+
+        Returns False, changing nothing, when another writer got there first: read it again
+        (:meth:`release_state`) and decide anew.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     first = s.save_release_state("workshop:W1", "{}", expected=0)
+        ...     late = s.save_release_state("workshop:W1", "{}", expected=0)
+        ...     first, late, s.release_state("workshop:W1")
+        (True, False, (1, '{}'))
+        """
+        scope = _scope(scope)
+        if not isinstance(state, str):
+            raise AnswerError("state", "must be text")
+        r = m.group_releases.c
+        at = answers_mod.now()
+        try:
+            with self._write() as conn:
+                found = conn.execute(select(r.version).where(r.scope == scope)
+                                     .with_for_update()).one_or_none()
+                if found is None:
+                    if expected != 0:
+                        return False
+                    conn.execute(insert(m.group_releases).values(scope=scope, version=1,
+                                                                 state=state, updated=at))
+                    return True
+                if int(found.version) != expected:
+                    return False
+                conn.execute(update(m.group_releases).where(r.scope == scope)
+                             .values(version=expected + 1, state=state, updated=at))
+        except StoreError as exc:
+            # Two first writers at once (PostgreSQL): the one whose insert clashed lost.
+            if isinstance(exc.__cause__, IntegrityError):
+                return False
+            raise
+        return True
+
     # -- internals -------------------------------------------------------------------------
 
     def _frame(self, query: Select[Any], *, participant: str = "",
@@ -931,6 +991,12 @@ def _check_rater_answer(a: Answer, link: Any) -> None:
         raise AnswerError("item", "is not rated with this link")
     if a.rater != link.role:
         raise AnswerError("rater", "is not the group of this link")
+
+
+def _scope(scope: object) -> str:
+    if not isinstance(scope, str) or not 1 <= len(scope) <= 200:
+        raise AnswerError("scope", "must be 1 to 200 characters")
+    return scope
 
 
 def _token(token: object) -> str:

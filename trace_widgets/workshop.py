@@ -24,10 +24,12 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs, quote, urlsplit
 
-from . import _throttle
+import pandas as pd
+
+from . import _throttle, group, settings
 from . import content as content_mod
 from .exercises import registry
 from .store import EXERCISES, KINDS, Store, StoreError, Workshop
@@ -41,6 +43,7 @@ __all__ = [
     "check_coach",
     "dashboard_link",
     "find_open_workshop",
+    "group_summary",
     "hash_key",
     "join_link",
     "journey_steps",
@@ -50,6 +53,7 @@ __all__ = [
     "normalise_key",
     "open_workshop",
     "participant_role",
+    "release_scope",
     "verify_key",
 ]
 
@@ -373,3 +377,76 @@ def journey_steps(workshop: Workshop) -> tuple[str, ...]:
     plan = any(k.place == "plan" and (k.id in chosen or not k.optional)
                for k in registry.kinds())
     return ("start", *workshop.spaces, *(("plan",) if plan else ()))
+
+
+# --- what a group view may show ---------------------------------------------------------------
+
+_SAVE_ATTEMPTS = 8
+
+
+def release_scope(code: str) -> str:
+    """The store's name for what a workshop's group views published (one for all of them:
+    dashboard, CSV and report show one set of figures).
+
+    Examples
+    --------
+    >>> release_scope("K7MQ4P")
+    'workshop:K7MQ4P'
+    """
+    return f"workshop:{code}"
+
+
+def group_summary(store: Store, workshop: Workshop, *, k: int | None = None,
+                  comment_k: int | None = None,
+                  answers: Callable[[str], pd.DataFrame] | None = None) -> group.Summary:
+    """What the coach of ``workshop`` may see now: read, apply the release rule, persist.
+
+    Every view of a workshop's group figures (the dashboard, the aggregate CSV, ``workshop
+    results``, the group report) goes through here, so they all show one release
+    (:func:`trace_widgets.group.release`): a cell changes only when at least ``k`` people's
+    contributions differ from every earlier release of it, whichever view, tab or kernel
+    looks, and however often. The new release is saved before it is returned; if another
+    view saved one meanwhile, this one reads it and decides again.
+
+    Parameters
+    ----------
+    store, workshop
+        The store and the workshop (already checked against its coach key).
+    k, comment_k
+        The floors (default from settings).
+    answers
+        Reads the workshop's answers by code (default ``store.workshop_answers``,
+        pseudonymous).
+
+    Raises
+    ------
+    StoreError
+        The store is not available, or other views kept winning (rare; try again).
+
+    Examples
+    --------
+    >>> from trace_widgets import store
+    >>> with store.open_store("sqlite://") as s:
+    ...     w, _ = open_workshop(s, "Ward leads", "cohort", ["team"])
+    ...     summary = group_summary(s, w)
+    ...     summary.progress.started, s.release_state(release_scope(w.code)) is not None
+    (0, True)
+    """
+    current = settings.get()
+    k = current.anonymity_k if k is None else k
+    comment_k = current.comment_k if comment_k is None else comment_k
+    read = answers or store.workshop_answers
+    scope = release_scope(workshop.code)
+    for _ in range(_SAVE_ATTEMPTS):
+        found = store.release_state(scope)
+        version, previous = (0, None) if found is None else (
+            found[0], group.Release.from_json(found[1]))
+        summary = group.summarise(read(workshop.code), kind=workshop.kind,
+                                  spaces=workshop.spaces, k=k, comment_k=comment_k,
+                                  joined=store.workshop_size(workshop.code), previous=previous)
+        text = summary.release.to_json()
+        if found is not None and text == found[1]:
+            return summary
+        if store.save_release_state(scope, text, expected=version):
+            return summary
+    raise StoreError(content_mod.get().text("error.generic"))

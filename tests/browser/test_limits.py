@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from trace_widgets import _throttle, content, workshop
+from trace_widgets import _throttle, _voila_app, content, workshop
 from trace_widgets.store import open_store
 
 from .conftest import VoilaServer, run_voila
@@ -86,6 +86,18 @@ def test_a_run_of_wrong_keys_is_refused_with_the_message_of_one(
     expect(page.locator(".trace-coach-open .trace-message")).to_have_text(one_wrong,
                                                                           timeout=60_000)
     expect(page.locator(".trace-coach-grid")).to_have_count(0)
+    # A header naming another client changes nothing: the server writes who the client is.
+    seen = _run(visit(server.page("coach.ipynb", urlencode({"w": w.code, "k": key})),
+                      headers={_voila_app.CLIENT_HEADER: "10.9.9.9",
+                               "X-Forwarded-For": "10.9.9.9"}, wanted="trace-coach-open"))
+    assert seen == (200, "trace-coach-open")
+    _wait_count(throttle, "refused", 3, page)
+
+
+def _run(coroutine: Any) -> Any:
+    """Run ``coroutine`` on a loop of its own (Playwright's loop runs in this thread)."""
+    with ThreadPoolExecutor(1) as own_loop:
+        return own_loop.submit(asyncio.run, coroutine).result()
 
 
 def _message(session: str, msg_type: str, content_: dict[str, Any],
@@ -96,11 +108,13 @@ def _message(session: str, msg_type: str, content_: dict[str, Any],
                        "content": content_, "channel": "shell", "buffers": []})
 
 
-async def visit(url: str) -> tuple[int, str]:
+async def visit(url: str, *, headers: dict[str, str] | None = None,
+                wanted: str = "trace-journey") -> tuple[int, str]:
     """A page without a browser (as benchmarks/_light_client.py): fetch it; when it has a
     kernel, ask for its widgets as the page does, then leave as a closing tab does (Voila's
     page shuts its kernel down). The status and what the visitor saw."""
-    response = await AsyncHTTPClient().fetch(url, request_timeout=240, raise_error=False)
+    response = await AsyncHTTPClient().fetch(url, request_timeout=240, raise_error=False,
+                                             headers=headers)
     body = response.body.decode()
     found = KERNEL_ID.search(body)
     if response.code != 200 or found is None:
@@ -123,7 +137,10 @@ async def visit(url: str) -> tuple[int, str]:
         if raw is None:
             break
         if isinstance(raw, str) and '"update_states"' in raw:
-            seen = "trace-journey" if "trace-journey" in raw else "other"
+            states = json.loads(raw)["content"]["data"]["states"].values()
+            classes = {c for st in states for c in st.get("state", {}).get("_dom_classes", ())}
+            seen = "dashboard" if "trace-coach-close" in classes else \
+                wanted if wanted in classes else "other"
             break
     socket.close()
     xsrf = next((c.split("=", 1)[1] for c in cookies if c.startswith("_xsrf=")), "")
@@ -143,9 +160,7 @@ def test_a_flood_past_the_cap_is_told_the_workbook_is_full(
     async def flood() -> list[tuple[int, str]]:
         return await asyncio.gather(*(visit(server.app()) for _ in range(FLOOD)))
 
-    # Playwright's loop runs in this thread: the flood gets a loop of its own.
-    with ThreadPoolExecutor(1) as own_loop:
-        outcomes = own_loop.submit(asyncio.run, flood()).result()
+    outcomes = _run(flood())
     full = [body for code, body in outcomes if code == 503]
     served = [seen for code, seen in outcomes if code == 200]
     assert len(full) + len(served) == FLOOD, [code for code, _ in outcomes]

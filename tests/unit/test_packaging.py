@@ -14,6 +14,8 @@ import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+CONDA_NAMES = {"brotli-python": "brotli"}
+"""conda-forge names that differ from PyPI's (the Python bindings of brotli)."""
 
 
 def _requirement(text: str) -> tuple[str, str]:
@@ -28,7 +30,8 @@ def test_environment_yml_matches_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip_deps = {_requirement(d) for d in project["dependencies"]}
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-    conda_deps = {_requirement(d) for d in conda if isinstance(d, str)}
+    conda_deps = {(CONDA_NAMES.get(name, name), spec)
+                  for name, spec in (_requirement(d) for d in conda if isinstance(d, str))}
     python = ("python", project["requires-python"])
     assert python in conda_deps
     assert conda_deps - {python, ("pip", "")} == pip_deps

@@ -123,7 +123,14 @@ def test_sigkill_mid_burst_loses_no_returned_answer(tmp_path: Path) -> None:
             assert line, victim.stderr.read() if victim.stderr else "writer died"
             lines.append(line)
         os.kill(victim.pid, signal.SIGKILL)
-        rest, _ = victim.communicate(timeout=30)
+        # Read the rest through the same file object: readline() has read ahead into its
+        # buffer, and communicate() reads the raw pipe, so it would miss those reports
+        # (the more, the further the writer got ahead: a loaded machine).
+        rest = victim.stdout.read()
+        victim.wait(timeout=30)
+        victim.stdout.close()
+        if victim.stderr is not None:
+            victim.stderr.close()
         assert victim.returncode == -signal.SIGKILL
         # A last line without its newline was cut by the kill: not a promise.
         reported[round_] = [int(x) for x in (*lines, *rest.splitlines(keepends=True))

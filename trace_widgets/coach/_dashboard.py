@@ -18,7 +18,7 @@ from .. import content as content_mod
 from .._browser import report_buttons
 from ..chart_view import chart_html
 from ..store import Store, StoreError, Workshop
-from ..workshop import join_link
+from ..workshop import group_summary, join_link
 from . import _render
 from ._browser import BrowserLink, PrintButton
 
@@ -359,12 +359,9 @@ def workshop_summary(store: Store, workshop: Workshop, *, k: int | None = None,
     >>> workshop_summary(s, w).progress.joined
     0
     """
-    current = settings.get()
-    read = answers or store.workshop_answers
-    return group.summarise(read(workshop.code), kind=workshop.kind, spaces=workshop.spaces,
-                           k=current.anonymity_k if k is None else k,
-                           comment_k=current.comment_k if comment_k is None else comment_k,
-                           joined=store.workshop_size(workshop.code))
+    # The release rule (no differencing) with its state in the store: every tab, kernel,
+    # CSV and report of this workshop shows the same figures (workshop.group_summary).
+    return group_summary(store, workshop, k=k, comment_k=comment_k, answers=answers)
 
 
 def download_link(code: str, csv_text: str) -> str:
