@@ -53,8 +53,9 @@ def wait_all_saved(page: Page, items: list[str], timeout: float = 60_000) -> Non
 
 
 def wait_saved(page: Page, scope: str = "") -> None:
-    expect(page.locator(f"{scope} .trace-save-message").last).to_have_text("Saved",
-                                                                           timeout=20_000)
+    """Wait until the rating control says every answer on it is saved."""
+    expect(page.locator(f"{scope} .trace-rating-summary .trace-save-message").last
+           ).to_have_text("Saved", timeout=20_000)
 
 
 def open_app(page: Page, url: str) -> None:

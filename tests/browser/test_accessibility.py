@@ -55,7 +55,7 @@ def test_every_step_passes_axe(voila: VoilaServer, page: Page, width: int) -> No
         page.locator(f"button.trace-nav-{step}").click()
         expect(page.locator(f".trace-step-{step}")).to_be_visible(timeout=30_000)
         if step != "start":
-            expect(page.locator(f".trace-step-{step} .trace-chart svg")).to_be_visible()
+            expect(page.locator(f".trace-step-{step} .trace-chart svg").first).to_be_visible()
             # A screen reader hears "Saved" without going there.
             status = page.locator(f".trace-step-{step} .trace-save-status").first
             expect(status).to_have_attribute("role", "status")

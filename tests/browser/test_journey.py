@@ -65,7 +65,7 @@ def test_whole_journey_then_resume(voila: VoilaServer, browser: Browser, offline
 
     # The plan: the grid, a priority in each space, one action, and the download.
     go_to(page, "plan")
-    expect(page.locator(".trace-step-plan .trace-chart svg")).to_be_visible()
+    expect(page.locator(".trace-step-plan .trace-chart svg").first).to_be_visible()
     for n in range(len(SPACES)):
         exercise = page.locator(".trace-priorities-exercise").nth(n)
         exercise.locator(".trace-priority-task input").check()
