@@ -28,7 +28,7 @@ from _harness import (
     server_memory_mb,
     write,
 )
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "8"))
 POOL = 2
@@ -108,6 +108,7 @@ def main() -> None:
         memory = server_memory_mb(pid)
         sizes = memory["kernels"]
         learner = max(sizes)
+        results["team_step_height_px"] = step_heights(browser, app, env["TRACE_STORE"])
         results["kernel_memory_mb"] = {
             "note": "each of the app's kernels after one whole journey, resident (rss) and "
                     "proportional (pss, the honest share: pages common to all kernels are "
@@ -124,23 +125,76 @@ def main() -> None:
             "not_forked_pss": sorted(round(p) for _, p in server_memory_mb(plain_pid)["kernels"]),
         }
         browser.close()
+    results["widget_models"] = widget_models()
     write("journey", results)
 
 
+def filled(store_url: str, space: str) -> str:
+    """A workbook with every statement of ``space`` rated."""
+    from trace_widgets import content  # noqa: PLC0415
+    from trace_widgets.store import open_store  # noqa: PLC0415
+
+    c = content.get()
+    with open_store(store_url) as store:
+        token = store.new_participant(consent=True)
+        store.save(token, {st.id: 1 + i % 5 for i, st in enumerate(
+            st for e in c.elements for st in c.cell(e.id, space).statements)})
+    return token
+
+
+def step_heights(browser: Browser, app: str, store_url: str) -> dict[str, int]:
+    """How tall the Team step is (the page's whole scroll height, px), fully rated, on a wide
+    screen and on a phone."""
+    token = filled(store_url, "team")
+    heights = {}
+    for width in (1280, 360):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(f"{app}/voila/render/app.ipynb?p={token}&step=team")
+        page.wait_for_selector(".trace-step-team .trace-chart svg", timeout=120_000)
+        page.wait_for_timeout(1_000)  # fonts and late layout settle
+        heights[str(width)] = int(page.evaluate(
+            "() => document.getElementById('rendered_cells').scrollHeight"))
+        page.close()
+    return heights
+
+
+def widget_models() -> dict[str, int]:
+    """How many widget models (each one a message and a state the page must hold) the app
+    sends for a page opened on the Team step, and how many of them the step itself adds,
+    counted in this process with the same code the kernel runs."""
+    import ipywidgets  # noqa: PLC0415
+    from ipywidgets.widgets import widget as widget_mod  # noqa: PLC0415
+
+    from trace_widgets.journey import Journey  # noqa: PLC0415
+    from trace_widgets.store import open_store  # noqa: PLC0415
+
+    assert ipywidgets
+    instances = widget_mod._instances
+    with open_store("sqlite://") as store:
+        token = store.new_participant(consent=True)
+        before = len(instances)
+        journey = Journey(store)
+        chrome = len(instances)
+        journey.open({"p": token, "step": "team"})
+        after = len(instances)
+    return {"page_opened_on_team": after - before, "team_step": after - chrome}
+
+
 def rate_space(page: Page, space: str) -> list[float]:
-    """Rate every statement, then change each rating once, timing each change until the
-    profile chart's SVG has been redrawn (every change moves a cell score)."""
-    selects = page.locator(f".trace-step-{space} .trace-rating select")
-    for i in range(selects.count()):
-        selects.nth(i).select_option(index=i % 5)
+    """Rate every statement, then change each rating once, timing each change (a click on a
+    radio) until the profile chart's SVG has been redrawn (every change moves a cell score)."""
+    groups = page.locator(f".trace-step-{space} fieldset.trace-rating")
+    for i in range(groups.count()):
+        groups.nth(i).locator("input[type=radio]").nth(i % 5).check()
     page.wait_for_selector(f"button.trace-nav-{space}:has-text('✓')", timeout=30_000)
     times = []
     chart = page.locator(f".trace-step-{space} .trace-chart-panel")
-    for i in range(selects.count()):
+    for i in range(groups.count()):
         page.wait_for_timeout(150)  # the previous redraw has settled
         before = chart.inner_html()
+        choice = groups.nth(i).locator("input[type=radio]").nth((i + 2) % 5)
         start = time.perf_counter()
-        selects.nth(i).select_option(index=(i + 2) % 5)
+        choice.check()
         page.wait_for_function(
             "([el, old]) => el.innerHTML !== old", arg=[chart.element_handle(), before],
             timeout=20_000)

@@ -105,6 +105,8 @@ class DownloadButton(anywidget.AnyWidget):
       status.className = "trace-download-status";
       status.setAttribute("role", "status");
       status.setAttribute("aria-live", "polite");
+      status.style.display = "block";  // under its own button, not between two
+      status.style.fontSize = "0.9em";
       const apply = () => {
         button.textContent = model.get("label");  // text, never markup
         status.textContent = model.get("status");

@@ -582,7 +582,9 @@ class Store:
             return ()
         with self._write() as conn:
             self._require_can_answer(conn, batch)
-            conn.execute(insert(m.answers), [_to_row(a) for a in batch])
+            fresh = _not_kept(conn, batch)
+            if fresh:
+                conn.execute(insert(m.answers), [_to_row(a) for a in fresh])
         return batch
 
     def start_round(self, token: str) -> int:
@@ -1016,6 +1018,23 @@ def _recheck(a: object) -> Answer:
     if (made.exercise, made.element, made.space) != (a.exercise, a.element, a.space):
         raise AnswerError("item", f"{a.item!r} is not in {a.exercise}/{a.element}/{a.space}")
     return made
+
+
+def _not_kept(conn: Connection, batch: Sequence[Answer]) -> list[Answer]:
+    """The rows of ``batch`` the store does not hold yet, so a retried save adds no copy.
+
+    A save can fail after its commit (the connection drops before the answer comes back);
+    the page then sends the same answers again. An answer is the same when participant,
+    item and time (to the microsecond, set when it was given) are.
+    """
+    a = m.answers.c
+    found = conn.execute(select(a.participant, a.item, a.at).where(
+        a.participant.in_({r.participant for r in batch}),
+        a.item.in_({r.item for r in batch}),
+        a.at.in_({r.at for r in batch}),
+    )).all()
+    held = {(p, i, t) for p, i, t in found}
+    return [r for r in batch if (r.participant, r.item, r.at) not in held]
 
 
 def _to_row(a: Answer) -> dict[str, Any]:

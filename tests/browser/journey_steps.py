@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from trace_widgets import content
 
 SPACES = [s.id for s in content.spaces()]
 SCALE = [p.label for p in content.get().scale.points]
+NOT_SURE = content.get().text("rating.not_sure")
+"""The "not sure" choice as the rating control shows it."""
+CHOICES = [*SCALE, NOT_SURE]
 
 
 def statement_ids(space: str) -> list[str]:
@@ -17,22 +20,42 @@ def statement_ids(space: str) -> list[str]:
 
 def rating_for(index: int) -> str:
     """A spread of answers: every scale point, and "not sure" now and then."""
-    return content.get().scale.not_sure if index % 7 == 6 else SCALE[index % 5]
+    return NOT_SURE if index % 7 == 6 else SCALE[index % 5]
 
 
-def rating_select(page: Page, item: str) -> object:
-    return page.locator(f".trace-rating-{item.replace('.', '-')} select")
+def rating_value(label: str) -> int | None:
+    """The value the store keeps for a choice's label."""
+    return None if label == NOT_SURE else content.get().scale.points[SCALE.index(label)].value
+
+
+def rating_group(page: Page, item: str) -> Locator:
+    """One statement's radio group."""
+    return page.locator(f"fieldset.trace-rating-{item.replace('.', '-')}")
+
+
+def rate(page: Page, item: str, label: str) -> None:
+    """Pick ``label`` for the statement ``item``, as a learner clicks it."""
+    rating_group(page, item).get_by_label(label, exact=True).check()
 
 
 def selected_label(page: Page, item: str) -> str:
-    return str(rating_select(page, item).evaluate(  # type: ignore[attr-defined]
-        "s => s.selectedOptions.length ? s.selectedOptions[0].textContent : ''")
-    ).replace("\xa0", " ")
+    return str(rating_group(page, item).evaluate(
+        "g => { const i = g.querySelector('input:checked');"
+        " return i ? i.closest('label').textContent : ''; }")).replace("\xa0", " ")
+
+
+def wait_all_saved(page: Page, items: list[str], timeout: float = 60_000) -> None:
+    """Wait until every statement of ``items`` says the store holds its answer."""
+    saved = content.get().text("rating.status.saved")
+    for item in items:
+        expect(rating_group(page, item).locator(".trace-rating-status")).to_have_text(
+            saved, timeout=timeout)
 
 
 def wait_saved(page: Page, scope: str = "") -> None:
-    expect(page.locator(f"{scope} .trace-save-message").last).to_have_text("Saved",
-                                                                           timeout=20_000)
+    """Wait until the rating control says every answer on it is saved."""
+    expect(page.locator(f"{scope} .trace-rating-summary .trace-save-message").last
+           ).to_have_text("Saved", timeout=20_000)
 
 
 def open_app(page: Page, url: str) -> None:

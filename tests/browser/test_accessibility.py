@@ -73,7 +73,8 @@ def tab_to(page: Page, wanted: Callable[[dict[str, str]], bool], *, limit: int =
             "() => { const e = document.activeElement; const l = e.labels && e.labels[0];"
             " return {tag: e.tagName, type: e.type || '', text: (e.innerText || '').trim(),"
             " label: l ? l.innerText.trim() : '', cls: (e.className || '').toString(),"
-            " parent: (e.closest('[class*=trace-]') || {className: ''}).className.toString()}"
+            " parent: (e.closest('[class*=trace-]') || {className: ''}).className.toString(),"
+            " group: (e.closest('fieldset') || {className: ''}).className.toString()}"
             " }")
         if wanted(focused):
             return
@@ -101,9 +102,12 @@ def test_whole_journey_with_the_keyboard_alone(voila: VoilaServer, page: Page) -
         expect(page.locator(f".trace-step-{space}")).to_be_visible(timeout=30_000)
         for i, item in enumerate(statement_ids(space)):
             css = f"trace-rating-{item.replace('.', '-')}"
-            tab_to(page, lambda f, css=css: f["tag"] == "SELECT" and css in f["parent"])
-            for _ in range(1 + i % 5):
-                page.keyboard.press("ArrowDown")
+            # One Tab from one statement to the next: a group is one stop, as radios are.
+            tab_to(page, lambda f, css=css: f["type"] == "radio" and css in f["group"],
+                   limit=400 if i == 0 else 1)
+            page.keyboard.press("Space")  # the first choice
+            for _ in range(i % 5):
+                page.keyboard.press("ArrowDown")  # arrows move within the group
         expect(page.locator(f"button.trace-nav-{space}")).to_contain_text("✓", timeout=30_000)
         tab_to(page, lambda f: f["tag"] == "TEXTAREA")
         page.keyboard.type(f"Typed in {space}.")
@@ -132,6 +136,48 @@ def test_whole_journey_with_the_keyboard_alone(voila: VoilaServer, page: Page) -
         saved = store.current(token).set_index("item")["value"].to_dict()
     for space in SPACES:
         for i, item in enumerate(statement_ids(space)):
-            assert saved[item] == 1 + i % 5, item  # ArrowDown n times picks scale point n
+            assert saved[item] == 1 + i % 5, item  # Space, then ArrowDown n times: point n + 1
         assert f"Typed in {space}." in saved.values()
     assert "Ask the team what done looks like." in saved.values()
+
+
+def test_each_statement_is_a_radio_group_a_screen_reader_can_use(
+        voila: VoilaServer, page: Page) -> None:
+    """What a screen reader hears: per statement a radio group named by the statement, six
+    named radios, the checked one, and whether the answer is saved."""
+    c = content.get()
+    token = filled_workbook(voila.store)  # rated 1 + i % 5 in every space
+    open_app(page, voila.app(f"p={token}&step=team"))
+    choices = [*(p.label for p in c.scale.points), c.text("rating.not_sure")]
+    statements = [s for e in c.elements for s in c.cell(e.id, "team").statements]
+    expect(page.get_by_role("radiogroup")).to_have_count(len(statements), timeout=60_000)
+    for i, st in enumerate(statements):
+        group = page.get_by_role("radiogroup", name=st.text, exact=True)
+        expect(group).to_have_count(1)
+        expect(group).to_have_accessible_description(c.text("rating.status.saved"))
+        radios = group.get_by_role("radio")
+        expect(radios).to_have_count(len(choices))
+        for n, label in enumerate(choices):
+            radio = group.get_by_role("radio", name=label, exact=True)
+            if n == i % 5:
+                expect(radio).to_be_checked()
+            else:
+                expect(radio).not_to_be_checked()
+    first = page.get_by_role("radiogroup", name=statements[0].text, exact=True)
+    expect(first).to_match_aria_snapshot(
+        f'- radiogroup "{statements[0].text}":\n'
+        + "".join(f'  - radio "{label}"{" [checked]" if n == 0 else ""}\n'
+                  for n, label in enumerate(choices)))
+
+    # 24 px targets, and a focus ring a keyboard user can see.
+    radio = first.get_by_role("radio", name=choices[2], exact=True)
+    box = radio.bounding_box()
+    assert box is not None
+    assert box["width"] >= 24
+    assert box["height"] >= 24
+    first.get_by_role("radio", name=choices[0], exact=True).focus()
+    page.keyboard.press("ArrowRight")
+    expect(first.get_by_role("radio", name=choices[1], exact=True)).to_be_focused()
+    ring = first.locator("label.trace-rating-choice").nth(1).evaluate(
+        "l => getComputedStyle(l).boxShadow")
+    assert ring != "none"

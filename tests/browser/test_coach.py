@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from trace_widgets import content, settings
 
 from .conftest import Offline, VoilaServer, new_context
-from .journey_steps import rating_select
+from .journey_steps import rate
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +69,7 @@ def rate_cell(page: Page, element: str, space: str, score: int) -> None:
     expect(page.locator(f".trace-step-{space}")).to_be_visible(timeout=30_000)
     for st in content.cell(element, space).statements:
         value = 6 - score if st.reverse else score
-        rating_select(page, st.id).select_option(label=labels[value - 1])  # type: ignore[attr-defined]
+        rate(page, st.id, labels[value - 1])
     expect(page.locator(f".trace-step-{space} .trace-save-message").first).to_have_text(
         "Saved", timeout=30_000)
 

@@ -71,8 +71,8 @@ def test_learner_text_is_shown_as_text_never_as_html(voila: VoilaServer, page: P
     expect(page.locator(".trace-workbook-code input")).not_to_have_value("", timeout=20_000)
     page.locator("button.trace-nav-self").click()
     expect(page.locator(".trace-step-self")).to_be_visible(timeout=30_000)
-    for i, select in enumerate(page.locator(".trace-step-self .trace-rating select").all()):
-        select.select_option(index=i % 5)
+    for i, group in enumerate(page.locator(".trace-step-self fieldset.trace-rating").all()):
+        group.locator("input[type=radio]").nth(i % 5).check()
     area = page.locator(".trace-step-self .trace-reflection textarea").first
     expect(area).to_be_visible(timeout=30_000)
     area.fill("<script>window.hacked=2</script><b>bold?</b>")

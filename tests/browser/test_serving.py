@@ -125,7 +125,8 @@ def test_journey_and_coach_work_under_the_policy(voila: VoilaServer, page: Page)
     expect(page.locator(".trace-workbook-code input")).not_to_have_value("", timeout=30_000)
     page.locator("button.trace-nav-self").click()
     expect(page.locator(".trace-step-self .trace-chart svg")).to_be_visible(timeout=30_000)
-    page.locator(".trace-step-self .trace-rating select").first.select_option(index=2)
+    page.locator(".trace-step-self fieldset.trace-rating").first.locator(
+        "input[type=radio]").nth(2).check()
     expect(page.locator(".trace-step-self .trace-save-message").first).to_have_text(
         "Saved", timeout=30_000)
     assert page.evaluate("window.__csp") == []

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-import ipywidgets as widgets
 import pandas as pd
 import pytest
 from sinks import Sink
-from traitlets import TraitError
 
 from trace_widgets import answers, content
 from trace_widgets.answers import Answer, AnswerError
-from trace_widgets.exercises import RatingState, rating_view, space_rating_view
+from trace_widgets.exercises import RatingState, RatingView, rating_view, space_rating_view
+from trace_widgets.exercises._rating_control import RatingControl, RatingWidget
+from trace_widgets.exercises._save import ManualScheduler, Saver
 
 TOKEN = "r" * 22
 OTHER = "o" * 22
@@ -132,107 +132,160 @@ def test_resume_leaves_out_a_damaged_row(caplog: pytest.LogCaptureFixture) -> No
 # --- view ----------------------------------------------------------------------------------
 
 
-def test_each_statement_is_a_list_labelled_by_its_full_text() -> None:
+def rate(view: RatingView, item: str, choice: object, seq: object = 1) -> None:
+    """What the page sends when the learner picks a choice, through the widget's comm path."""
+    view.control.widget._handle_custom_msg({"rate": item, "choice": choice, "seq": seq}, [])
+
+
+def sent(view: RatingView, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The custom messages the kernel sends to the page from now on."""
+    out: list[object] = []
+    monkeypatch.setattr(view.control.widget, "send", lambda msg, buffers=None: out.append(msg))
+    return out
+
+
+def test_one_widget_holds_every_statement_as_a_labelled_group() -> None:
     view = rating_view(RatingState(TOKEN, "self", elements=("task",)), Sink())
+    widget = view.control.widget
+    assert isinstance(widget, RatingWidget)
+    assert view.widget.children == (widget,)  # one model for the statements, not 3 per one
+    spec = widget.spec
+    [group] = spec["groups"]
+    el = content.element("task")
+    assert group["heading"] == content.get().text("rating.heading", element=el.name,
+                                                  condition=el.condition)
+    assert group["statements"] == [{"id": st.id, "text": st.text}
+                                   for st in content.cell("task", "self").statements]
     scale = content.get().scale
-    assert list(view.controls) == statements()
-    for st in content.cell("task", "self").statements:
-        control = view.controls[st.id]
-        # Select renders <label for=...>: the description is the accessible name.
-        assert isinstance(control, widgets.Select)
-        assert control.description == st.text
-        assert control.options == (*[p.label for p in scale.points], scale.not_sure)
-        assert control.rows == len(control.options)  # every choice visible, like radios
-        assert control.index is None
-        assert "trace-rating" in control._dom_classes
-        assert control.layout.flex_flow == "column"  # the statement sits above the choices
-        assert control.style.description_width == "initial"
+    assert spec["choices"] == [*[p.label for p in scale.points],
+                               content.get().text("rating.not_sure")]
+    assert set(spec["text"]) >= {"saved", "unsaved", "retrying", "saving", "retry"}
+    assert widget.answers == {}
     assert "trace-exercise" in view.widget._dom_classes
 
 
-def test_a_choice_is_saved_at_once() -> None:
+def test_the_page_code_is_bundled_and_offline() -> None:
+    widget = rating_view(RatingState(TOKEN, "self", elements=("task",)), Sink()).control.widget
+    esm, css = str(widget._esm), str(widget._css)
+    assert "export default" in esm
+    assert "import " not in esm
+    assert "http" not in esm
+    assert "innerHTML" not in esm  # statements are set as text, never as HTML
+    assert "@import" not in css
+    assert "url(" not in css
+    assert len(esm) + len(css) < 20_000
+
+
+def test_a_choice_is_saved_at_once_and_acknowledged() -> None:
     sink = Sink()
     view = rating_view(RatingState(TOKEN, "self", elements=("task",)), sink)
     item = statements()[0]
-    view.controls[item].index = 3  # Agree
+    rate(view, item, 3, seq=11)  # Agree
     assert [(a.item, a.value) for a in sink.rows] == [(item, 4)]
     assert view.state.value(item) == 4
+    assert view.control.widget.answers[item] == [3, 11, True]
     assert view.saver.message == "Saved"
-    view.controls[item].index = 5  # not sure
-    assert len(sink.calls) == 2
+    rate(view, item, 5, seq=12)  # not sure
     assert sink.calls[-1][0].value is None
+    assert view.control.widget.answers[item] == [5, 12, True]
     assert view.state.is_answered(item)
 
 
-def test_status_text_is_shown_in_a_label() -> None:
+@pytest.mark.parametrize("message", [
+    {"rate": "task.self.s1", "choice": True, "seq": 1},
+    {"rate": "task.self.s1", "choice": 9, "seq": 1},
+    {"rate": "task.self.s1", "choice": -1, "seq": 1},
+    {"rate": "task.self.s1", "choice": 2.0, "seq": 1},
+    {"rate": "task.self.s1", "choice": "3", "seq": 1},
+    {"rate": "task.self.s1", "choice": None, "seq": 1},
+    {"rate": "task.self.s1", "choice": 3, "seq": True},
+    {"rate": "task.self.s1", "choice": 3, "seq": 0},
+    {"rate": "task.self.s1", "choice": 3, "seq": 2**60},
+    {"rate": "task.self.s1", "choice": 3},
+    {"rate": "task.self.s1", "choice": 3, "seq": 1, "value": 4},
+    {"rate": "task.team.s1", "choice": 3, "seq": 1},  # not rated here
+    {"rate": ["task.self.s1"], "choice": 3, "seq": 1},
+    {"retry": "yes"},
+    ["task.self.s1", 3],
+    "task.self.s1=3",
+])
+def test_a_forged_message_changes_nothing(message: object) -> None:
     sink = Sink()
     view = rating_view(RatingState(TOKEN, "self", elements=("task",)), sink)
-    bar = view.widget.children[-1]
-    assert "trace-save-status" in bar._dom_classes
-    label = bar.children[0]
-    assert isinstance(label, widgets.Label)
-    assert label.value == ""
-    view.controls[statements()[0]].index = 0
-    assert label.value == "Saved"
-
-
-def test_a_forged_choice_of_the_wrong_type_is_refused_and_undone() -> None:
-    sink = Sink()
-    view = rating_view(RatingState(TOKEN, "self", elements=("task",)), sink)
-    control = view.controls[statements()[0]]
-    control.index = 3
-    control.set_state({"index": True})  # what a browser message can carry: passes Int
-    assert control.index == 3
-    assert view.state.value(statements()[0]) == 4
-    assert len(sink.calls) == 1
+    view.control.widget._handle_custom_msg(message, [])
+    assert sink.calls == []
+    assert view.state.answers() == []
+    assert view.control.widget.answers == {}
     assert view.saver.status == "rejected"
     assert view.saver.message == content.get().text("rating.rejected")
 
 
-def test_a_forged_choice_off_the_list_never_reaches_the_state() -> None:
+def test_a_refused_choice_is_taken_back_on_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
     sink = Sink()
     view = rating_view(RatingState(TOKEN, "self", elements=("task",)), sink)
-    control = view.controls[statements()[0]]
-    for bad in (9, -1, "3", 2.5):
-        with pytest.raises(TraitError):
-            control.set_state({"index": bad})
-    assert control.index is None
-    assert sink.calls == []
-    assert view.state.answers() == []
-
-
-def test_clearing_a_choice_puts_it_back() -> None:
-    sink = Sink()
-    view = rating_view(RatingState(TOKEN, "self", elements=("task",)), sink)
-    control = view.controls[statements()[0]]
-    control.index = 2
-    control.set_state({"index": None})  # ctrl+click in a listbox
-    assert control.index == 2
+    item = statements()[0]
+    rate(view, item, 2, seq=5)
+    out = sent(view, monkeypatch)
+    rate(view, item, 7, seq=6)  # off the scale
+    rate(view, item, 4, seq=3)  # older than the answer held: a replay
+    assert out == [{"refused": item, "seq": 6}, {"refused": item, "seq": 3}]
+    assert view.control.widget.answers[item] == [2, 5, True]
+    assert view.state.value(item) == 3
     assert len(sink.calls) == 1
 
 
-def test_a_failing_sink_keeps_the_choice_and_offers_a_retry(
+def test_the_page_cannot_set_what_is_shown() -> None:
+    sink = Sink()
+    view = rating_view(RatingState(TOKEN, "self", elements=("task",)), sink)
+    widget = view.control.widget
+    widget.set_state({"answers": {statements()[0]: [4, 1, True]}, "status": "saved",
+                      "spec": {}})
+    assert widget.answers == {}
+    assert widget.status == "idle"
+    assert widget.spec["groups"]
+    assert sink.calls == []
+
+
+def test_saved_only_once_the_store_holds_that_very_answer() -> None:
+    sink = Sink()
+    clock = ManualScheduler()
+    state = RatingState(TOKEN, "self", elements=("task",))
+    control = RatingControl(state, Saver(sink, scheduler=clock))
+    widget = control.widget
+    item = statements()[0]
+    sink.broken = True
+    control.receive({"rate": item, "choice": 0, "seq": 1})
+    assert widget.answers[item] == [0, 1, False]
+    assert widget.status == "failed"
+    assert control.unsaved() == (item,)
+    control.receive({"rate": item, "choice": 1, "seq": 2})  # still failing
+    assert widget.answers[item] == [1, 2, False]
+    sink.broken = False
+    clock.advance(60)  # the retry on its own
+    assert [(a.item, a.value) for a in sink.rows] == [(item, 2)]  # only the latest
+    assert widget.answers[item] == [1, 2, True]
+    assert widget.status == "saved"
+    assert control.unsaved() == ()
+
+
+def test_a_failing_sink_keeps_the_choice_and_retries_on_request(
         caplog: pytest.LogCaptureFixture) -> None:
     sink = Sink()
     sink.broken = True
     view = rating_view(RatingState(TOKEN, "self", elements=("task",)), sink)
     item = statements()[0]
     with caplog.at_level(logging.ERROR):
-        view.controls[item].index = 4
+        rate(view, item, 4)
     assert "database is locked" in caplog.text  # the details go to the log ...
     assert "locked" not in view.saver.message  # ... not to the page
-    assert view.saver.message == content.get().text("save.failed")
-    assert view.controls[item].index == 4
+    assert view.control.widget.message == content.get().text("save.failed")
+    assert view.control.widget.answers[item] == [4, 1, False]
     assert view.state.value(item) == 5
-    bar = view.widget.children[-1]
-    retry = bar.children[1]
-    assert isinstance(retry, widgets.Button)
-    assert retry.layout.display == ""
     sink.broken = False
-    retry.click()
+    view.control.widget._handle_custom_msg({"retry": True}, [])  # the page's retry button
     assert [(a.item, a.value) for a in sink.rows] == [(item, 5)]
-    assert view.saver.message == "Saved"
-    assert retry.layout.display == "none"
+    assert view.control.widget.answers[item] == [4, 1, True]
+    assert view.control.widget.message == "Saved"
 
 
 def test_a_failed_answer_is_sent_again_with_the_next_one() -> None:
@@ -240,10 +293,11 @@ def test_a_failed_answer_is_sent_again_with_the_next_one() -> None:
     view = rating_view(RatingState(TOKEN, "self", elements=("task",)), sink)
     first, second = statements()[:2]
     sink.broken = True
-    view.controls[first].index = 0
+    rate(view, first, 0)
     sink.broken = False
-    view.controls[second].index = 1
+    rate(view, second, 1)
     assert sorted((a.item, a.value) for a in sink.rows) == [(first, 1), (second, 2)]
+    assert view.control.widget.answers == {first: [0, 1, True], second: [1, 1, True]}
 
 
 def test_an_unexpected_error_is_logged_and_shown_plainly(
@@ -256,28 +310,26 @@ def test_an_unexpected_error_is_logged_and_shown_plainly(
 
     monkeypatch.setattr(RatingState, "set", boom)
     with caplog.at_level(logging.ERROR):
-        view.controls[statements()[0]].index = 0  # must not raise
+        rate(view, statements()[0], 0)  # must not raise
     assert "kaboom" in caplog.text
-    assert view.saver.message == content.get().text("error.generic")
+    assert view.control.widget.message == content.get().text("error.generic")
     assert sink.calls == []
 
 
-def test_a_resumed_view_shows_every_answer() -> None:
+def test_a_resumed_view_shows_every_answer_as_saved() -> None:
     first, second = statements()[:2]
     frame = answers.to_frame([answers.make(TOKEN, first, 2), answers.make(TOKEN, second, None)])
     sink = Sink()
     view = space_rating_view(TOKEN, "self", sink, answers=frame)
-    assert view.controls[first].index == 1
-    assert view.controls[second].index == 5  # "not sure"
-    assert view.controls[statements()[2]].index is None
+    assert view.control.widget.answers == {first: [1, 0, True], second: [5, 0, True]}
     assert sink.calls == []  # showing is not saving
 
 
 def test_a_space_is_grouped_by_element_with_headings() -> None:
     view = space_rating_view(TOKEN, "team", Sink())
-    groups = [ch for ch in view.widget.children if "trace-rating-cell" in ch._dom_classes]
+    groups = view.control.widget.spec["groups"]
     assert len(groups) == len(content.elements())
     for group, el in zip(groups, content.elements(), strict=True):
-        assert el.name in group.children[0].value
-        assert [c.description for c in group.children[1:]] == [
+        assert el.name in group["heading"]
+        assert [s["text"] for s in group["statements"]] == [
             s.text for s in content.cell(el.id, "team").statements]

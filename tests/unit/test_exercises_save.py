@@ -151,3 +151,86 @@ def test_loop_scheduler_uses_the_running_loop() -> None:
         return before, len(kept)
 
     assert asyncio.run(main()) == (0, 1)
+
+
+class Flaky:
+    """A sink that fails ``failures`` times, then keeps what it is given."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.kept: list[Answer] = []
+
+    def __call__(self, rows: list[Answer]) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise OSError("the store is not there")
+        self.kept.extend(rows)
+
+
+def test_a_failed_save_is_retried_on_its_own_with_growing_pauses(
+        caplog: pytest.LogCaptureFixture) -> None:
+    clock = ManualScheduler()
+    sink = Flaky(3)
+    saver = Saver(sink, scheduler=clock, retry=(1.0, 2.0, 4.0))
+    with caplog.at_level(logging.ERROR):
+        assert not saver.save_now([row()])
+        assert saver.status == "failed"
+        clock.advance(1.0)  # first retry: fails again
+        assert (saver.failures, sink.kept) == (2, [])
+        clock.advance(1.9)
+        assert saver.failures == 2  # the second pause is 2 s
+        clock.advance(0.1)
+        assert saver.failures == 3
+        clock.advance(4.0)  # third retry works
+    assert [a.value for a in sink.kept] == [4]
+    assert (saver.status, saver.failures, saver.unsaved) == ("saved", 0, ())
+    assert clock.pending == 0  # nothing more to try
+
+
+def test_the_longest_pause_repeats_until_the_store_is_back() -> None:
+    clock = ManualScheduler()
+    sink = Flaky(10)
+    saver = Saver(sink, scheduler=clock, retry=(1.0, 5.0))
+    saver.save_now([row()])
+    for _ in range(10):  # the first pause, then 5 s each time
+        clock.advance(5.0)
+    assert [a.value for a in sink.kept] == [4]
+    assert saver.status == "saved"
+
+
+def test_on_saved_hears_the_very_rows_the_sink_took() -> None:
+    clock = ManualScheduler()
+    sink = Flaky(1)
+    saver = Saver(sink, scheduler=clock)
+    heard: list[list[Answer]] = []
+    saver.on_saved(heard.append)
+    first = row(value=2)
+    saver.save_now([first])
+    assert heard == []  # not saved: nothing to hear
+    second = row(value=5)
+    saver.save_now([second])  # replaces the first, not yet saved
+    assert len(heard) == 1
+    assert heard[0][0] is second
+
+
+def test_a_broken_listener_does_not_undo_a_save(caplog: pytest.LogCaptureFixture) -> None:
+    saver = Saver(lambda rows: None)
+
+    def broken(rows: list[Answer]) -> None:
+        raise RuntimeError("listener")
+
+    saver.on_saved(broken)
+    with caplog.at_level(logging.ERROR):
+        assert saver.save_now([row()])
+    assert saver.status == "saved"
+    assert "listener" in caplog.text
+
+
+def test_without_a_loop_a_retry_waits_for_the_next_save(caplog: pytest.LogCaptureFixture) -> None:
+    sink = Flaky(1)
+    saver = Saver(sink)
+    with caplog.at_level(logging.ERROR):
+        saver.save_now([row()])  # fails; no loop, so no timer and no endless retrying
+    assert saver.status == "failed"
+    assert saver.flush()
+    assert [a.value for a in sink.kept] == [4]

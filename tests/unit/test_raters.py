@@ -11,6 +11,7 @@ import pytest
 
 from trace_widgets import content, store
 from trace_widgets.answers import AnswerError, make
+from trace_widgets.exercises._rating_control import RatingWidget
 from trace_widgets.journey import Journey
 from trace_widgets.journey._others import OthersPanel
 from trace_widgets.journey._rater import RaterPage
@@ -40,9 +41,11 @@ def rate(s: Store, token: str, value: int) -> None:
         next(w for w in _walk(page.view)
              if "trace-rater-start" in getattr(w, "_dom_classes", ())).click()
     for w in _walk(page.view):
-        if "trace-rating" in getattr(w, "_dom_classes", ()) and ".team." in "".join(
-                w._dom_classes).replace("-", "."):
-            w.index = value - 1
+        if isinstance(w, RatingWidget):
+            for seq, item in enumerate((st["id"] for g in w.spec["groups"]
+                                        for st in g["statements"] if ".team." in st["id"]),
+                                       start=1):
+                w._handle_custom_msg({"rate": item, "choice": value - 1, "seq": seq}, [])
 
 
 def _walk(widget: object) -> list:

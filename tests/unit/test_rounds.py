@@ -31,8 +31,9 @@ def rating_of(step: SpaceStep) -> RatingView:
 
 
 def rate_space(step: SpaceStep, index: int = AGREE) -> None:
-    for control in rating_of(step).controls.values():
-        control.index = index
+    view = rating_of(step)
+    for item in view.state.items():
+        view.choose(item, index)
 
 
 def test_an_answer_is_kept_in_the_round_its_workbook_is_in(store: Store) -> None:
@@ -85,9 +86,10 @@ def test_the_same_value_chosen_again_in_a_new_round_counts(store: Store) -> None
     journey.go("self")
     step: SpaceStep = journey._built["self"].step  # type: ignore[attr-defined]
     rating = rating_of(step)
-    first = next(iter(rating.controls))
-    assert rating.controls[first].index is None  # nothing chosen for the learner
-    assert content.ui("rating.previous", answer="Agree") == rating.hints[first].value
+    first = rating.state.items()[0]
+    assert first not in rating.control.widget.answers  # nothing chosen for the learner
+    assert content.ui("rating.previous", answer="Agree") == \
+        rating.control.widget.spec["previous"][first]
     rate_space(step)  # every statement given again, unchanged
     rounds = scoring.round_scores(store.history(token))
     second = rounds[(rounds["round"] == 2) & (rounds["space"] == "self")]
@@ -102,12 +104,12 @@ def test_one_action_keeps_last_rounds_answers_of_a_cell() -> None:
     statements = [s.id for s in state.statements("task")]
     previous = {statements[0]: 2, statements[1]: None}
     view = rating_view(state, kept.extend, previous=previous)
-    assert set(view.hints) == set(previous)
-    view.keep["task"].click()
+    assert set(view.control.widget.spec["previous"]) == set(previous)
+    assert view.control.keepable("task")
+    view.control.widget._handle_custom_msg({"keep": "task"}, [])  # the cell's keep button
     assert [(a.item, a.value) for a in kept] == [(statements[0], 2), (statements[1], None)]
-    assert view.controls[statements[0]].index == 1  # "Disagree" now shows as chosen
-    assert view.keep["task"].layout.display == "none"
-    assert all(h.layout.display == "none" for h in view.hints.values())
+    assert view.control.widget.answers[statements[0]] == [1, 0, True]  # "Disagree", saved
+    assert not view.control.keepable("task")  # the page hides the button and the hints
 
 
 def test_the_plan_shows_the_trend_with_its_table_and_summary(store: Store) -> None:

@@ -834,3 +834,16 @@ def test_values_travel_as_parameters(s: Store) -> None:
     event.remove(s._engine, "before_cursor_execute", record)
     assert seen
     assert not any("must travel" in stmt or t in stmt for stmt, _ in seen)
+
+
+def test_an_answer_sent_again_is_kept_once(s: Store, token: str) -> None:
+    # A save retried after a failure that came after its commit sends the same rows again.
+    rows = [answers.make(token, RATING, 4), answers.make(token, TEXT, "Kept once")]
+    s.append(rows)
+    s.append(rows)
+    s.append([rows[0], answers.make(token, RATING2, 2)])
+    assert _count(s) == 3
+    later = answers.make(token, RATING, 4)  # the same value given again later is a new answer
+    s.append([later])
+    assert _count(s) == 4
+    assert s.history(token)["item"].tolist() == [RATING, TEXT, RATING2, RATING]

@@ -23,6 +23,9 @@ STATUSES = ("idle", "pending", "saving", "saved", "failed", "rejected", "error")
 DEBOUNCE_SECONDS = 1.0
 """Free text is saved this long after the last keystroke."""
 
+RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+"""After a failed save, try again after these pauses (then every 30 s) until it works."""
+
 
 class Handle(Protocol):
     """A scheduled call that can be called off (``asyncio.TimerHandle`` is one)."""
@@ -57,6 +60,26 @@ def loop_scheduler(delay: float, callback: Callable[[], None]) -> Handle:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         callback()
+        return _Done()
+    return loop.call_later(delay, callback)
+
+
+def loop_later(delay: float, callback: Callable[[], None]) -> Handle:
+    """Call ``callback`` after ``delay`` seconds on the running asyncio loop, else never.
+
+    For retries: without a loop (a script, a test) nothing runs later, and trying again at
+    once would only fail again; the next save or the retry button tries instead.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> _ = loop_later(1.0, lambda: calls.append("retried"))  # no loop here: never
+    >>> calls
+    []
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
         return _Done()
     return loop.call_later(delay, callback)
 
@@ -136,7 +159,10 @@ class Saver(HasTraits):
     """Sends answers to a sink and says how it went, in words from the content.
 
     Answers wait in a queue (the latest per item) until the sink has taken them, so a failed
-    save is retried with the next one and nothing the learner gave is dropped.
+    save is retried with the next one, and on its own after a pause that grows (see
+    :data:`RETRY_SECONDS`): nothing the learner gave is dropped, and it is saved once the
+    store is back. Whoever needs to know exactly which answers the store holds registers
+    with :meth:`on_saved`.
 
     Examples
     --------
@@ -153,15 +179,26 @@ class Saver(HasTraits):
     message = Unicode("")
 
     def __init__(self, save: Save, *, scheduler: Scheduler | None = None,
-                 delay: float = DEBOUNCE_SECONDS) -> None:
+                 delay: float = DEBOUNCE_SECONDS, retry_scheduler: Scheduler | None = None,
+                 retry: tuple[float, ...] = RETRY_SECONDS) -> None:
         super().__init__()
         if not callable(save):
             raise TypeError("save must be a callable that takes a list of answers")
         self._save = save
         self._schedule = scheduler or loop_scheduler
+        self._schedule_retry = retry_scheduler or (scheduler or loop_later)
         self.delay = delay
+        self.retry = retry or RETRY_SECONDS
         self._unsaved: dict[str, Answer] = {}
         self._timer: Handle | None = None
+        self._retry_timer: Handle | None = None
+        self.failures = 0
+        """Failed saves in a row (0 once a save works)."""
+        self._listeners: list[Callable[[list[Answer]], None]] = []
+
+    def on_saved(self, callback: Callable[[list[Answer]], None]) -> None:
+        """Call ``callback(rows)`` with the very rows the sink took, each time it takes some."""
+        self._listeners = [*self._listeners, callback]
 
     @property
     def unsaved(self) -> tuple[Answer, ...]:
@@ -184,6 +221,7 @@ class Saver(HasTraits):
     def flush(self) -> bool:
         """Save everything queued now; True if there was nothing to save or the sink took it."""
         self._cancel()
+        self._cancel_retry()
         batch = list(self._unsaved.values())
         if not batch:
             return True
@@ -193,11 +231,20 @@ class Saver(HasTraits):
         except Exception:
             # The details go to the server log; the learner gets a plain sentence.
             log.exception("the save sink failed for %d answer(s)", len(batch))
+            self.failures += 1
             self._show("failed")
+            pause = self.retry[min(self.failures, len(self.retry)) - 1]
+            self._retry_timer = self._schedule_retry(pause, self._on_retry)
             return False
+        self.failures = 0
         for row in batch:
             if self._unsaved.get(row.item) is row:
                 del self._unsaved[row.item]
+        for listener in self._listeners:
+            try:
+                listener(list(batch))
+            except Exception:  # a broken listener must not undo a save that worked
+                log.exception("a save listener failed")
         self._show("pending" if self._unsaved else "saved")
         return True
 
@@ -219,6 +266,19 @@ class Saver(HasTraits):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def _cancel_retry(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.cancel()
+            self._retry_timer = None
+
+    def _on_retry(self) -> None:
+        self._retry_timer = None
+        try:
+            self.flush()
+        except Exception:
+            log.exception("a retried save failed unexpectedly")
+            self.fail()
 
     def _on_timer(self) -> None:
         self._timer = None

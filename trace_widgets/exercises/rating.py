@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeGuard
 
 import ipywidgets as widgets
 import pandas as pd
@@ -17,6 +15,7 @@ from ..content import Statement
 from . import _widgets as w
 from . import registry
 from ._base import ExerciseState, check_element, check_space
+from ._rating_control import RatingControl
 from ._save import Save, Saver
 
 __all__ = ["RatingState", "RatingView", "rating_view", "space_rating_view"]
@@ -101,134 +100,23 @@ class RatingState(ExerciseState):
 
 @dataclass(frozen=True)
 class RatingView(w.View):
-    """A rating exercise on screen; ``controls`` holds one choice list per statement id."""
+    """A rating exercise on screen: one widget (``control.widget``) for every statement."""
 
     state: RatingState
-    controls: dict[str, widgets.Select]
-    keep: dict[str, widgets.Button] = field(default_factory=dict)
-    """Per element, the button that keeps the last round's answers (only in a new round)."""
-    hints: dict[str, widgets.Label] = field(default_factory=dict)
-    """Per statement, what was answered last round (only in a new round)."""
+    control: RatingControl
 
-
-def _choices() -> tuple[list[str], list[int | None]]:
-    """Option labels and their values: the scale points, then "not sure" (None)."""
-    scale = content.get().scale
-    labels = [p.label for p in scale.points] + [scale.not_sure]
-    values: list[int | None] = [p.value for p in scale.points]
-    return labels, [*values, None]
-
-
-def _index(state: RatingState, statement: str, values: list[int | None]) -> int | None:
-    return values.index(state.value(statement)) if state.is_answered(statement) else None
-
-
-def _control(statement: Statement, labels: list[str], index: int | None) -> widgets.Select:
-    """One statement as a labelled single-choice list.
-
-    ipywidgets' RadioButtons renders its description as a ``<label>`` tied to nothing and
-    radio inputs without a shared ``name``, so a screen reader never hears the statement with
-    the choices (and announces each option as "1 of 1"). ``Select`` renders a native listbox
-    whose ``<label for>`` is the statement: the statement is its accessible name, and arrow
-    keys move between the choices, as in a radio group.
-    """
-    return w.css(
-        widgets.Select(options=labels, index=index, rows=len(labels),
-                       description=statement.text, **w.labelled()),
-        "trace-rating", f"trace-rating-{statement.id.replace('.', '-')}",
-    )
-
-
-class _Wiring:
-    """What happens when a choice arrives from the browser: check, keep, save, or refuse."""
-
-    def __init__(self, state: RatingState, saver: Saver, values: list[int | None]) -> None:
-        self.state = state
-        self.saver = saver
-        self.values = values
-
-    def on_index(self, statement: str, control: widgets.Select, change: w.Change) -> None:
-        self.update(statement, control, change["new"])
-
-    def update(self, statement: str, control: widgets.Select, index: object) -> None:
-        current = _index(self.state, statement, self.values)
-        if index == current and (index is None or _is_index(index, self.values)):
-            return  # no change, or the echo of our own reset
-        if index is None:
-            # Ctrl+click clears a listbox; an answer cannot be taken back, so show it again.
-            w.reset(control, "index", current)
-            return
-        try:
-            if not _is_index(index, self.values):
-                raise AnswerError("value", f"choice {index!r} is not on the scale")
-            row = self.state.set(statement, self.values[index])
-        except AnswerError:
-            self.saver.reject(content.get().text("rating.rejected"))
-            w.reset(control, "index", current)
-            return
-        self.saver.save_now([row])
-
-
-def _is_index(index: object, values: list[int | None]) -> TypeGuard[int]:
-    return isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(values)
-
-
-def _previous_label(value: object) -> str:
-    c = content.get()
-    answer = c.scale.not_sure if value is None else c.scale.label(int(value))  # type: ignore[call-overload]
-    return c.text("rating.previous", answer=answer)
-
-
-class _Keeping:
-    """The one action that keeps last round's answers of a cell in the new round."""
-
-    def __init__(self, state: RatingState, saver: Saver, values: list[int | None],
-                 previous: Mapping[str, int | None], view: dict[str, widgets.Widget]) -> None:
-        self.state = state
-        self.saver = saver
-        self.values = values
-        self.previous = previous
-        self.widgets = view
-
-    def keep(self, element: str, controls: dict[str, widgets.Select]) -> None:
-        rows = [self.state.set(st.id, self.previous[st.id])
-                for st in self.state.statements(element)
-                if st.id in self.previous and not self.state.is_answered(st.id)]
-        if rows:
-            self.saver.save_now(rows)
-        for st in self.state.statements(element):
-            if self.state.is_answered(st.id):
-                w.reset(controls[st.id], "index", _index(self.state, st.id, self.values))
-        self.tidy(element)
-
-    def on_keep(self, element: str, controls: dict[str, widgets.Select],
-                _button: widgets.Button) -> None:
-        self.keep(element, controls)
-
-    def on_choice(self, element: str, _change: w.Change) -> None:
-        self.tidy(element)
-
-    def tidy(self, element: str) -> None:
-        """Hide the hints of answered statements, and the button once nothing is left."""
-        left = False
-        for st in self.state.statements(element):
-            hint = self.widgets.get(f"hint:{st.id}")
-            answered = self.state.is_answered(st.id)
-            if hint is not None:
-                hint.layout.display = "none" if answered else None
-            left = left or (st.id in self.previous and not answered)
-        button = self.widgets.get(f"keep:{element}")
-        if button is not None:
-            button.layout.display = None if left else "none"
+    def choose(self, statement: str, choice: int) -> None:
+        """Pick choice number ``choice`` for ``statement`` as the page does (same checks)."""
+        self.control.choose(statement, choice)
 
 
 def rating_view(state: RatingState, save: Save, *,
                 previous: Mapping[str, int | None] | None = None) -> RatingView:
-    """The statements of ``state``'s cells, one labelled choice list each; saved on change.
+    """The statements of ``state``'s cells, each a radio group; every choice saved at once.
 
-    Each cell gets a heading (the element and its condition) and its statements. Every
-    choice is saved at once through ``save``; the status line says "Saved", "Saving…" or
-    why not.
+    Each cell gets a heading (the element and its condition) and its statements; beside each
+    statement the page says whether the store holds that very answer ("Saved", "Not saved
+    yet", "Not saved, retrying"). Every choice from the browser is checked here first.
 
     In a new round (``previous`` given: the last round's rating of each statement) a
     statement not yet rated in this round shows its last answer as a starting point, and
@@ -247,60 +135,15 @@ def rating_view(state: RatingState, save: Save, *,
     --------
     >>> kept = []
     >>> view = rating_view(RatingState("p" * 22, "self", elements=("task",)), kept.extend)
-    >>> view.controls["task.self.s1"].index = 3  # "Agree"
+    >>> view.control.receive({"rate": "task.self.s1", "choice": 3, "seq": 1})  # "Agree"
     >>> [(a.item, a.value) for a in kept], view.saver.message
     ([('task.self.s1', 4)], 'Saved')
     """
-    c = content.get()
     saver = Saver(save)
-    labels, values = _choices()
-    wiring = _Wiring(state, saver, values)
-    earlier = dict(previous or {})
-    parts: dict[str, widgets.Widget] = {}
-    keeping = _Keeping(state, saver, values, earlier, parts)
-    children: list[widgets.Widget] = [
-        w.paragraph(c.text("rating.intro", not_sure=c.scale.not_sure), "trace-intro"),
-    ]
-    if earlier:
-        children.append(w.paragraph(c.text("rating.new_round"), "trace-new-round"))
-    controls: dict[str, widgets.Select] = {}
-    keep: dict[str, widgets.Button] = {}
-    hints: dict[str, widgets.Label] = {}
-    for element in state.elements:
-        el = c.element(element)
-        group: list[widgets.Widget] = [
-            w.heading(c.text("rating.heading", element=el.name, condition=el.condition)),
-        ]
-        cell_controls: dict[str, widgets.Select] = {}
-        for statement in state.statements(element):
-            control = _control(statement, labels, _index(state, statement.id, values))
-            handler = functools.partial(wiring.on_index, statement.id, control)
-            control.observe(w.guarded(handler, saver.fail), names="index")
-            controls[statement.id] = control
-            cell_controls[statement.id] = control
-            group.append(control)
-            if statement.id in earlier:
-                hint = w.css(widgets.Label(_previous_label(earlier[statement.id])),
-                             "trace-previous")
-                hints[statement.id] = parts[f"hint:{statement.id}"] = hint
-                control.observe(w.guarded(functools.partial(keeping.on_choice, element),
-                                          saver.fail), names="index")
-                group.append(hint)
-        if any(st.id in earlier for st in state.statements(element)):
-            button = w.css(widgets.Button(description=c.text("rating.keep", element=el.name),
-                                          layout=widgets.Layout(width="auto")), "trace-keep")
-            button.on_click(w.guarded(functools.partial(keeping.on_keep, element, cell_controls),
-                                      saver.fail))
-            keep[element] = parts[f"keep:{element}"] = button
-            group.append(button)
-        children.append(w.css(widgets.VBox(group, layout=w.full_width()), "trace-rating-cell"))
-    for element in state.elements:
-        keeping.tidy(element)
-    children.append(w.status_bar(saver))
-    box = w.css(widgets.VBox(children, layout=w.full_width()), "trace-exercise",
+    control = RatingControl(state, saver, previous=previous)
+    box = w.css(widgets.VBox([control.widget], layout=w.full_width()), "trace-exercise",
                 "trace-rating-exercise")
-    return RatingView(widget=box, saver=saver, state=state, controls=controls, keep=keep,
-                      hints=hints)
+    return RatingView(widget=box, saver=saver, state=state, control=control)
 
 
 def space_rating_view(participant: str, space: str, save: Save, *,

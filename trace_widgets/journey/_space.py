@@ -3,6 +3,7 @@ space (rate, reflect, ...), then the profile."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from html import escape
 
@@ -49,6 +50,7 @@ class SpaceStep:
         self.parts = [k.part(session, space) for k in shown if k.part is not None]
         self.profile = ChartPanel()
         self._shown = -1  # the space's answer version the page shows
+        self._redraw: asyncio.Handle | None = None
         learn = widgets.HTML(_learn_html(c, space))
         pieces: list[widgets.Widget] = []
         for k, part in zip(shown, self.parts, strict=True):
@@ -70,7 +72,31 @@ class SpaceStep:
 
     def _on_saved(self, rows: list[Answer]) -> None:
         if any(a.exercise == scoring.RATING and a.space == self.space for a in rows):
+            self._refresh_soon()
+
+    def _refresh_soon(self) -> None:
+        """Redraw once the answers waiting in the kernel have been saved and acknowledged.
+
+        A redraw takes most of the ~100 ms a rating costs the kernel; done at once, every
+        rating's "Saved" would wait behind the charts of the ones before it. So a save only
+        asks for a redraw, and many ratings in quick succession share one. Without an event
+        loop (a script, a test) it redraws at once.
+        """
+        if self._redraw is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
             self.refresh()
+            return
+        self._redraw = loop.call_soon(self._redraw_now)
+
+    def _redraw_now(self) -> None:
+        self._redraw = None
+        try:
+            self.refresh()
+        except Exception:  # a callback has no caller: log it, the answers are saved
+            log.exception("redrawing the %s step failed", self.space)
 
     def stale(self) -> bool:
         return self._shown != self.session.space_versions.get(self.space, 0)
