@@ -53,7 +53,8 @@ def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.Argume
     new.add_argument("--title", required=True, help="what you call the workshop")
     new.add_argument("--kind", choices=KINDS, default="cohort",
                      help="cohort: each person rates their own context (default); team: "
-                          "everyone rates one shared team and the leader says so")
+                          "everyone rates one shared team, and the leader joins with a "
+                          "leader code of their own")
     new.add_argument("--spaces", default="self,team,organisation,system",
                      help="comma-separated spaces it covers (default: all four)")
     new.add_argument("--exercises", default=",".join(store.EXERCISES),
@@ -117,9 +118,11 @@ def run_new(args: argparse.Namespace) -> int:
             made, key = workshop.open_workshop(s, args.title, args.kind, _spaces(args.spaces),
                                                exercises=_spaces(args.exercises),
                                                code=_code(args.code))
+            # A team's leader is chosen by the coach: they get a code of their own.
+            leader_key = workshop.issue_leader_key(s, made) if made.kind == "team" else None
     except (store.StoreError, AnswerError, ValueError) as exc:
         return fail(exc)
-    _print_opened(made, key, _base(args.base_url))
+    _print_opened(made, key, _base(args.base_url), leader_key)
     return 0
 
 
@@ -261,14 +264,25 @@ def _base(base_url: str | None) -> str:
     return f"http://{current.host}:{current.port}/voila/render/"
 
 
-def _print_opened(made: store.Workshop, key: str, base: str) -> None:
+def _print_opened(made: store.Workshop, key: str, base: str,
+                  leader_key: str | None = None) -> None:
     lines = [
         f"Workshop opened: {made.title}",
         f"  join code:  {made.code}",
         f"  join link:  {workshop.join_link(made.code, base)}",
         f"  coach key:  {key}",
         f"  dashboard:  {workshop.dashboard_link(made.code, key, base)}",
-        "The coach key is shown only this once: keep it private, it opens the dashboard.",
     ]
+    if leader_key is not None:
+        lines += [
+            f"  leader code: {leader_key}",
+            f"  leader link: {workshop.leader_link(made.code, leader_key, base)}",
+        ]
+    lines.append("The coach key is shown only this once: keep it private, it opens the "
+                 "dashboard.")
+    if leader_key is not None:
+        lines.append("Send the leader link (or code) to the team's leader only: one person "
+                     "joins with it, as the leader, and is told that you see their scores. "
+                     "It is shown only this once too.")
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()

@@ -86,6 +86,9 @@ workshops = Table(
     # Comma list of the optional exercises it includes (ratings are always in).
     Column("exercises", Text, nullable=False, server_default=ALL_EXERCISES),
     Column("coach_key_hash", Text, nullable=False),
+    # A team's leader joins with their own key (shown to the coach once, kept as a salted
+    # hash like the coach key); NULL until one is made, and for cohorts.
+    Column("leader_key_hash", Text, nullable=True),
     Column("created", UTCDateTime, nullable=False),
     Column("closed", UTCDateTime, nullable=True),
     Column("round", Integer, nullable=False, server_default="1"),  # the workshop's round now
@@ -207,6 +210,11 @@ def _v6_group_releases(conn: Connection) -> None:
     group_releases.create(conn, checkfirst=True)
 
 
+def _v7_leader_key(conn: Connection) -> None:
+    if "leader_key_hash" not in {c["name"] for c in inspect(conn).get_columns("workshops")}:
+        conn.execute(text("ALTER TABLE workshops ADD COLUMN leader_key_hash TEXT"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
     Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
@@ -216,6 +224,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _v4_rounds),
     Migration(5, "rater links: a workbook that rates another one's leadership", _v5_raters),
     Migration(6, "what each group view last published (no differencing)", _v6_group_releases),
+    Migration(7, "a team's leader joins with a key of their own", _v7_leader_key),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 

@@ -77,6 +77,8 @@ __all__ = [
 
 Format = Literal["csv", "json"]
 KINDS = ("cohort", "team")
+LEADER_ROLE = "leader"
+"""The role of the one leader of a team workshop (group.LEADER names the same rater)."""
 EXERCISES = registry.workshop_exercises()
 """What a workshop may include besides the ratings (which every workshop has: the group
 results are made of them): the optional exercise kinds (``exercises.registry``)."""
@@ -110,6 +112,13 @@ class WorkshopNotFoundError(StoreError):
 
 class WorkshopClosedError(StoreError):
     """The workshop is closed: it takes no new participants and no new answers."""
+
+
+class LeaderTakenError(StoreError):
+    """A team workshop has its leader already: one leader per workshop."""
+
+    def __init__(self) -> None:
+        super().__init__(content_mod.get().text("workshop.leader.taken"))
 
 
 class ConsentRequiredError(StoreError):
@@ -173,6 +182,8 @@ class Workshop:
     """The optional exercises it includes, out of :data:`EXERCISES`; everyone rates."""
     round: int = 1
     """The round its participants rate in now (the coach starts the next one)."""
+    leader_key_hash: str | None = field(default=None, repr=False)
+    """The salted hash of a team's leader key (None until one is made)."""
 
     @property
     def is_open(self) -> bool:
@@ -274,10 +285,18 @@ class Store:
         with self._write() as conn:
             round_now = 1
             if workshop is not None:
-                self._require_open_workshop(conn, workshop)
+                self._require_open_workshop(conn, workshop, lock=role == LEADER_ROLE)
                 # Someone who joins in the workshop's second round rates in that round.
                 round_now = int(conn.scalar(select(m.workshops.c.round)
                                             .where(m.workshops.c.code == workshop)) or 1)
+            if workshop is not None and role == LEADER_ROLE:
+                # One leader per workshop: the workshop row is locked (FOR UPDATE; SQLite
+                # writes one at a time), so two people claiming at once cannot both win.
+                p = m.participants.c
+                taken = conn.scalar(select(func.count()).where(
+                    p.workshop == workshop, p.role == LEADER_ROLE))
+                if taken:
+                    raise LeaderTakenError
             conn.execute(insert(m.participants).values(
                 token=token, created=at, consent_at=at if consent else None,
                 display_name=name or None, workshop=workshop, role=role, round=round_now,
@@ -552,6 +571,27 @@ class Store:
         if found is None:
             raise WorkshopNotFoundError("We could not find that workshop.")
         return found
+
+    def set_leader_key_hash(self, code: str, key_hash: str) -> bool:
+        """Keep the hash of a team workshop's leader key, once: False (nothing changed) when
+        it has one already or is not an open team workshop.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     _ = s.create_workshop("W1", "Team day", "team", ["team"], "h" * 64)
+        ...     s.set_leader_key_hash("W1", "x" * 64), s.set_leader_key_hash("W1", "y" * 64)
+        (True, False)
+        """
+        key_hash = answers_mod.check_text(key_hash, limit=512, field="leader_key_hash")
+        if not key_hash or any(c.isspace() for c in key_hash):
+            raise AnswerError("leader_key_hash", "is not a hash")
+        w = m.workshops.c
+        with self._write() as conn:
+            done = conn.execute(update(m.workshops).where(
+                w.code == code, w.kind == "team", w.closed.is_(None),
+                w.leader_key_hash.is_(None)).values(leader_key_hash=key_hash))
+        return bool(done.rowcount)
 
     # -- answers ---------------------------------------------------------------------------
 
@@ -892,13 +932,14 @@ class Store:
                 raise WorkshopNotFoundError("We could not find that workshop.")
         return _frame_from_rows(rows)
 
-    def _require_open_workshop(self, conn: Connection, code: str) -> None:
+    def _require_open_workshop(self, conn: Connection, code: str, *,
+                               lock: bool = False) -> None:
         try:
             code = answers_mod.check_workshop_code(code)
         except AnswerError:
             code = ""
         row = conn.execute(select(m.workshops.c.closed).where(m.workshops.c.code == code)
-                           .with_for_update(read=True)).one_or_none() if code else None
+                           .with_for_update(read=not lock)).one_or_none() if code else None
         if row is None:
             raise WorkshopNotFoundError("We could not find that workshop.")
         if row.closed is not None:

@@ -40,13 +40,17 @@ __all__ = [
     "KINDS",
     "CoachAccessError",
     "JoinError",
+    "LeaderAccessError",
     "check_coach",
+    "check_leader",
     "dashboard_link",
     "find_open_workshop",
     "group_summary",
     "hash_key",
+    "issue_leader_key",
     "join_link",
     "journey_steps",
+    "leader_link",
     "new_coach_key",
     "new_join_code",
     "normalise_code",
@@ -79,6 +83,13 @@ class CoachAccessError(StoreError):
 
     def __init__(self) -> None:
         super().__init__(content_mod.get().text("workshop.coach_denied"))
+
+
+class LeaderAccessError(StoreError):
+    """The leader code does not fit this workshop; the same message whatever is wrong."""
+
+    def __init__(self) -> None:
+        super().__init__(content_mod.get().text("workshop.leader.denied"))
 
 
 class JoinError(StoreError):
@@ -211,6 +222,17 @@ def join_link(code: str, base: str = "") -> str:
     return f"{base}{APP_NOTEBOOK}?w={quote(code, safe='')}"
 
 
+def leader_link(code: str, key: str, base: str = "") -> str:
+    """The link a team's leader joins with (the join link and their leader code).
+
+    Examples
+    --------
+    >>> leader_link("K7MQ4P", "ABC")
+    'app.ipynb?w=K7MQ4P&l=ABC'
+    """
+    return f"{join_link(code, base)}&l={quote(key, safe='')}"
+
+
 def dashboard_link(code: str, key: str, base: str = "") -> str:
     """The coach's dashboard link; it holds the key, so only the coach should see it.
 
@@ -311,6 +333,65 @@ def check_coach(store: Store, code: object, key: object) -> Workshop:
     if found is None or not ok:
         _throttle.failed()
         raise CoachAccessError
+    return found
+
+
+def issue_leader_key(store: Store, workshop: Workshop) -> str:
+    """Make the leader code of a team workshop; return it (show it to the coach once).
+
+    The store keeps only its salted hash, and only the first one made: there is one leader
+    per workshop, chosen by the coach who gives them the code, never claimed by ticking a
+    box.
+
+    Raises
+    ------
+    StoreError
+        The workshop is not an open team workshop, or its leader code was made already.
+
+    Examples
+    --------
+    >>> from trace_widgets import store
+    >>> with store.open_store("sqlite://") as s:
+    ...     w, _ = open_workshop(s, "Ward leads", "team", ["team"])
+    ...     key = issue_leader_key(s, w)
+    ...     check_leader(s, w.code, key).code == w.code
+    True
+    """
+    key = new_coach_key()
+    if not store.set_leader_key_hash(workshop.code, hash_key(key)):
+        raise StoreError(content_mod.get().text("workshop.leader.no_key"))
+    return key
+
+
+def check_leader(store: Store, code: object, key: object) -> Workshop:
+    """The open team workshop that ``code`` and this leader ``key`` fit, or
+    :class:`LeaderAccessError` (the same message whichever is wrong, and as slow).
+
+    A wrong key counts towards the guessing limit like a wrong coach key. Whether the
+    workshop has its leader already is the store's to say, in the same transaction that
+    starts the leader's workbook (:class:`trace_widgets.store.LeaderTakenError`).
+
+    Examples
+    --------
+    >>> from trace_widgets import store
+    >>> with store.open_store("sqlite://") as s:
+    ...     w, _ = open_workshop(s, "Ward leads", "team", ["team"])
+    ...     _ = issue_leader_key(s, w)
+    ...     try:
+    ...         check_leader(s, w.code, "WRONG")
+    ...     except LeaderAccessError as exc:
+    ...         print(exc)
+    That leader code does not fit this workshop. Check it with your coach, or join as a member.
+    """
+    if not _throttle.allowed():
+        raise LeaderAccessError
+    normal = normalise_code(code)
+    found = store.workshop(normal) if normal else None
+    stored = found.leader_key_hash if found is not None else None
+    ok = verify_key(key, stored or _NO_WORKSHOP)
+    if found is None or stored is None or not ok or not found.is_open:
+        _throttle.failed()
+        raise LeaderAccessError
     return found
 
 

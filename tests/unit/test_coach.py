@@ -107,9 +107,15 @@ def test_opening_a_workshop_shows_the_key_once(s: store.Store) -> None:
     shown = tree_text(page.view)
     assert made.code in shown
     assert key in shown
+    # A team's leader is chosen: their own link and code, shown once with the key.
+    assert form.leader_key is not None
+    leader_key = form.leader_key.value
+    assert workshop.check_leader(s, made.code, leader_key).code == made.code
+    assert leader_key in shown
     links = [w for w in form.result.children if isinstance(w, BrowserLink)]
     assert [link.path for link in links] == [workshop.join_link(made.code),
-                                             workshop.dashboard_link(made.code, key)]
+                                             workshop.dashboard_link(made.code, key),
+                                             workshop.leader_link(made.code, leader_key)]
     form.key.value = "edited in the browser"  # the box only shows the key
     assert form.key.value == key
     go = form.result.children[-1]
@@ -120,6 +126,7 @@ def test_opening_a_workshop_shows_the_key_once(s: store.Store) -> None:
     assert page.dashboard is not None
     assert page.dashboard.workshop.code == made.code
     assert key not in tree_text(page.view)  # shown once: gone from every widget
+    assert leader_key not in tree_text(page.view)
     assert form.key.value == ""
     assert page.address.query == f"w={made.code}"
 

@@ -9,7 +9,7 @@ import pytest
 from trace_widgets import content, group, settings
 from trace_widgets.journey import Journey, prepare
 from trace_widgets.store import Store, open_store
-from trace_widgets.workshop import open_workshop
+from trace_widgets.workshop import issue_leader_key, open_workshop
 
 
 @pytest.fixture
@@ -98,12 +98,13 @@ def test_steps_need_a_workbook_and_bad_steps_fall_back(store: Store) -> None:
 
 def test_joining_a_team_workshop_as_leader(store: Store) -> None:
     workshop, _ = open_workshop(store, "Ward leaders", "team", ["team"])
+    key = issue_leader_key(store, workshop)
     journey = Journey(store)
-    journey.open({"w": workshop.code.lower()})
+    journey.open({"w": workshop.code.lower(), "l": key})
     assert journey.start.joining is not None
+    assert journey.start.as_leader
     assert "Ward leaders" in texts(journey.view)
-    leader = next(w for w in _walk(journey.view) if "trace-join-leader" in w._dom_classes)
-    leader.value = True
+    assert content.ui("journey.leader.joining") in texts(journey.view)
     start(journey)
     participant = store.participant(journey.session.token or "")
     assert (participant.workshop, participant.role) == (workshop.code, "leader")

@@ -12,7 +12,15 @@ from .. import content as content_mod
 from ..answers import AnswerError
 from ..exercises import registry
 from ..store import KINDS, Store, StoreError, Workshop
-from ..workshop import CoachAccessError, check_coach, dashboard_link, join_link, open_workshop
+from ..workshop import (
+    CoachAccessError,
+    check_coach,
+    dashboard_link,
+    issue_leader_key,
+    join_link,
+    leader_link,
+    open_workshop,
+)
 from ._browser import BrowserLink
 
 log = logging.getLogger(__name__)
@@ -57,6 +65,8 @@ class NewWorkshopForm:
         self.on_open = on_open
         self.workshop: Workshop | None = None
         self.key = _text_field(content_mod.get().text("coach.opened.key"), "trace-coach-key")
+        self.leader_key: widgets.Text | None = None
+        """A team's leader code, shown once like the key."""
         self.title = _text_field(c.text("coach.new.title"), "trace-coach-title",
                                  placeholder=c.text("coach.new.title_placeholder"))
         self.kind = _css(widgets.ToggleButtons(
@@ -122,13 +132,20 @@ class NewWorkshopForm:
             log.exception("opening a workshop failed")
             self.message.value = str(exc)
             return None
+        leader_key = None
+        if made.kind == "team":
+            try:
+                leader_key = issue_leader_key(self.store, made)
+            except StoreError as exc:
+                log.exception("making a leader code failed")
+                self.message.value = str(exc)
         self.workshop = made
         self.message.value = ""
         self.form.layout.display = "none"
-        self._show_opened(made, key)
+        self._show_opened(made, key, leader_key)
         return made
 
-    def _show_opened(self, made: Workshop, key: str) -> None:
+    def _show_opened(self, made: Workshop, key: str, leader_key: str | None = None) -> None:
         c = content_mod.get()
         self.key.value = key
         # The box is for copying: whatever the browser sends back, it shows the key.
@@ -149,7 +166,24 @@ class NewWorkshopForm:
             self.key,
             _para(c.text("coach.opened.dashboard_link")),
             _css(BrowserLink(path=dashboard_link(made.code, key)), "trace-coach-dashboard-link"),
+            *(self._leader_parts(c, made, leader_key) if leader_key else ()),
             go,
+        )
+
+    def _leader_parts(self, c: content_mod.Content, made: Workshop,
+                      leader_key: str) -> tuple[widgets.Widget, ...]:
+        """A team's leader link and code, shown once with the key (and gone with it)."""
+        self.leader_key = _text_field(c.text("coach.opened.leader_key"),
+                                      "trace-coach-leader-key")
+        self.leader_key.value = leader_key
+        self.leader_key.observe(lambda ch: setattr(self.leader_key, "value", leader_key)
+                                if ch["new"] != leader_key else None, "value")
+        return (
+            _para(c.text("coach.opened.leader_link")),
+            _css(BrowserLink(path=leader_link(made.code, leader_key)),
+                 "trace-coach-leader-link"),
+            self.leader_key,
+            _para(c.text("coach.opened.leader_once"), "trace-coach-warning"),
         )
 
     def go(self) -> None:
@@ -160,6 +194,9 @@ class NewWorkshopForm:
         # the widgets that held it also drops their models from the browser.
         self.key.unobserve_all("value")
         self.key.value = ""
+        if self.leader_key is not None:
+            self.leader_key.unobserve_all("value")
+            self.leader_key.value = ""
         held = self.result.children
         self.result.children = ()
         for widget in held:

@@ -102,7 +102,8 @@ class Journey:
             self._rate(query["r"])
             return
         if query.get("w") and not query.get("p"):
-            problem = self.start.join(query["w"])
+            # ?l= is the leader code of a team workshop (the address bar drops it next).
+            problem = self.start.join(query["w"], leader_key=query.get("l"))
             if problem:
                 self.go("start")
                 self.body.children = (self._notice_text(problem), *self.body.children)

@@ -8,12 +8,12 @@ from html import escape
 
 import ipywidgets as widgets
 
-from .. import _throttle, settings
+from .. import _throttle, privacy, settings
 from .. import content as content_mod
 from ..answers import AnswerError, check_text
 from ..overview import overview_html
 from ..store import StoreError, WorkbookNotFoundError, Workshop
-from ..workshop import find_open_workshop, participant_role
+from ..workshop import check_leader, find_open_workshop, participant_role
 from ._session import Session
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,9 @@ class StartStep:
         self.lab = lab
         self.joining: Workshop | None = None
         """The workshop named by the join code or link, until the workbook is started."""
+        self.as_leader = False
+        """True once a leader code fitted ``joining`` (a team): the workbook starts as its
+        leader. Never set from anything a browser sends but a code checked here."""
         self.view = widgets.VBox()
         self.view.add_class("trace-step-start")
         self.refresh()
@@ -79,6 +82,8 @@ class StartStep:
             parts.append(_para(c.text("journey.start.intro")))
             if self.joining is None:
                 parts.append(self._join_view(c))
+            elif self.joining.kind == "team" and not self.as_leader:
+                parts.append(self._leader_view(c))
             parts += [self._consent_view(c), self._resume_view(c)]
         about = widgets.HTML(overview_html(c))
         about.add_class("trace-about")
@@ -87,7 +92,7 @@ class StartStep:
     # -- a new workbook --------------------------------------------------------------------
 
     def _consent_view(self, c: content_mod.Content) -> widgets.Widget:
-        k = settings.get().anonymity_k
+        current = settings.get()
         agree = widgets.Checkbox(value=False, description=c.text("journey.consent.agree"),
                                  indent=False, layout=widgets.Layout(width="auto"))
         agree.add_class("trace-consent-agree")
@@ -96,9 +101,7 @@ class StartStep:
                             layout=widgets.Layout(width="auto", max_width="32rem"))
         name.add_class("trace-name")
         joining = self.joining
-        leader = widgets.Checkbox(value=False, description=c.text("workshop.join.leader"),
-                                  indent=False, layout=widgets.Layout(width="auto"))
-        leader.add_class("trace-join-leader")
+        role = privacy.role_of(joining, leader=self.as_leader)
         start = widgets.Button(description=c.text("journey.start.button"),
                                button_style="primary")
         start.add_class("trace-start")
@@ -114,12 +117,12 @@ class StartStep:
                 self.session.start(
                     display_name=display_name or None,
                     workshop=joining.code if joining else None,
-                    role=participant_role(joining, leader=bool(leader.value))
+                    role=participant_role(joining, leader=self.as_leader)
                     if joining else None)
             except AnswerError as exc:
                 message.value = str(exc)
                 return
-            except StoreError as exc:
+            except StoreError as exc:  # a second leader is told so, plainly
                 message.value = str(exc)
                 return
             except Exception:
@@ -134,31 +137,65 @@ class StartStep:
         if joining is not None:
             workshop_parts.append(_para(c.text("journey.join.joining", title=joining.title),
                                         "trace-joining"))
+            if joining.kind == "team":
+                workshop_parts.append(_para(c.text("journey.join.team_note")))
+            if self.as_leader:
+                workshop_parts.append(_para(c.text("journey.leader.joining"),
+                                            "trace-joining-leader"))
+        # Who will see what, for this role exactly (privacy.CLAIMS, checked by a test).
+        who = [_para(text, "trace-consent-who")
+               for text in privacy.consent_claims(role, k=current.anonymity_k,
+                                                  comment_k=current.comment_k, content=c)]
         box = widgets.VBox([
             *workshop_parts,
             _heading(c.text("journey.consent.heading")),
             _para(c.text("journey.consent.what")),
             _para(c.text("journey.consent.where_lab" if self.lab else "journey.consent.where")),
-            _para(c.text("journey.consent.who", k=k)),
+            *who,
             _para(c.text("journey.consent.erase")),
             agree, name,
-            *([_para(c.text("journey.join.team_note")), leader]
-              if joining is not None and joining.kind == "team" else []),
             start, message,
         ])
         box.add_class("trace-card")
+        box.add_class(f"trace-consent-{role}")
         return box
 
     # -- join a workshop -------------------------------------------------------------------
 
-    def join(self, code: object) -> str | None:
-        """Take the workshop this code names; None if it worked, else a plain message."""
+    def join(self, code: object, *, leader_key: object = None) -> str | None:
+        """Take the workshop this code names (as its leader, with a leader code that fits);
+        None if it worked, else a plain message."""
         try:
             self.joining = find_open_workshop(self.session.store, code)
         except StoreError as exc:
             return str(exc)
+        self.as_leader = False
+        if leader_key:
+            problem = self.claim_leader(leader_key)
+            if problem:
+                self.refresh()
+                return problem
         self.refresh()
         return None
+
+    def claim_leader(self, key: object) -> str | None:
+        """Join the team workshop being joined as its leader, if ``key`` is its leader code;
+        None if it fits, else a plain message (the same whatever is wrong)."""
+        joining = self.joining
+        if joining is None or joining.kind != "team":
+            return content_mod.get().text("workshop.leader.denied")
+        try:
+            check_leader(self.session.store, joining.code, key)
+        except StoreError as exc:
+            return str(exc)
+        self.as_leader = True
+        self.refresh()
+        return None
+
+    def _leader_view(self, c: content_mod.Content) -> widgets.Widget:
+        return _code_card(c.text("journey.leader.heading"), c.text("journey.leader.label"),
+                          c.text("journey.leader.button"), "trace-leader", self.claim_leader,
+                          intro=c.text("journey.leader.intro"))
 
     def _join_view(self, c: content_mod.Content) -> widgets.Widget:
         return _code_card(c.text("journey.join.heading"), c.text("workshop.join.label"),
