@@ -126,7 +126,7 @@ def test_the_plan_shows_the_trend_with_its_table_and_summary(store: Store) -> No
     plan.refresh()
     assert "Round 1" in plan.trend.view.value
     assert "Round 2" in plan.trend.view.value
-    assert plan.trend_summary.value.startswith("From round 1 to round 2:")
+    assert plan.trend_summary.value.startswith("<p>From round 1 to round 2:")
     assert any("trace-new-round-button" in w._dom_classes for w in _walk(plan.view))
 
 

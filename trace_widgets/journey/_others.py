@@ -113,7 +113,7 @@ class OthersPanel:
         self.gap_chart = ChartPanel()
         self.groups = widgets.HTML()
         self.groups.add_class("trace-others-groups")
-        self.summary = widgets.Label()
+        self.summary = widgets.HTML()  # a paragraph that wraps (a Label does not)
         self.summary.add_class("trace-others-summary")
         self.view = widgets.VBox([
             _para(c.text("raters.invite.intro")),
@@ -200,7 +200,7 @@ class OthersPanel:
         rated = view.loc[(view["group"] == others.ALL_OTHERS) & (view["n"] > 0), "space"]
         spaces = [sp for sp in spaces if sp in set(rated)] or spaces
         you, everyone = c.text("raters.group.self"), c.text("raters.group.all_others")
-        self.summary.value = others.summary(gap.loc[gap["space"].isin(spaces)])
+        self.summary.value = f"<p>{escape(others.summary(gap.loc[gap['space'].isin(spaces)]))}</p>"
         self.gap_chart.show(
             charts.gap(gap, self_label=you, others_label=everyone, spaces=spaces),
             charts.gap_table(gap, self_label=you, others_label=everyone, spaces=spaces))

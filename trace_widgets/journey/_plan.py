@@ -30,9 +30,9 @@ class PlanStep:
         c = content_mod.get()
         self.grid = ChartPanel()
         self.trend = ChartPanel()
-        self.trend_summary = widgets.Label()
+        self.trend_summary = widgets.HTML()  # a paragraph that wraps
         self.trend_summary.add_class("trace-trend-summary")
-        self.round_note = widgets.Label()
+        self.round_note = widgets.HTML()
         self.round_note.add_class("trace-round-note")
         self.new_round = widgets.Button(description=c.text("journey.rounds.start", round=2),
                                         layout=widgets.Layout(width="auto"))
@@ -84,9 +84,10 @@ class PlanStep:
     def _show_rounds(self) -> None:
         c = content_mod.get()
         rounds = scoring.round_scores(self.session.history())
-        self.round_note.value = c.text("journey.rounds.now", round=self.session.round)
+        self.round_note.value = (
+            f"<p>{escape(c.text('journey.rounds.now', round=self.session.round))}</p>")
         self.new_round.description = c.text("journey.rounds.start", round=self.session.round + 1)
-        self.trend_summary.value = charts.trend_summary(rounds)
+        self.trend_summary.value = f"<p>{escape(charts.trend_summary(rounds))}</p>"
         self.trend.show(charts.trend(rounds), charts.trend_table(rounds))
 
     def _start_round(self) -> None:

@@ -64,12 +64,12 @@ class RaterPage:
                                   _para(c.text("raters.page.not_found"), "trace-notice"))
             return
         whose = link.first_name or c.text("raters.page.someone")
-        group = c.text(f"raters.group.{link.group}")
         named = next(g.named for g in c.raters.groups if g.id == link.group)
         floor = next(g.floor for g in c.raters.groups if g.id == link.group)
         parts: list[widgets.Widget] = [
             _heading(c.text("raters.page.title", name=whose), 1),
-            _para(c.text("raters.page.intro", name=whose, group=group)),
+            _para(c.text("raters.page.intro", name=whose,
+                         role=c.text(f"raters.page.as.{link.group}"))),
             _para(c.text("raters.page.named", name=whose) if named
                   else c.text("raters.page.anonymous", name=whose, others=floor - 1),
                   "trace-rater-privacy"),

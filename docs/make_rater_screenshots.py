@@ -1,0 +1,118 @@
+"""Take the screenshots of others' views and rounds in docs/: a rater's page (consent, then
+the statements), the learner's invitations and counts, self against others once the round is
+closed, a new round's starting points and the trend.
+
+Run: .venv/bin/python docs/make_rater_screenshots.py   (starts its own Voila server)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _harness import CHROMIUM_FLAGS, free_port, server  # noqa: E402
+
+DOCS = ROOT / "docs"
+
+
+def _values(space: str, base: int) -> dict[str, object]:
+    from trace_widgets import content  # noqa: PLC0415
+
+    c = content.get()
+    out: dict[str, object] = {}
+    for i, e in enumerate(c.elements):
+        for j, st in enumerate(c.cell(e.id, space).statements):
+            score = max(1, min(5, base + (i + j) % 3 - 1))
+            out[st.id] = 6 - score if st.reverse else score
+    return out
+
+
+def fill(store_url: str) -> dict[str, str]:
+    """Two learners: Sam (raters asked, two rounds) and Alex (round 2 just started)."""
+    from trace_widgets import content  # noqa: PLC0415
+    from trace_widgets.store import open_store  # noqa: PLC0415
+
+    c = content.get()
+    with open_store(store_url) as s:
+        sam = s.new_participant(consent=True, display_name="Sam Rivera")
+        for space in (sp.id for sp in c.spaces):
+            s.save(sam, _values(space, 3))
+        s.start_round(sam)
+        for space in (sp.id for sp in c.spaces):
+            s.save(sam, _values(space, 4 if space != "system" else 3))
+        links = {"manager": s.invite(sam, "manager", ["team", "organisation"])}
+        # Three peers (shown), two people led and two others (each withheld, under 3), and
+        # everyone together (shown: what it adds to the shown groups is 4 people).
+        raters = [("peer", 2), ("peer", 3), ("peer", 2), ("report", 3), ("report", 2),
+                  ("other", 2), ("other", 3)]
+        for n, (group, base) in enumerate(raters):
+            token = s.invite(sam, group, ["team", "organisation"])
+            s.record_consent(token)
+            for space in ("team", "organisation"):
+                s.save(token, _values(space, base), rater=group)
+            links[f"{group}{n}"] = token
+        s.record_consent(links["manager"])
+        s.save(links["manager"], _values("team", 3), rater="manager")
+        links["fresh"] = s.invite(sam, "other", ["team"])
+        alex = s.new_participant(consent=True, display_name="Alex")
+        s.save(alex, _values("self", 4))
+        s.start_round(alex)
+    return {"sam": sam, "alex": alex, **links}
+
+
+def shot(page: Page, selector: str, path: Path) -> None:
+    target = page.locator(selector).first
+    target.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    target.screenshot(path=path)
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="trace-shots-"))
+    store = f"sqlite:///{tmp / 'store.sqlite3'}"
+    os.environ["TRACE_STORE"] = store
+    t = fill(store)
+    port = free_port()
+    command = [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(port)]
+    with server(command, cwd=ROOT, env=dict(os.environ), port=port, log=tmp / "voila.log") \
+            as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+        app = f"{url}/voila/render/app.ipynb"
+        phone = browser.new_page(viewport={"width": 390, "height": 900})
+        phone.goto(f"{app}?r={t['fresh']}")
+        phone.wait_for_selector(".trace-rater-agree", timeout=120_000)
+        shot(phone, ".trace-rater-page", DOCS / "raters-page-consent-390.png")
+        phone.goto(f"{app}?r={t['manager']}")
+        phone.wait_for_selector(".trace-rater-page .trace-rating-exercise", timeout=120_000)
+        phone.set_viewport_size({"width": 390, "height": 1400})
+        phone.wait_for_timeout(600)
+        phone.screenshot(path=DOCS / "raters-page-rating-390.png")
+        phone.close()
+
+        # Tall, so that Voila (which scrolls inside the page) draws every part of a section.
+        page = browser.new_page(viewport={"width": 1280, "height": 4000})
+        page.goto(f"{app}?p={t['sam']}&step=plan")
+        page.wait_for_selector(".trace-others .trace-rater-counts table", timeout=120_000)
+        page.locator("button.trace-invite-peer").click()
+        page.wait_for_selector(".trace-link-box", state="visible", timeout=30_000)
+        shot(page, ".trace-others", DOCS / "raters-invite-1280.png")
+        page.locator("button.trace-close-raters").click()
+        page.wait_for_selector(".trace-others-groups table", timeout=60_000)
+        shot(page, ".trace-others-results", DOCS / "raters-results-1280.png")
+        shot(page, ".trace-rounds", DOCS / "rounds-trend-1280.png")
+        page.goto(f"{app}?p={t['alex']}&step=self")
+        page.wait_for_selector(".trace-step-self .trace-rating-exercise", timeout=120_000)
+        page.wait_for_timeout(800)
+        shot(page, ".trace-step-self .trace-rating-exercise", DOCS / "rounds-new-round-1280.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
