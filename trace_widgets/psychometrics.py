@@ -272,7 +272,7 @@ def _fa_parts(psi: np.ndarray, r: np.ndarray) -> tuple[float, np.ndarray, np.nda
     return f, grad, loadings
 
 
-def one_factor(corr: np.ndarray, *, tol: float = 1e-12, max_iter: int = 200) -> OneFactor:
+def one_factor(corr: np.ndarray, *, tol: float = 1e-8, max_iter: int = 200) -> OneFactor:
     """Fit one factor by maximum likelihood to a correlation matrix (as ``factanal`` does).
 
     Minimises Joreskog's concentrated discrepancy over the uniquenesses within [0.005, 1]
@@ -311,7 +311,11 @@ def one_factor(corr: np.ndarray, *, tol: float = 1e-12, max_iter: int = 200) -> 
         else:
             converged = True  # no decrease left to find: a minimum to machine precision
             break
+        moved = float(np.max(np.abs(trial - psi)))
         psi, f, grad, loadings = trial, f_new, g_new, l_new
+        if moved < 1e-13:  # the gradient is down to rounding noise
+            converged = True
+            break
     if loadings.sum() < 0:
         loadings = -loadings
     return OneFactor(loadings, psi, converged, it)
@@ -344,7 +348,8 @@ def omega_total(items: pd.DataFrame | np.ndarray) -> float:
     """McDonald's omega total of the columns of ``items`` (complete cases, one ML factor).
 
     NaN with fewer than three items (one factor is not identified by two), too few complete
-    cases, an item that does not vary, or a Heywood case (:attr:`OneFactor.heywood`).
+    cases or a singular correlation matrix, an item that does not vary, a fit that did not
+    converge, or a Heywood case (:attr:`OneFactor.heywood`).
 
     Examples
     --------
@@ -362,7 +367,13 @@ def _fit(x: np.ndarray) -> OneFactor | None:
     n, k = x.shape
     if k < 3 or n <= k or np.any(x.std(axis=0) == 0):
         return None
-    return one_factor(np.corrcoef(x, rowvar=False))
+    r = np.corrcoef(x, rowvar=False)
+    # A singular correlation matrix (too few people for the items, or an item that is a
+    # sum of others) has no maximum-likelihood fit.
+    if np.linalg.eigvalsh(r)[0] <= 1e-8:
+        return None
+    fit = one_factor(r)
+    return fit if fit.converged else None
 
 
 # --- the scales of the content ----------------------------------------------------------------

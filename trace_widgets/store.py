@@ -827,6 +827,48 @@ class Store:
             frame["participant"] = frame["participant"].map(names)
         return frame
 
+    def workshops(self) -> tuple[Workshop, ...]:
+        """Every workshop, oldest first.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     _ = s.create_workshop("W1", "Team day", "team", ["team"], "h" * 64)
+        ...     [w.code for w in s.workshops()]
+        ['W1']
+        """
+        w = m.workshops.c
+        with self._read() as conn:
+            rows = conn.execute(select(m.workshops).order_by(w.created, w.code)).all()
+        return tuple(_workshop(r) for r in rows)
+
+    def research_key(self) -> bytes:
+        """The server's key for research pseudonyms: 32 random bytes, made on first use.
+
+        It stays in the store; :mod:`trace_widgets.research` only hashes tokens with it.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     s.research_key() == s.research_key(), len(s.research_key())
+        (True, 32)
+        """
+        k = m.research_keys.c
+        with self._read() as conn:
+            found = conn.scalar(select(k.key).where(k.id == 1))
+        if found is None:
+            try:
+                with self._write() as conn:
+                    if conn.scalar(select(k.key).where(k.id == 1)) is None:
+                        conn.execute(insert(m.research_keys).values(
+                            id=1, key=secrets.token_hex(32), created=answers_mod.now()))
+            except StoreError as exc:  # another process made it first: use theirs
+                if not isinstance(exc.__cause__, IntegrityError):
+                    raise
+            with self._read() as conn:
+                found = conn.scalar(select(k.key).where(k.id == 1))
+        return bytes.fromhex(str(found))
+
     def export(self, *, participant: str | None = None, workshop: str | None = None,
                fmt: Format = "csv") -> str:
         """Every answer of one participant or one workshop as CSV or JSON text.
