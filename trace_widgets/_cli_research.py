@@ -41,6 +41,9 @@ def add_research_commands(
                         help="the folder to write into (made if needed, readable by you only)")
     export.add_argument("--workshop", metavar="CODE", action="append",
                         help="only this workshop (repeat for several; default: all)")
+    export.add_argument("--solo", action="store_true",
+                        help="also answers given outside workshops (learners working alone "
+                             "and the raters they invited)")
     export.add_argument("--text", action="store_true", help="include free-text answers")
     export.add_argument("--history", action="store_true",
                         help="every answer row, changes included (default: current answers)")
@@ -67,8 +70,8 @@ def run_export(args: argparse.Namespace) -> int:
     """Handle ``trace-workbook research export``; return the exit code."""
     try:
         with store.open_store(args.store) as s:
-            made = research.export(s, workshops=args.workshop, include_text=args.text,
-                                   history=args.history)
+            made = research.export(s, workshops=args.workshop, solo=args.solo,
+                                   include_text=args.text, history=args.history)
         made.write(args.output)
     except (store.StoreError, ValueError, OSError) as exc:
         return fail(exc)

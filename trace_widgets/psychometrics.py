@@ -50,6 +50,8 @@ __all__ = [
     "Reliability",
     "agreement",
     "alpha_interval",
+    "cfa_data",
+    "cfa_model",
     "cronbach_alpha",
     "f_quantile",
     "icc",
@@ -640,3 +642,41 @@ def agreement(answers: pd.DataFrame, content: content_mod.Content | None = None,
                          "targets": complete.shape[0], "icc_a1": found["ICC2"],
                          "icc_ak": found["ICC2k"]})
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))
+
+
+# --- a confirmatory model of the five conditions ----------------------------------------------
+
+
+def _variable(item: str) -> str:
+    """An item id as a model variable name (model syntax reads dots as operators)."""
+    return item.replace(".", "_")
+
+
+def cfa_model(space: str, content: content_mod.Content | None = None) -> str:
+    """A confirmatory model of the conditions in one space, in lavaan / semopy syntax.
+
+    One factor per condition, measured by its statements (variables named as
+    :func:`cfa_data` names them); the factors correlate freely.
+
+    Examples
+    --------
+    >>> print(cfa_model("team").splitlines()[0])
+    task =~ task_team_s1 + task_team_s2 + task_team_s3 + task_team_s4
+    """
+    c = content or content_mod.get()
+    c.space(space)
+    return "\n".join(f"{cell.element} =~ " + " + ".join(_variable(s.id) for s in cell.statements)
+                     for cell in c.cells.values() if cell.space == space)
+
+
+def cfa_data(answers: pd.DataFrame, space: str,
+             content: content_mod.Content | None = None) -> pd.DataFrame:
+    """The scored statements of one space for :func:`cfa_model`: complete cases only.
+
+    Reverse-worded statements are scored by :mod:`trace_widgets.scoring`, so every loading
+    of a condition is expected to be positive.
+    """
+    c = content or content_mod.get()
+    ids = [s.id for cell in c.cells.values() if cell.space == space for s in cell.statements]
+    scores, _ = item_matrix(answers, c)
+    return (scores[ids].dropna().rename(columns=_variable).reset_index(drop=True))

@@ -40,6 +40,7 @@ from . import settings
 from .store import _FORMULA_START, Store
 
 __all__ = [
+    "DEMO_KEY",
     "EXPORT_FORMAT",
     "FILES",
     "PREFIX",
@@ -47,8 +48,10 @@ __all__ = [
     "apply_floor",
     "codebook",
     "codebook_markdown",
+    "demo_export",
     "export",
     "instrument",
+    "load",
     "long_layout",
     "pseudonym",
     "read_long",
@@ -384,8 +387,8 @@ def _plain(v: object) -> object:
     return v
 
 
-def export(s: Store, *, workshops: Collection[str] | None = None, include_text: bool = False,
-           history: bool = False, k: int | None = None,
+def export(s: Store, *, workshops: Collection[str] | None = None, solo: bool = False,
+           include_text: bool = False, history: bool = False, k: int | None = None,
            content: content_mod.Content | None = None) -> Export:
     """Build a research export from the store: every workshop, or the ``workshops`` named.
 
@@ -395,10 +398,14 @@ def export(s: Store, *, workshops: Collection[str] | None = None, include_text: 
         An open store (its research key is made on first use).
     workshops
         Workshop codes (default: every workshop).
+    solo
+        Also the answers given outside workshops: learners working alone and the raters
+        they invited (``subject`` then says, by pseudonym, whose leadership a rater rated).
     include_text
         Keep free text (reflections, action-plan texts).
     history
-        Every answer row (changes included) instead of each person's current answers.
+        Every answer row (changes included) instead of the current answer per person,
+        item and round.
     k
         The anonymity floor (default: the settings' ``anonymity_k``).
 
@@ -415,18 +422,31 @@ def export(s: Store, *, workshops: Collection[str] | None = None, include_text: 
     (3, 3, False)
     """
     c = content or content_mod.get()
-    floor = settings.get().anonymity_k if k is None else k
     known = {w.code: w for w in s.workshops()}
     chosen = list(known) if workshops is None else [str(w) for w in workshops]
     missing = [w for w in chosen if w not in known]
     if missing:
         raise ValueError(f"no workshop with the code {', '.join(missing)}")
-    frames = [s.workshop_answers(code, latest=not history, pseudonymous=False)
-              for code in chosen]
+    # Every row, then the latest per person, item and round here: the store's own "latest"
+    # is one round's, and research wants each round.
+    frames = [s.workshop_answers(code, latest=False, pseudonymous=False) for code in chosen]
+    if solo:
+        frames.append(s.solo_answers())
     answers = (pd.concat(frames, ignore_index=True) if frames
                else answers_mod.to_frame([]))
+    if not history and len(answers):
+        keys = [col for col in ("participant", "item", "round") if col in answers.columns]
+        answers = (answers.sort_values("at", kind="stable")
+                   .drop_duplicates(keys, keep="last").sort_index())
     long = long_layout(answers, key=s.research_key(), include_text=include_text, content=c,
                        kinds={code: w.kind for code, w in known.items()})
+    return _assemble(long, c, include_text=include_text, history=history, k=k)
+
+
+def _assemble(long: pd.DataFrame, c: content_mod.Content, *, include_text: bool,
+              history: bool, k: int | None) -> Export:
+    """The export of a long layout: the floor applied, the wide layout, codebook, metadata."""
+    floor = settings.get().anonymity_k if k is None else k
     long, withheld = apply_floor(long, floor)
     wide = wide_layout(long, c)
     book = codebook(long, wide, c)
@@ -437,7 +457,8 @@ def export(s: Store, *, workshops: Collection[str] | None = None, include_text: 
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "exported_at": answers_mod.now().isoformat(),
-        "workshops": sorted(set(long["workshop"])),
+        "workshops": sorted(w for w in set(long["workshop"]) if w),
+        "solo": bool((long["workshop"] == "").any()),
         "anonymity_floor": floor,
         "withheld_workshops": withheld,
         "free_text": include_text,
@@ -449,7 +470,6 @@ def export(s: Store, *, workshops: Collection[str] | None = None, include_text: 
         "files": dict(FILES),
     }
     return Export(long, wide, book, metadata)
-
 
 def read_long(source: Path | str | io.StringIO) -> pd.DataFrame:
     """Read a long research file back as tidy answers (for scoring and psychometrics).
@@ -476,3 +496,45 @@ def read_long(source: Path | str | io.StringIO) -> pd.DataFrame:
     if "round" in frame.columns:
         frame["round"] = pd.to_numeric(frame["round"]).astype("Int64")
     return frame
+
+
+DEMO_KEY = b"trace-workbook demo pseudonyms, not a server key"
+"""The key of demo exports: demo answers have no real tokens, so nothing needs hiding."""
+
+
+def demo_export(n_workshops: int = 4, people: int = 40, *, seed: int = 0,
+                structure: str = "factor",
+                content: content_mod.Content | None = None) -> Export:
+    """A research export of demo team workshops (no store), as :func:`export` would make.
+
+    Each workshop is :func:`trace_widgets.demo.demo_answers` with its own seed; with the
+    default ``structure="factor"`` every scale has a strong common factor, so reliability is
+    high and a confirmatory model fits.
+
+    Examples
+    --------
+    >>> made = demo_export(2, 5)
+    >>> sorted(set(made.long["workshop"])), made.metadata["anonymity_floor"]
+    (['DEMO1', 'DEMO2'], 3)
+    """
+    from . import demo  # noqa: PLC0415 - only demo exports need the demo generator
+
+    c = content or content_mod.get()
+    codes = [f"DEMO{n + 1}" for n in range(n_workshops)]
+    answers = pd.concat([demo.demo_answers(people, seed=seed + n, workshop=code,
+                                           structure=structure)
+                         for n, code in enumerate(codes)], ignore_index=True)
+    long = long_layout(answers, key=DEMO_KEY, kinds=dict.fromkeys(codes, "team"), content=c)
+    return _assemble(long, c, include_text=False, history=False, k=None)
+
+
+def load(source: Path | str | None = None) -> pd.DataFrame:
+    """The answers of a long research file (or an export's folder), or demo data.
+
+    ``None`` or ``""`` gives the long layout of :func:`demo_export`. The frame is read back
+    with :func:`read_long`, so scoring and psychometrics read it as they read the store's.
+    """
+    if source is None or str(source) == "":
+        return read_long(io.StringIO(demo_export().files()[FILES["long"]]))
+    path = Path(source)
+    return read_long(path / FILES["long"] if path.is_dir() else path)

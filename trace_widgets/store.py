@@ -842,6 +842,31 @@ class Store:
             rows = conn.execute(select(m.workshops).order_by(w.created, w.code)).all()
         return tuple(_workshop(r) for r in rows)
 
+    def solo_answers(self) -> pd.DataFrame:
+        """Every answer row given outside any workshop, with tokens, and ``subject``: for a
+        rater's answer the token of the learner they rate, else None.
+
+        For the research export only, which replaces every token by a keyed pseudonym before
+        anything leaves the process.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     me = s.new_participant(consent=True)
+        ...     _ = s.save(me, {"task.self.s1": 4})
+        ...     s.solo_answers()[["item", "value", "subject"]].values.tolist()
+        [['task.self.s1', 4, None]]
+        """
+        a, p = m.answers.c, m.participants.c
+        frame = self._frame(_SELECT.where(a.workshop == "").order_by(a.id))
+        with self._read() as conn:
+            subjects = {str(t): str(subject) for t, subject in conn.execute(
+                select(p.token, p.subject).where(p.workshop.is_(None),
+                                                 p.subject.is_not(None)))}
+        frame["subject"] = pd.Series([subjects.get(t) for t in frame["participant"]],
+                                     dtype=object, index=frame.index)
+        return frame
+
     def research_key(self) -> bytes:
         """The server's key for research pseudonyms: 32 random bytes, made on first use.
 

@@ -215,3 +215,17 @@ def test_table_puts_each_scale_before_its_items(team: pd.DataFrame) -> None:
     assert first["level"].tolist() == ["scale", "item", "item", "item", "item"]
     assert set(first["scale"]) == {"task.self"}
     assert not math.isnan(table.loc[0, "alpha"])
+
+
+def test_the_confirmatory_model_of_five_conditions_fits_factor_data(factor: pd.DataFrame) -> None:
+    description = psychometrics.cfa_model("team")
+    assert len(description.splitlines()) == len(content.get().elements)
+    data = psychometrics.cfa_data(factor, "team")
+    assert data.notna().all().all()
+    model = semopy.Model(description)
+    model.fit(data)
+    fit = semopy.calc_stats(model).T
+    assert float(fit.loc["CFI"].iloc[0]) > 0.95
+    est = model.inspect(std_est=True)
+    loadings = est.loc[est["op"] == "~", "Est. Std"].astype(float)
+    assert (loadings > 0.5).all()

@@ -207,3 +207,50 @@ def test_a_version_7_store_gains_the_research_key_table(store_url: str) -> None:
         key = s.research_key()
         assert len(key) == 32
         assert s.research_key() == key
+
+
+def test_solo_learners_and_their_raters_with_subject_pseudonyms(store_url: str) -> None:  # noqa: F811
+    with store.open_store(store_url) as s:
+        me = s.new_participant(consent=True)
+        s.save(me, {"task.self.s1": 4, "task.team.s1": 5})
+        raters = []
+        for n in range(3):
+            r = s.invite(me, "peer", ["team"])
+            s.record_consent(r)
+            s.save(r, {"task.team.s1": 2 + n}, rater="peer")
+            raters.append(r)
+        assert research.export(s).long.empty  # outside workshops only when asked
+        made = research.export(s, solo=True)
+        key = s.research_key()
+        everything = _everything(made)
+        assert not any(t in everything for t in [me, *raters])
+    long = made.long
+    rated = long.loc[long["rater"] == "peer"]
+    assert set(rated["participant"]) == {research.pseudonym(key, r) for r in raters}
+    assert set(rated["subject"]) == {research.pseudonym(key, me)}
+    assert set(long.loc[long["rater"] == "self", "subject"]) == {""}
+    assert made.metadata["solo"] is True
+    assert "subject" in set(made.codebook["name"])
+    assert set(made.wide["rater"]) == {"self", "peer"}
+
+
+def test_each_round_keeps_its_own_current_answer() -> None:
+    t = "T" * 32
+    at = pd.Timestamp("2026-01-01", tz="UTC")
+    rows = answers.to_frame([answers.make(t, "task.self.s1", 2, at=at),
+                             answers.make(t, "task.self.s1", 5, at=at + pd.Timedelta(days=90))])
+    rows.loc[1, "round"] = 2
+    wide = research.wide_layout(research.long_layout(rows, key=b"k" * 32))
+    assert wide.set_index("round")["task.self.s1"].to_dict() == {1: 2, 2: 5}
+
+
+def test_demo_export_loads_like_a_file(tmp_path: Path) -> None:
+    made = research.demo_export(2, 6)
+    made.write(tmp_path)
+    from_file = research.load(tmp_path)
+    assert set(from_file["workshop"]) == {"DEMO1", "DEMO2"}
+    assert from_file["participant"].str.startswith(research.PREFIX).all()
+    pd.testing.assert_frame_equal(
+        psychometrics.reliability(from_file).scales,
+        psychometrics.reliability(research.load(tmp_path / research.FILES["long"])).scales)
+    assert len(research.load(None)) > 0
