@@ -8,6 +8,7 @@ import sys
 
 from . import report, store, workshop
 from ._cli_output import fail, say
+from ._report_sources import learner_report_of, workshop_report_of
 
 STDIN = "-"
 
@@ -60,22 +61,6 @@ def run_report(args: argparse.Namespace) -> int:
     except (store.StoreError, workshop.CoachAccessError, ValueError, OSError) as exc:
         return fail(exc)
     return 0
-
-
-def learner_report_of(s: store.Store, token: str, fmt: report.Format) -> bytes:
-    """A participant's report from the store: their answers, first name and workshop."""
-    person = s.participant(token)
-    found = s.workshop(person.workshop) if person.workshop else None
-    return report.learner_report(s.history(person.token), fmt=fmt, name=person.display_name,
-                                 workshop=found.title if found else None)
-
-
-def workshop_report_of(s: store.Store, found: store.Workshop, fmt: report.Format) -> bytes:
-    """A workshop's group report from exactly what its dashboard would show now."""
-    from .coach import workshop_summary  # noqa: PLC0415 - widgets only when asked for
-
-    return report.group_report(workshop_summary(s, found), title=found.title, code=found.code,
-                               fmt=fmt)
 
 
 def _line() -> str:

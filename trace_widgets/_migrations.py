@@ -149,6 +149,18 @@ group_releases = Table(
 )
 
 
+research_keys = Table(
+    "research_keys", metadata,
+    # One row: the key of the research pseudonyms (HMAC-SHA256). Made on first use, read
+    # only by Store.research_key, never exported: without it a pseudonym cannot be linked
+    # to a token, even by someone who holds the token.
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("key", String(128), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    CheckConstraint("id = 1", name="ck_research_keys_one_row"),
+)
+
+
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema: ``apply`` runs inside the open write transaction."""
@@ -215,6 +227,10 @@ def _v7_leader_key(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE workshops ADD COLUMN leader_key_hash TEXT"))
 
 
+def _v8_research_keys(conn: Connection) -> None:
+    research_keys.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
     Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
@@ -225,6 +241,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "rater links: a workbook that rates another one's leadership", _v5_raters),
     Migration(6, "what each group view last published (no differencing)", _v6_group_releases),
     Migration(7, "a team's leader joins with a key of their own", _v7_leader_key),
+    Migration(8, "the server's key for research pseudonyms (made on first use)",
+              _v8_research_keys),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 

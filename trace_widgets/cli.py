@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from . import __version__, _chart_server, _fork_server, _serve_checks, settings
 from ._cli_report import add_report_command
+from ._cli_research import add_research_commands
 from ._cli_store import add_store_commands
 from ._cli_workshop import add_workshop_commands
 from ._paths import bundled, voila_share
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_commands(commands)
     add_workshop_commands(commands)
     add_report_command(commands)
+    add_research_commands(commands)
     return parser
 
 

@@ -50,6 +50,8 @@ __all__ = [
     "Reliability",
     "agreement",
     "alpha_interval",
+    "cfa_data",
+    "cfa_model",
     "cronbach_alpha",
     "f_quantile",
     "icc",
@@ -272,7 +274,7 @@ def _fa_parts(psi: np.ndarray, r: np.ndarray) -> tuple[float, np.ndarray, np.nda
     return f, grad, loadings
 
 
-def one_factor(corr: np.ndarray, *, tol: float = 1e-12, max_iter: int = 200) -> OneFactor:
+def one_factor(corr: np.ndarray, *, tol: float = 1e-8, max_iter: int = 200) -> OneFactor:
     """Fit one factor by maximum likelihood to a correlation matrix (as ``factanal`` does).
 
     Minimises Joreskog's concentrated discrepancy over the uniquenesses within [0.005, 1]
@@ -311,7 +313,11 @@ def one_factor(corr: np.ndarray, *, tol: float = 1e-12, max_iter: int = 200) -> 
         else:
             converged = True  # no decrease left to find: a minimum to machine precision
             break
+        moved = float(np.max(np.abs(trial - psi)))
         psi, f, grad, loadings = trial, f_new, g_new, l_new
+        if moved < 1e-13:  # the gradient is down to rounding noise
+            converged = True
+            break
     if loadings.sum() < 0:
         loadings = -loadings
     return OneFactor(loadings, psi, converged, it)
@@ -344,7 +350,8 @@ def omega_total(items: pd.DataFrame | np.ndarray) -> float:
     """McDonald's omega total of the columns of ``items`` (complete cases, one ML factor).
 
     NaN with fewer than three items (one factor is not identified by two), too few complete
-    cases, an item that does not vary, or a Heywood case (:attr:`OneFactor.heywood`).
+    cases or a singular correlation matrix, an item that does not vary, a fit that did not
+    converge, or a Heywood case (:attr:`OneFactor.heywood`).
 
     Examples
     --------
@@ -362,7 +369,13 @@ def _fit(x: np.ndarray) -> OneFactor | None:
     n, k = x.shape
     if k < 3 or n <= k or np.any(x.std(axis=0) == 0):
         return None
-    return one_factor(np.corrcoef(x, rowvar=False))
+    r = np.corrcoef(x, rowvar=False)
+    # A singular correlation matrix (too few people for the items, or an item that is a
+    # sum of others) has no maximum-likelihood fit.
+    if np.linalg.eigvalsh(r)[0] <= 1e-8:
+        return None
+    fit = one_factor(r)
+    return fit if fit.converged else None
 
 
 # --- the scales of the content ----------------------------------------------------------------
@@ -409,10 +422,12 @@ def item_matrix(answers: pd.DataFrame, content: content_mod.Content | None = Non
     if raters is not None:
         rated = rated.loc[rated["rater"].isin(list(raters))]
     ids = [s.id for _, s in c.statements()]
-    keys = pd.MultiIndex.from_arrays([rated["participant"].astype(str).to_numpy(),
-                                      rated["rater"].astype(str).to_numpy()],
-                                     names=["participant", "rater"])
-    row, index = pd.factorize(keys, sort=True)
+    # Codes, not a MultiIndex of strings: factorising 800,000 string pairs took seconds.
+    person, people = pd.factorize(rated["participant"].astype(str), sort=True)
+    role, roles = pd.factorize(rated["rater"].astype(str), sort=True)
+    row, pairs = pd.factorize(person.astype(np.int64) * max(len(roles), 1) + role, sort=True)
+    index = list(zip(np.asarray(people)[pairs // max(len(roles), 1)],
+                     np.asarray(roles)[pairs % max(len(roles), 1)], strict=True))
     col = pd.Index(ids).get_indexer(rated["item"].astype(str))
     scores = np.full((len(index), len(ids)), np.nan)
     not_sure = np.zeros((len(index), len(ids)), dtype=bool)
@@ -629,3 +644,41 @@ def agreement(answers: pd.DataFrame, content: content_mod.Content | None = None,
                          "targets": complete.shape[0], "icc_a1": found["ICC2"],
                          "icc_ak": found["ICC2k"]})
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))
+
+
+# --- a confirmatory model of the five conditions ----------------------------------------------
+
+
+def _variable(item: str) -> str:
+    """An item id as a model variable name (model syntax reads dots as operators)."""
+    return item.replace(".", "_")
+
+
+def cfa_model(space: str, content: content_mod.Content | None = None) -> str:
+    """A confirmatory model of the conditions in one space, in lavaan / semopy syntax.
+
+    One factor per condition, measured by its statements (variables named as
+    :func:`cfa_data` names them); the factors correlate freely.
+
+    Examples
+    --------
+    >>> print(cfa_model("team").splitlines()[0])
+    task =~ task_team_s1 + task_team_s2 + task_team_s3 + task_team_s4
+    """
+    c = content or content_mod.get()
+    c.space(space)
+    return "\n".join(f"{cell.element} =~ " + " + ".join(_variable(s.id) for s in cell.statements)
+                     for cell in c.cells.values() if cell.space == space)
+
+
+def cfa_data(answers: pd.DataFrame, space: str,
+             content: content_mod.Content | None = None) -> pd.DataFrame:
+    """The scored statements of one space for :func:`cfa_model`: complete cases only.
+
+    Reverse-worded statements are scored by :mod:`trace_widgets.scoring`, so every loading
+    of a condition is expected to be positive.
+    """
+    c = content or content_mod.get()
+    ids = [s.id for cell in c.cells.values() if cell.space == space for s in cell.statements]
+    scores, _ = item_matrix(answers, c)
+    return (scores[ids].dropna().rename(columns=_variable).reset_index(drop=True))

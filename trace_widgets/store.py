@@ -827,6 +827,73 @@ class Store:
             frame["participant"] = frame["participant"].map(names)
         return frame
 
+    def workshops(self) -> tuple[Workshop, ...]:
+        """Every workshop, oldest first.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     _ = s.create_workshop("W1", "Team day", "team", ["team"], "h" * 64)
+        ...     [w.code for w in s.workshops()]
+        ['W1']
+        """
+        w = m.workshops.c
+        with self._read() as conn:
+            rows = conn.execute(select(m.workshops).order_by(w.created, w.code)).all()
+        return tuple(_workshop(r) for r in rows)
+
+    def solo_answers(self) -> pd.DataFrame:
+        """Every answer row given outside any workshop, with tokens, and ``subject``: for a
+        rater's answer the token of the learner they rate, else None.
+
+        For the research export only, which replaces every token by a keyed pseudonym before
+        anything leaves the process.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     me = s.new_participant(consent=True)
+        ...     _ = s.save(me, {"task.self.s1": 4})
+        ...     s.solo_answers()[["item", "value", "subject"]].values.tolist()
+        [['task.self.s1', 4, None]]
+        """
+        a, p = m.answers.c, m.participants.c
+        frame = self._frame(_SELECT.where(a.workshop == "").order_by(a.id))
+        with self._read() as conn:
+            subjects = {str(t): str(subject) for t, subject in conn.execute(
+                select(p.token, p.subject).where(p.workshop.is_(None),
+                                                 p.subject.is_not(None)))}
+        frame["subject"] = pd.Series([subjects.get(t) for t in frame["participant"]],
+                                     dtype=object, index=frame.index)
+        return frame
+
+    def research_key(self) -> bytes:
+        """The server's key for research pseudonyms: 32 random bytes, made on first use.
+
+        It stays in the store; :mod:`trace_widgets.research` only hashes tokens with it.
+
+        Examples
+        --------
+        >>> with open_store("sqlite://") as s:
+        ...     s.research_key() == s.research_key(), len(s.research_key())
+        (True, 32)
+        """
+        k = m.research_keys.c
+        with self._read() as conn:
+            found = conn.scalar(select(k.key).where(k.id == 1))
+        if found is None:
+            try:
+                with self._write() as conn:
+                    if conn.scalar(select(k.key).where(k.id == 1)) is None:
+                        conn.execute(insert(m.research_keys).values(
+                            id=1, key=secrets.token_hex(32), created=answers_mod.now()))
+            except StoreError as exc:  # another process made it first: use theirs
+                if not isinstance(exc.__cause__, IntegrityError):
+                    raise
+            with self._read() as conn:
+                found = conn.scalar(select(k.key).where(k.id == 1))
+        return bytes.fromhex(str(found))
+
     def export(self, *, participant: str | None = None, workshop: str | None = None,
                fmt: Format = "csv") -> str:
         """Every answer of one participant or one workshop as CSV or JSON text.

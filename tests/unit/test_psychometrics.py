@@ -141,7 +141,7 @@ def test_noise_is_not_reliable(noise: pd.DataFrame) -> None:
     assert (scales["alpha"] < 0.3).all(), scales[["scale", "alpha"]]
     # One factor fitted to noise is often improper (one item takes the factor alone): its
     # omega is withheld and the scale flagged; every proper fit is low.
-    proper = scales.loc[~scales["heywood"]]
+    proper = scales.loc[~scales["heywood"] & scales["omega"].notna()]
     assert len(proper) >= 10
     assert (proper["omega"] < 0.3).all(), proper[["scale", "omega"]]
     assert scales.loc[scales["heywood"], "omega"].isna().all()
@@ -215,3 +215,17 @@ def test_table_puts_each_scale_before_its_items(team: pd.DataFrame) -> None:
     assert first["level"].tolist() == ["scale", "item", "item", "item", "item"]
     assert set(first["scale"]) == {"task.self"}
     assert not math.isnan(table.loc[0, "alpha"])
+
+
+def test_the_confirmatory_model_of_five_conditions_fits_factor_data(factor: pd.DataFrame) -> None:
+    description = psychometrics.cfa_model("team")
+    assert len(description.splitlines()) == len(content.get().elements)
+    data = psychometrics.cfa_data(factor, "team")
+    assert data.notna().all().all()
+    model = semopy.Model(description)
+    model.fit(data)
+    fit = semopy.calc_stats(model).T
+    assert float(fit.loc["CFI"].iloc[0]) > 0.95
+    est = model.inspect(std_est=True)
+    loadings = est.loc[est["op"] == "~", "Est. Std"].astype(float)
+    assert (loadings > 0.5).all()

@@ -401,3 +401,39 @@ def test_the_command_works_with_no_network_at_all(url: str, tmp_path: Path) -> N
         input=token + "\n", capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
     assert target.read_bytes().startswith(b"%PDF-")
+
+
+# --- others' views and rounds, when there are some ----------------------------------------------
+
+
+def test_others_views_and_rounds_appear_only_when_there_are_some(url: str) -> None:
+    from trace_widgets._report_sources import learner_report_of  # noqa: PLC0415
+
+    c = content.get()
+    team = [st.id for e in c.elements for st in c.cell(e.id, "team").statements]
+    with store.open_store(url) as s:
+        me = s.new_participant(consent=True, display_name="Sam")
+        s.save(me, dict.fromkeys(team, 5))
+        alone = pdf_text(learner_report_of(s, me, "pdf"))
+        raters = [("peer", 2), ("peer", 2), ("manager", 3), ("report", 2)]
+        for group_id, value in raters:
+            rater = s.invite(me, group_id, ["team"])
+            s.record_consent(rater)
+            s.append([answers.make(rater, item, value if not c.item(item).reverse
+                                   else 6 - value, rater=group_id) for item in team])
+        before_closing = pdf_text(learner_report_of(s, me, "pdf"))
+        s.close_raters(me)
+        closed = pdf_text(learner_report_of(s, me, "pdf"))
+        s.start_round(me)
+        s.save(me, dict.fromkeys(team, 4))
+        second = pdf_text(learner_report_of(s, me, "pdf"))
+    heading, trend = c.text("report.learner.others.heading"), c.text(
+        "report.learner.trend.heading")
+    assert heading not in alone
+    assert trend not in alone
+    assert heading not in before_closing  # others' views wait for the round to close
+    assert heading in closed
+    assert c.text("raters.blind_spot") in closed  # 5 against about 2.3, in every team cell
+    assert c.text("raters.withheld", floor=3) in closed  # two peers: below their floor
+    assert trend not in closed
+    assert trend in second

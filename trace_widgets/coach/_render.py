@@ -43,6 +43,10 @@ STYLE = f"""<style>
 .trace-coach-code {{ font-size: 2.6rem; font-weight: 700; letter-spacing: 0.2em;
   font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; }}
 .trace-coach-join {{ align-items: baseline; gap: 1rem; flex-wrap: wrap; }}
+.trace-coach-join > *, .trace-coach-join-link {{ min-width: 0; max-width: 100%; }}
+.trace-coach .widget-checkbox {{ width: auto; max-width: 100%; height: auto; }}
+.trace-coach .widget-checkbox .widget-label-basic {{ white-space: normal; width: auto; }}
+.trace-coach .widget-checkbox .widget-label-basic span {{ white-space: normal; }}
 .trace-coach-comments li {{ margin: 0.25rem 0; white-space: pre-wrap; }}
 .trace-coach-prompts {{ color: #1f2933; }}
 .trace-coach-warning {{ color: #a61b1b; font-weight: 700; }}

@@ -8,9 +8,10 @@ from html import escape
 
 import ipywidgets as widgets
 
-from .. import charts, report, scoring
+from .. import charts, scoring
 from .. import content as content_mod
 from .._browser import report_buttons
+from .._report_sources import learner_report_of
 from ..chart_view import ChartPanel
 from ._others import OthersPanel
 from ._session import Session
@@ -106,11 +107,9 @@ class PlanStep:
     def report(self, fmt: str) -> bytes:
         """The learner's report as it stands, with any text still being typed saved first."""
         self.flush()
-        s = self.session
-        found = s.store.workshop(s.workshop) if s.workshop else None
-        return report.learner_report(s.answers(), fmt=report.check_format(fmt),
-                                     name=s.display_name,
-                                     workshop=found.title if found else None)
+        if self.session.token is None:
+            raise ValueError("no workbook is open")
+        return learner_report_of(self.session.store, self.session.token, fmt)
 
 
 def build_plan_step(session: Session, on_new_round: Callable[[], None] | None = None

@@ -137,23 +137,10 @@ def _of_spaces(summary: group.Summary, c: content_mod.Content) -> content_mod.Co
     return replace(c, spaces=tuple(s for s in c.spaces if s.id in summary.spaces))
 
 
-def _spread_rows(summary: group.Summary, c: content_mod.Content) -> pd.DataFrame:
-    """One row per person's score in a shown cell, at its scale point, from the grid's
-    counts (which the floor already withheld): what the distribution chart counts."""
-    counts = group.count_columns(c)
-    points = list(range(c.scale.low, c.scale.high + 1))
-    rows: list[tuple[str, str, float]] = []
-    for row in summary.grid.to_dict("records"):
-        if bool(row["withheld"]):
-            continue
-        for col, point in zip(counts, points, strict=True):
-            rows += [(str(row["element"]), str(row["space"]), float(point))] * int(row[col])
-    return pd.DataFrame(rows, columns=["element", "space", "score"])
-
-
 def _distribution(summary: group.Summary, c: content_mod.Content) -> Section:
     key = "report.group.distribution"
-    scores = _spread_rows(summary, c)
+    # One row per released rating in a shown cell: the counts the floor already passed.
+    scores = group.released_scores(summary.grid, content=c)
     if scores.empty:
         return Section("distribution", c.text(f"{key}.heading"),
                        (Para(c.text(f"{key}.none", k=summary.k)),))

@@ -8,10 +8,22 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import charts, scoring
+from .. import charts, others, scoring
 from .. import content as content_mod
 from ..exercises import ActionPlanState, PrioritiesState
-from ._model import Block, Document, Fields, Figure, Heading, Items, Para, Said, Section, figure
+from ._model import (
+    Block,
+    Document,
+    Fields,
+    Figure,
+    Heading,
+    Items,
+    Para,
+    Said,
+    Section,
+    figure,
+    table_of,
+)
 
 EXTREMES = 3
 """How many strongest and lowest cells the report names."""
@@ -19,6 +31,7 @@ EXTREMES = 3
 
 def learner_document(answers: pd.DataFrame, *, name: str | None = None,
                      workshop: str | None = None, today: dt.date | None = None,
+                     history: pd.DataFrame | None = None, about: pd.DataFrame | None = None,
                      extra: Sequence[Section] = (),
                      content: content_mod.Content | None = None) -> Document:
     """The learner's report as a document, ready for :func:`trace_widgets.report.render`.
@@ -34,17 +47,25 @@ def learner_document(answers: pd.DataFrame, *, name: str | None = None,
         The title of the workshop they answered in, if any.
     today
         The date on the cover (default: today, UTC).
+    history
+        Every answer of the workbook, every round (:meth:`Store.history`): with more than
+        one round rated, a section on the change across rounds.
+    about
+        Others' ratings about the learner in this round (:meth:`Store.about`), given only
+        once the learner has closed the round to raters: a section on self against others,
+        every group withheld below its floor (:func:`trace_widgets.others.views`).
     extra
-        Optional sections (others' views, change over rounds) placed after the strongest
-        and lowest cells; give only sections that have data, already past their floors.
+        More optional sections, placed after those; give only sections that have data,
+        already past their floors.
     content
         The content (default :func:`trace_widgets.content.get`).
 
     Returns
     -------
     Document
-        Sections ``read``, ``profile``, ``grid``, ``extremes``, the ``extra`` ones,
-        ``reflections``, ``priorities``, ``plan`` and ``about``.
+        Sections ``read``, ``profile``, ``grid``, ``extremes``, ``others`` and ``trend``
+        (only when there is data for them), the ``extra`` ones, ``reflections``,
+        ``priorities``, ``plan`` and ``about``.
 
     Raises
     ------
@@ -73,8 +94,11 @@ def learner_document(answers: pd.DataFrame, *, name: str | None = None,
     if workshop:
         cover.append(c.text("report.workshop", title=workshop))
     cover.append(c.text("report.learner.private"))
+    optional = [_others(answers, about, c) if about is not None else None,
+                _trend(history, c) if history is not None else None]
     sections = [
-        _read(c), _profile(cells, c), _grid(cells, c), _extremes(cells, c), *extra,
+        _read(c), _profile(cells, c), _grid(cells, c), _extremes(cells, c),
+        *(s for s in optional if s is not None), *extra,
         _reflections(answers, c), _priorities(answers, token, cells, c),
         _plan(answers, token, c), about_section(c),
     ]
@@ -138,6 +162,60 @@ def _extremes(cells: pd.DataFrame, c: content_mod.Content) -> Section:
     return Section("extremes", heading, (
         Heading(c.text("report.learner.extremes.strongest")), named(high.head(count)),
         Heading(c.text("report.learner.extremes.lowest")), named(low.head(count)),
+    ))
+
+
+def _others(mine: pd.DataFrame, about: pd.DataFrame, c: content_mod.Content
+            ) -> Section | None:
+    """Self against others, as the Plan step shows it once the round is closed: each group
+    at its floor, blind spots and hidden strengths, one chart per space rated."""
+    from ..journey._others import group_table  # noqa: PLC0415 - the Plan step's own table
+
+    if about.empty:
+        return None
+    cells = scoring.cell_scores(pd.concat([mine, about], ignore_index=True), c)
+    view = others.views(cells)
+    gap = others.gaps(view)
+    rated = set(view.loc[(view["group"] == others.ALL_OTHERS) & (view["n"] > 0), "space"])
+    spaces = [s for s in c.raters.spaces if s in rated]
+    if not spaces:
+        return None
+    key = "report.learner.others"
+    gap = gap.loc[gap["space"].isin(spaces)]
+    blocks: list[Block] = [Para(c.text(f"{key}.intro")), Para(others.summary(gap, content=c))]
+    flagged = gap.loc[gap["flag"].notna()]
+    if not flagged.empty:
+        blocks += [Heading(c.text(f"{key}.flags")), Items(tuple(
+            c.text(f"raters.{f}") + ": " + c.text(
+                "raters.summary.cell", element=c.element(str(e)).name, space=c.space(str(s)).name)
+            for e, s, f in zip(flagged["element"], flagged["space"], flagged["flag"],
+                               strict=True)))]
+    you, everyone = c.text("raters.group.self"), c.text("raters.group.all_others")
+    for space in spaces:
+        rows = gap.loc[gap["space"] == space]
+        if rows["mean_others"].isna().all():
+            continue
+        blocks.append(figure(
+            charts.gap(rows, self_label=you, others_label=everyone, spaces=[space],
+                       title=c.text(f"{key}.title", space=c.space(space).name)),
+            charts.gap_table(rows, self_label=you, others_label=everyone, spaces=[space]),
+            content=c))
+    blocks += [Heading(c.text("raters.results.groups")),
+               table_of(group_table(view, spaces=spaces, content=c), c.text(f"{key}.groups"),
+                        content=c)]
+    return Section("others", c.text(f"{key}.heading"), tuple(blocks))
+
+
+def _trend(history: pd.DataFrame, c: content_mod.Content) -> Section | None:
+    """How the scores moved from round to round, once more than one round is rated."""
+    rounds = scoring.round_scores(history, c)
+    if rounds.empty or rounds["round"].nunique() < 2:
+        return None
+    table = charts.trend_table(rounds, content=c)
+    table = table.loc[table.notna().any(axis=1)]  # only the cells rated in some round
+    return Section("trend", c.text("report.learner.trend.heading"), (
+        Para(charts.trend_summary(rounds, content=c)),
+        figure(charts.trend(rounds, content=c), table, content=c),
     ))
 
 
