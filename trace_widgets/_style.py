@@ -12,8 +12,8 @@ from ._paths import voila_share
 
 SCOPE = ".trace-lab"
 """The class of the box that holds the workbook in a JupyterLab notebook."""
-LINKS = ".trace-steplinks"
-"""The class of the notebook's Back and Next links (an output of their own, see journey)."""
+LINKS = ".trace-links-output"
+"""The class of the box around a notebook's Back and Next links (an output of their own)."""
 _PAGE = {":root", "html", "body", "#rendered_cells"}
 """Selectors that mean the whole page in Voila: in JupyterLab they mean the scope."""
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, _chart_server, _fork_server, _serve_checks, settings
+from ._cli_notebooks import add_notebooks_command
 from ._cli_report import add_report_command
 from ._cli_research import add_research_commands
 from ._cli_store import add_store_commands
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--pool-size", type=int, help="kernels kept warm for visitors")
     serve_cmd.set_defaults(handler=serve)
     add_store_commands(commands)
+    add_notebooks_command(commands)
     add_workshop_commands(commands)
     add_report_command(commands)
     add_research_commands(commands)

@@ -89,7 +89,7 @@ def test_jupyterlab_gets_the_stylesheet_scoped_and_no_reloading_link(store: Stor
     journey.open({})
     assert "trace-lab" in journey.page._dom_classes
     style = journey.page.children[0].value
-    assert ":is(.trace-lab, .trace-steplinks) .trace-card" in style
+    assert f":is({_style.SCOPE}, {_style.LINKS}) .trace-card" in style
     assert "body" not in style
     assert "#rendered_cells" not in style
     assert journey.address not in _walk(journey.page)  # JupyterLab's address is its own
@@ -145,7 +145,7 @@ def test_notebook_files_follow_the_steps() -> None:
 
 
 def test_scoping_keeps_every_rule_inside_the_workbook() -> None:
-    scope = ":is(.trace-lab, .trace-steplinks)"
+    scope = f":is({_style.SCOPE}, {_style.LINKS})"
     css = _style.lab_css()
     heads = [h.strip() for h in (r.split("{")[0] for r in css.split("}")) if h.strip()]
     assert len(heads) > 20

@@ -116,6 +116,10 @@ class Journey:
             self.body.children = (self._notice("journey.resume.not_found"),
                                   *self.body.children)
             return
+        if token:
+            # Opened by its address: listen to its answers and follow its workshop, as when
+            # it is opened on the page.
+            self._opened(go_on=False)
         if step not in self.steps or not self.session.is_open:
             step = self.steps[1] if self.session.is_open and self.steps[0] == "start" \
                 else self.steps[0]
@@ -127,14 +131,14 @@ class Journey:
         self.address.show(r=token)
         self.view.children = (self.address, self.rater_page.view)
 
-    def _opened(self) -> None:
+    def _opened(self, *, go_on: bool = True) -> None:
         """A workbook was opened, started or erased: forget steps built for another one."""
         self.session.listeners[:] = [self._on_saved]
         self._follow_workshop()
         self._built = {"start": self._start_step()}
         remember(self.session.store.url, self.session.token)
         self._update_chrome()
-        if self.single and self.single != "start" and self.session.is_open:
+        if go_on and self.single and self.single != "start" and self.session.is_open:
             self.go(self.single)  # a numbered notebook goes on to its own step
 
     def _follow_workshop(self) -> None:
@@ -299,7 +303,8 @@ class Journey:
                 text = c.text(f"journey.links.{kind}", name=c.text(f"journey.step.{STEPS[j]}"))
                 links.append(f'<a class="trace-{kind}-link" href="{href}">{escape(text)}</a>')
         label = escape(c.text("journey.nav.label"))
-        html = f'<nav class="trace-steplinks" aria-label="{label}">{" ".join(links)}</nav>'
+        html = (f'<div class="trace-links-output"><nav class="trace-steplinks" '
+                f'aria-label="{label}">{" ".join(links)}</nav></div>')
 
         if html != self.links_html:
             self.links_html = html
