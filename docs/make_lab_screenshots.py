@@ -53,7 +53,7 @@ def main() -> None:
     (kept / "open-workbooks.json").write_text(json.dumps({store: token}))
     port = free_port()
     with (tmp / "lab.log").open("wb") as log:
-        proc = subprocess.Popen(
+        proc = subprocess.Popen(  # noqa: S603 - our own command line
             [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser",
              f"--port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.token=",
              "--ServerApp.password=", f"--ServerApp.root_dir={folder}",
