@@ -23,7 +23,7 @@ from trace_widgets._cli_notebooks import copy_notebooks
 from trace_widgets.store import open_store
 
 from .conftest import Offline, _wait_until_up, free_port, new_context
-from .journey_steps import SCALE, rating_select, statement_ids
+from .journey_steps import SCALE, rate, statement_ids
 
 pytestmark = pytest.mark.browser
 
@@ -180,7 +180,7 @@ def test_start_self_and_plan_in_jupyterlab(lab: Lab, browser: Browser, offline: 
                    statements=len(ids)))
     task = [s.id for s in c.cell("task", "self").statements]
     for item in task:
-        rating_select(page, item).select_option(label=SCALE[4])  # type: ignore[attr-defined]
+        rate(page, item, SCALE[4])
     expect(mine.locator(".trace-progress")).to_contain_text(  # type: ignore[attr-defined]
         f"{len(task)} of {len(ids)}", timeout=30_000)
     chart = mine.locator(".trace-chart").first  # type: ignore[attr-defined]
@@ -200,7 +200,7 @@ def test_start_self_and_plan_in_jupyterlab(lab: Lab, browser: Browser, offline: 
     # A rating changed in 01_self shows in 05_plan when the learner comes back to it.
     page.locator(".lm-TabBar-tab", has_text="01_self").click()
     for item in task:
-        rating_select(page, item).select_option(label=SCALE[0])  # type: ignore[attr-defined]
+        rate(page, item, SCALE[0])
     wait_until_stored(lab.store, token, dict.fromkeys(task, 1))
     page.locator(".lm-TabBar-tab", has_text="05_plan").click()
     front(page).locator(".trace-step-plan").hover()  # type: ignore[attr-defined]
