@@ -72,9 +72,9 @@ def main() -> None:
                 page.add_locator_handler(
                     dialog, lambda d: d.locator("button.jp-mod-accept").click())
                 for name, target in NOTEBOOKS.items():
-                    page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}.ipynb")
+                    page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}.ipynb?reset")
                     run_all(page)
-                    shown = page.locator(f".trace-lab {target}").first
+                    shown = page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .trace-lab {target}").first
                     expect(shown).to_be_visible(timeout=120_000)
                     page.wait_for_timeout(800)
                     page.locator(".trace-lab").first.scroll_into_view_if_needed()
