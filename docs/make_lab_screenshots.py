@@ -74,7 +74,8 @@ def main() -> None:
                 for name, target in NOTEBOOKS.items():
                     page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}.ipynb?reset")
                     run_all(page)
-                    shown = page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .trace-lab {target}").first
+                    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+                    shown = page.locator(f"{panel} .trace-lab {target}").first
                     expect(shown).to_be_visible(timeout=120_000)
                     page.wait_for_timeout(800)
                     page.locator(".trace-lab").first.scroll_into_view_if_needed()
