@@ -435,7 +435,7 @@ def item_matrix(answers: pd.DataFrame, content: content_mod.Content | None = Non
     scores[row, col] = rated["score"].to_numpy(dtype=np.float64)
     not_sure[row, col] = rated["value"].isna().to_numpy()
     names = pd.MultiIndex.from_tuples(list(index), names=["participant", "rater"]) \
-        if len(index) else pd.MultiIndex.from_arrays([[], []], names=["participant", "rater"])
+        if index else pd.MultiIndex.from_arrays([[], []], names=["participant", "rater"])
     return (pd.DataFrame(scores, index=names, columns=ids),
             pd.DataFrame(not_sure, index=names, columns=ids))
 
