@@ -55,8 +55,9 @@ def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.Argume
                      help="cohort: each person rates their own context (default); team: "
                           "everyone rates one shared team, and the leader joins with a "
                           "leader code of their own")
-    new.add_argument("--spaces", default="self,team,organisation,system",
-                     help="comma-separated spaces it covers (default: all four)")
+    new.add_argument("--spaces",
+                     help="comma-separated space ids it covers (default: every space of "
+                          "its journey)")
     new.add_argument("--exercises", default=",".join(store.EXERCISES),
                      help="what it includes besides the ratings, comma-separated, out of "
                           f"{', '.join(store.EXERCISES)}; default all, '' for ratings only")
@@ -100,8 +101,9 @@ def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.Argume
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.add_argument("--kind", choices=KINDS, default="team",
                       help="the kind of a new demo workshop (default team)")
-    demo.add_argument("--spaces", default="self,team,organisation,system",
-                      help="the spaces of a new demo workshop (default: all four)")
+    demo.add_argument("--spaces",
+                      help="the spaces of a new demo workshop (default: every space of "
+                           "the default journey)")
     demo.add_argument("--title", help="the title of a new demo workshop")
     demo.add_argument("--base-url", help=base_help)
     demo.add_argument("--store", metavar="URL", help=store_help)
@@ -115,7 +117,7 @@ def run_new(args: argparse.Namespace) -> int:
     """Handle ``trace-workbook workshop new``; return the exit code."""
     try:
         with store.open_store(args.store) as s:
-            made, key = workshop.open_workshop(s, args.title, args.kind, _spaces(args.spaces),
+            made, key = workshop.open_workshop(s, args.title, args.kind, _chosen_spaces(args),
                                                exercises=_spaces(args.exercises),
                                                code=_code(args.code))
             # A team's leader is chosen by the coach: they get a code of their own.
@@ -175,7 +177,7 @@ def run_demo(args: argparse.Namespace) -> int:
             if found is None:
                 title = f"{args.title or c.text('workshop.demo_title')} {marker}"
                 found, key = workshop.open_workshop(s, title, args.kind,
-                                                    _spaces(args.spaces), code=code)
+                                                    _chosen_spaces(args), code=code)
             elif marker not in found.title:
                 raise ValueError(f"workshop {found.code} is not a demo workshop (its title "
                                  f"does not say {marker}); demo data only goes into demos")
@@ -246,6 +248,14 @@ def _plain(value: object) -> object:
 def _spaces(text: str) -> list[str]:
     """A comma-separated list (of spaces, or of exercises) as its items."""
     return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _chosen_spaces(args: argparse.Namespace) -> list[str]:
+    """``--spaces``, or every space of the workshop's journey."""
+    if args.spaces is not None:
+        return _spaces(args.spaces)
+    journey = getattr(args, "journey", None) or content_mod.DEFAULT_JOURNEY
+    return list(content_mod.get().journey(journey).spaces)
 
 
 def _code(text: str | None) -> str | None:

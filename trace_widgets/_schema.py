@@ -141,3 +141,28 @@ class Raters(_Frozen):
 
 class RatersFile(_Frozen):
     raters: Raters
+
+
+class JourneyStep(_Frozen):
+    """One step of a journey: what it is (``type``), and the exercises it holds, in order."""
+
+    type: Literal["start", "space", "plan"]
+    id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,19}$")
+    """The step's id in the address (``?step=``); a space step's default is its space's id."""
+    space: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_.-]{0,63}$")
+    """A space step's space (its heading and label are the space's own name)."""
+    label: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_.-]{0,127}$")
+    """The UI text id of a start or plan step's name (a space step is named by its space)."""
+    exercises: tuple[str, ...] = ()
+    """Exercise ids (a kind's own id, or one declared in ``exercises/*.yaml``)."""
+
+
+class Journey(_Frozen):
+    id: str = Id
+    label: str = Field(pattern=r"^[a-z][a-z0-9_.-]{0,127}$")
+    """The UI text id of the journey's name (the coach's form offers it by this name)."""
+    steps: tuple[JourneyStep, ...] = Field(min_length=1)
+
+
+class JourneyFile(_Frozen):
+    journey: Journey

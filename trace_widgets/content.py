@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from ._schema import (
     CellsFile,
     Element,
     Facilitation,
+    JourneyFile,
     ModelFile,
     Priorities,
     Prompt,
@@ -48,17 +50,20 @@ __all__ = [
     "Element",
     "Facilitation",
     "ItemSpec",
+    "JourneySpec",
     "Prompt",
     "RaterGroup",
     "Raters",
     "Space",
     "Statement",
+    "StepSpec",
     "cell",
     "data_dir",
     "element",
     "elements",
     "get",
     "item",
+    "journey",
     "load",
     "space",
     "spaces",
@@ -69,8 +74,13 @@ MODEL_FILE = "model.yaml"
 UI_FILE = "ui.yaml"
 RATERS_FILE = "raters.yaml"
 CELLS_DIR = "cells"
+JOURNEYS_DIR = "journeys"
+DEFAULT_JOURNEY = "default"
+"""The journey a learner on their own, and a workshop that names none, goes through."""
 
 ItemKind = Literal["rating", "text", "choice", "date", "element", "space", "flag"]
+StepType = Literal["start", "space", "plan"]
+_STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 
 
 class ContentError(ValueError):
@@ -91,6 +101,49 @@ class ItemSpec:
 
 
 @dataclass(frozen=True)
+class StepSpec:
+    """One step of a journey: its id (in the address), what it is, and the exercises it
+    holds in order. A space step is named by its space; the others by a UI text id."""
+
+    id: str
+    type: StepType
+    space: str | None
+    label: str | None
+    exercises: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class JourneySpec:
+    """A journey (``journeys/*.yaml``): its steps in order, and the UI text id of its name.
+
+    Examples
+    --------
+    >>> from trace_widgets import content
+    >>> j = content.journey("default")
+    >>> [s.id for s in j.steps]
+    ['start', 'self', 'team', 'organisation', 'system', 'plan']
+    >>> j.step("team").exercises
+    ('rating', 'reflection')
+    """
+
+    id: str
+    label: str
+    steps: tuple[StepSpec, ...]
+
+    @property
+    def step_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.steps)
+
+    @property
+    def spaces(self) -> tuple[str, ...]:
+        """The spaces of its space steps, in step order."""
+        return tuple(s.space for s in self.steps if s.space is not None)
+
+    def step(self, step_id: str) -> StepSpec:
+        return _find(self.steps, step_id, "step")
+
+
+@dataclass(frozen=True)
 class Content:
     """All content, validated. Build it with :func:`load`; get the default with :func:`get`."""
 
@@ -105,6 +158,8 @@ class Content:
     items: dict[str, ItemSpec]
     raters: Raters
     """Who a learner can invite to rate them, and what they may see of it (raters.yaml)."""
+    journeys: dict[str, JourneySpec]
+    """The journeys (``journeys/*.yaml``) by id; :data:`DEFAULT_JOURNEY` is always one."""
 
     @property
     def action_plan(self) -> ActionPlan:
@@ -130,6 +185,18 @@ class Content:
             return self.items[item_id]
         except KeyError:
             raise KeyError(f"unknown item id {item_id!r}") from None
+
+    def journey(self, journey_id: str = DEFAULT_JOURNEY) -> JourneySpec:
+        try:
+            return self.journeys[journey_id]
+        except KeyError:
+            raise KeyError(f"unknown journey id {journey_id!r}") from None
+
+    def step_name(self, step: StepSpec) -> str:
+        """What a step is called: a space step by its space's name, the others by their label."""
+        if step.space is not None:
+            return self.space(step.space).name
+        return self.text(step.label or "")
 
     def text(self, key: str, /, **values: object) -> str:
         """A UI string by id, with ``{name}`` placeholders filled in."""
@@ -256,6 +323,7 @@ def load(folder: Path | str | None = None) -> Content:
                                    "is missing")
     ordered = {(e.id, s.id): cells[(e.id, s.id)] for s in model.spaces for e in model.elements}
     raters = _raters(root / RATERS_FILE, space_ids, seen, ui)
+    journeys = _journeys(root / JOURNEYS_DIR, kinds, space_ids, ui)
     return Content(
         about=model.about,
         scale=model.scale,
@@ -266,6 +334,7 @@ def load(folder: Path | str | None = None) -> Content:
         sections=sections,
         items=_items(model_path, kinds, model.spaces, ordered, sections),
         raters=raters,
+        journeys=journeys,
     )
 
 
@@ -282,6 +351,79 @@ def _raters(path: Path, space_ids: set[str], seen: dict[str, str], ui: dict[str,
             raise ContentError(f"{path}: key raters.groups: {g.id!r} has no name "
                                f"(ui id raters.group.{g.id})")
     return raters
+
+
+def _problem(ui: dict[str, str], path: Path, key: str, text_id: str, **values: object
+             ) -> ContentError:
+    """A content error, worded in the UI texts by id (the id itself if they lack it)."""
+    template = ui.get(text_id)
+    message = template.format(**values) if template is not None else (
+        f"{text_id} {values}" if values else text_id)
+    return ContentError(f"{path}: key {key}: {message}")
+
+
+def _journeys(folder: Path, kinds: tuple[Any, ...], space_ids: set[str], ui: dict[str, str]
+              ) -> dict[str, JourneySpec]:
+    """Every journey in ``journeys/``, each step checked against content and the kinds."""
+    by_kind = {k.id: k for k in kinds if k.part is not None}
+    journeys: dict[str, JourneySpec] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        parsed: JourneyFile = _parse(path, JourneyFile)
+        j = parsed.journey
+        if j.id in journeys:
+            raise _problem(ui, path, "journey.id", "content.error.journey_twice", id=j.id)
+        if j.label not in ui:
+            raise _problem(ui, path, "journey.label", "content.error.unknown_text", id=j.label)
+        steps: list[StepSpec] = []
+        for n, st in enumerate(j.steps):
+            where = f"journey.steps.{n}"
+            steps.append(_step(ui, path, where, st, by_kind=by_kind, space_ids=space_ids))
+            if st.type == "start" and n != 0:
+                raise _problem(ui, path, f"{where}.type", "content.error.start_first")
+        if steps[0].type != "start":
+            raise _problem(ui, path, "journey.steps.0.type", "content.error.start_first")
+        ids = [s.id for s in steps]
+        for n, i in enumerate(ids):
+            if i in ids[:n]:
+                raise _problem(ui, path, f"journey.steps.{n}.id", "content.error.step_twice",
+                               id=i)
+        if sum(s.type == "plan" for s in steps) > 1:
+            raise _problem(ui, path, "journey.steps", "content.error.one_plan")
+        journeys[j.id] = JourneySpec(j.id, j.label, tuple(steps))
+    if DEFAULT_JOURNEY not in journeys:
+        raise _problem(ui, folder, "journey.id", "content.error.no_default", id=DEFAULT_JOURNEY)
+    return journeys
+
+
+def _step(ui: dict[str, str], path: Path, where: str, st: Any, *, by_kind: dict[str, Any],
+          space_ids: set[str]) -> StepSpec:
+    if st.type == "space":
+        if st.space is None or st.space not in space_ids:
+            raise _problem(ui, path, f"{where}.space", "content.error.unknown_space",
+                           id=st.space, known=", ".join(sorted(space_ids)))
+        if st.label is not None:
+            raise _problem(ui, path, f"{where}.label", "content.error.space_label")
+    else:
+        if st.space is not None:
+            raise _problem(ui, path, f"{where}.space", "content.error.not_a_space_step")
+        if st.label is None or st.label not in ui:
+            raise _problem(ui, path, f"{where}.label", "content.error.unknown_text",
+                           id=st.label)
+    step_id = str(st.id or (st.space if st.type == "space" else st.type))
+    if not _STEP_ID.match(step_id):
+        raise _problem(ui, path, f"{where}.id", "content.error.step_id", id=step_id)
+    for m, ex in enumerate(st.exercises):
+        key = f"{where}.exercises.{m}"
+        found = by_kind.get(ex)
+        if found is None:
+            raise _problem(ui, path, key, "content.error.unknown_exercise", id=ex,
+                           known=", ".join(by_kind))
+        if found.place != st.type:
+            raise _problem(ui, path, key, "content.error.wrong_place", id=ex,
+                           place=found.place, type=st.type)
+        if ex in st.exercises[:m]:
+            raise _problem(ui, path, key, "content.error.exercise_twice", id=ex)
+    return StepSpec(step_id, st.type, st.space, st.label, tuple(st.exercises))
 
 
 def _ui_texts(root: Path) -> dict[str, str]:
@@ -348,6 +490,10 @@ def cell(element_id: str, space_id: str) -> Cell:
 
 def item(item_id: str) -> ItemSpec:
     return get().item(item_id)
+
+
+def journey(journey_id: str = DEFAULT_JOURNEY) -> JourneySpec:
+    return get().journey(journey_id)
 
 
 def ui(key: str, /, **values: object) -> str:

@@ -441,8 +441,9 @@ def participant_role(workshop: Workshop, *, leader: bool = False) -> str | None:
 
 
 def journey_steps(workshop: Workshop) -> tuple[str, ...]:
-    """The journey steps a workshop's participants go through: start, its spaces, and the
-    plan if the workshop includes an exercise shown there.
+    """The steps of the workshop's journey its participants go through: the steps of its
+    spaces, and each other step that holds no exercise (start) or one the workshop includes
+    (the plan, when it includes priorities or the action plan).
 
     Examples
     --------
@@ -455,9 +456,17 @@ def journey_steps(workshop: Workshop) -> tuple[str, ...]:
     ('start', 'team')
     """
     chosen = set(workshop.exercises)
-    plan = any(k.place == "plan" and (k.id in chosen or not k.optional)
-               for k in registry.kinds())
-    return ("start", *workshop.spaces, *(("plan",) if plan else ()))
+    journey = content_mod.get().journey(getattr(workshop, "journey", content_mod.DEFAULT_JOURNEY))
+
+    def included(exercise: str) -> bool:
+        return exercise in chosen or not registry.kind(exercise).optional
+
+    def kept(st: content_mod.StepSpec) -> bool:
+        if st.space is not None:
+            return st.space in workshop.spaces
+        return not st.exercises or any(included(e) for e in st.exercises)
+
+    return tuple(st.id for st in journey.steps if kept(st))
 
 
 # --- what a group view may show ---------------------------------------------------------------

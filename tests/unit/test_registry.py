@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
 import pytest
+import yaml
 
-from trace_widgets import answers, content, store, workshop
+from trace_widgets import answers, content, settings, store, workshop
 from trace_widgets.answers import AnswerError
 from trace_widgets.coach import NewWorkshopForm
 from trace_widgets.exercises import registry
@@ -69,12 +71,26 @@ CONFIDENCE = registry.ExerciseKind(
 
 
 @pytest.fixture
-def confidence(monkeypatch: pytest.MonkeyPatch) -> Iterator[registry.ExerciseKind]:
+def confidence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+               ) -> Iterator[registry.ExerciseKind]:
+    """The kind registered, and placed in the team step of a copy of the default journey
+    (a journey names every exercise it shows: YAML places a kind, not the registry)."""
     registry.kinds()
     monkeypatch.setattr(registry, "_kinds", dict(registry._kinds))
     registry.register(CONFIDENCE)
+    folder = tmp_path / "data"
+    shutil.copytree(content.data_dir(), folder)
+    journey = folder / "journeys" / "default.yaml"
+    raw = yaml.safe_load(journey.read_text(encoding="utf-8"))
+    for st in raw["journey"]["steps"]:
+        if st.get("space") == "team":
+            st["exercises"] = [*st["exercises"], "confidence"]
+    journey.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    before = settings.get()
+    settings.use(before.with_(content_dir=str(folder)))
     content._cached.cache_clear()
     yield CONFIDENCE
+    settings.use(before)
     monkeypatch.undo()
     content._cached.cache_clear()
 

@@ -1,6 +1,7 @@
-"""The guided journey: start, the four spaces, and the plan, in one page or one per notebook."""
+"""The guided journey: the steps of a journey definition (``data/journeys/*.yaml``), in one
+page or one per notebook."""
 
-from ._app import STEPS, Journey, prepare, step
+from ._app import Journey, prepare, step
 from ._session import Session
 
-__all__ = ["STEPS", "Journey", "Session", "prepare", "step"]
+__all__ = ["Journey", "Session", "prepare", "step"]

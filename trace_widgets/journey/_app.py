@@ -29,15 +29,14 @@ from ._step import BuiltStep
 
 log = logging.getLogger(__name__)
 
-SPACE_STEPS = ("self", "team", "organisation", "system")
-STEPS = ("start", *SPACE_STEPS, "plan")
-_STEP = re.compile(r"^[a-z]{1,20}$")
+_STEP = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 PREBUILD_DELAY = 1.5  # seconds after a step is shown, so it settles first
 
 
 def notebook_file(step: str) -> str:
-    """The numbered notebook that holds ``step`` alone (``01_self.ipynb``)."""
-    return f"{STEPS.index(step):02d}_{step}.ipynb"
+    """The numbered notebook that holds ``step`` of the default journey alone
+    (``01_self.ipynb``)."""
+    return f"{content_mod.journey().step_ids.index(step):02d}_{step}.ipynb"
 
 
 class Journey:
@@ -49,9 +48,13 @@ class Journey:
     leaves JupyterLab's address alone and reads answers again when the notebook is shown
     (another notebook may have changed them)."""
 
-    def __init__(self, store: Store | None = None, *, steps: tuple[str, ...] = STEPS,
-                 single: str | None = None, lab: bool = False) -> None:
+    def __init__(self, store: Store | None = None, *, steps: tuple[str, ...] | None = None,
+                 single: str | None = None, lab: bool = False,
+                 journey: str = content_mod.DEFAULT_JOURNEY) -> None:
         self.session = Session(store or open_store())
+        self.definition = content_mod.journey(journey)
+        """The journey followed (``journeys/*.yaml``): a workshop's may replace it."""
+        steps = self.definition.step_ids if steps is None else steps
         self.single = single
         self.lab = lab
         self.links_html = ""
@@ -64,8 +67,8 @@ class Journey:
         self._prebuild: asyncio.TimerHandle | None = None
         c = content_mod.get()
         self.address = AddressBar()
-        self.nav_buttons = {s: self._nav_button(s) for s in steps}
-        self.nav = widgets.HBox(list(self.nav_buttons.values()))
+        self.nav_buttons = {s: self._nav_button(s) for s in self.definition.step_ids}
+        self.nav = widgets.HBox([self.nav_buttons[s] for s in steps])
         self.nav.add_class("trace-nav")
         self.progress = widgets.Label()
         self.progress.add_class("trace-progress")
@@ -105,14 +108,14 @@ class Journey:
             # ?l= is the leader code of a team workshop (the address bar drops it next).
             problem = self.start.join(query["w"], leader_key=query.get("l"))
             if problem:
-                self.go("start")
+                self.go(self.steps[0])
                 self.body.children = (self._notice_text(problem), *self.body.children)
                 return
         kept = "" if query.get("w") else remembered(self.session.store.url) or ""
         token = query.get("p", "") or kept
         step = query.get("step", "")
         if token and not self.start.resume(token):
-            self.go("start")
+            self.go(self.steps[0])
             self.body.children = (self._notice("journey.resume.not_found"),
                                   *self.body.children)
             return
@@ -121,8 +124,8 @@ class Journey:
             # it is opened on the page.
             self._opened(go_on=False)
         if step not in self.steps or not self.session.is_open:
-            step = self.steps[1] if self.session.is_open and self.steps[0] == "start" \
-                else self.steps[0]
+            step = self.steps[1] if self.session.is_open and len(self.steps) > 1 \
+                and self._type(self.steps[0]) == "start" else self.steps[0]
         self.go(step)
 
     def _rate(self, token: str) -> None:
@@ -135,10 +138,10 @@ class Journey:
         """A workbook was opened, started or erased: forget steps built for another one."""
         self.session.listeners[:] = [self._on_saved]
         self._follow_workshop()
-        self._built = {"start": self._start_step()}
+        self._built = {s: self._start_step() for s in self.steps if self._type(s) == "start"}
         remember(self.session.store.url, self.session.token)
         self._update_chrome()
-        if go_on and self.single and self.single != "start" and self.session.is_open:
+        if go_on and self.single and self._type(self.single) != "start" and self.session.is_open:
             self.go(self.single)  # a numbered notebook goes on to its own step
 
     def _follow_workshop(self) -> None:
@@ -158,7 +161,8 @@ class Journey:
         """A new round began: the space steps are built again, empty, with last round's
         answers as starting points (the plan step stays: the learner is on it)."""
         self.session.listeners[:] = [self._on_saved]
-        self._built = {k: v for k, v in self._built.items() if k in ("start", "plan")}
+        self._built = {k: v for k, v in self._built.items()
+                       if self._type(k) in ("start", "plan")}
         self._update_chrome()
 
     def _on_saved(self, rows: list[Answer]) -> None:
@@ -184,8 +188,9 @@ class Journey:
         """Show ``step``; a step that needs a workbook shows the start step until there is one."""
         if not isinstance(step, str) or not _STEP.match(step) or step not in self.steps:
             step = self.steps[0]
-        if step != "start" and not self.session.is_open and "start" in self.steps:
-            step = "start"
+        start = self._start_id()
+        if step != start and not self.session.is_open and start is not None:
+            step = start
         try:
             if self.current in self._built:
                 self._built[self.current].flush()
@@ -206,11 +211,25 @@ class Journey:
         return self._built[step]
 
     def _build(self, step: str) -> BuiltStep:
-        if step == "start":
+        spec = self.definition.step(step)
+        if spec.type == "start":
             return self._start_step()
-        if step == "plan":
-            return build_plan_step(self.session, self._new_round)
-        return build_space_step(self.session, step)
+        if spec.type == "plan":
+            return build_plan_step(self.session, self._new_round, spec)
+        return build_space_step(self.session, spec)
+
+    def _type(self, step: str) -> str:
+        return self.definition.step(step).type
+
+    def _start_id(self) -> str | None:
+        """The start step of the steps shown (None in a notebook of one later step)."""
+        return next((s for s in self.steps if self._type(s) == "start"), None)
+
+    def _space(self, step: str) -> str | None:
+        return self.definition.step(step).space
+
+    def _space_steps(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.definition.steps if s.type == "space")
 
     def _start_step(self) -> BuiltStep:
         # The start step redraws itself when a workbook opens or is erased.
@@ -249,7 +268,8 @@ class Journey:
     # -- chrome ----------------------------------------------------------------------------
 
     def _nav_button(self, step: str) -> widgets.Button:
-        button = widgets.Button(description=content_mod.get().text(f"journey.step.{step}"))
+        c = content_mod.get()
+        button = widgets.Button(description=c.step_name(self.definition.step(step)))
         button.add_class("trace-nav-step")
         button.add_class(f"trace-nav-{step}")
         button.on_click(lambda _: self.go(step))
@@ -261,25 +281,30 @@ class Journey:
         ids = [s.id for e in c.elements for s in c.cell(e.id, space).statements]
         return sum(self.session.has(i) for i in ids), len(ids)
 
-    def _rated(self, space: str) -> bool:
+    def _rated(self, step: str) -> bool:
+        space = self._space(step)
+        if space is None:
+            return False
         rated, total = self._counts(space)
         return rated == total
 
     def _progress(self, done: set[str]) -> str:
         c = content_mod.get()
-        name = c.text(f"journey.step.{self.current}")
-        space = self.current in SPACE_STEPS and self.session.is_open
-        rated, statements = self._counts(self.current) if space else (0, 0)
+        spec = self.definition.step(self.current)
+        name = c.step_name(spec)
+        space = spec.space is not None and self.session.is_open
+        rated, statements = self._counts(spec.space) if spec.space and space else (0, 0)
+        space_steps = self._space_steps()
         if self.single:
             if space:
                 return c.text("journey.progress.single_space", name=name, rated=rated,
                               statements=statements)
-            if self.current == "plan" and self.session.is_open:
+            if spec.type == "plan" and self.session.is_open:
                 return c.text("journey.progress.single_plan", done=len(done),
-                              spaces=len(SPACE_STEPS))
+                              spaces=len(space_steps))
             return ""
         i = self.steps.index(self.current)
-        spaces = sum(s in self.steps for s in SPACE_STEPS)
+        spaces = sum(s in self.steps for s in space_steps)
         if space:
             return c.text("journey.progress.space", number=i + 1, total=len(self.steps),
                           name=name, rated=rated, statements=statements)
@@ -293,14 +318,16 @@ class Journey:
         if not self.single:
             return
         c = content_mod.get()
-        i = STEPS.index(self.single)
+        every = self.definition.step_ids
+        i = every.index(self.single)
         token = self.session.token
         query = "?" + urlencode({"p": token}) if token and not self.lab else ""
         links = []
         for kind, j in (("back", i - 1), ("next", i + 1)):
-            if 0 <= j < len(STEPS):
-                href = escape(notebook_file(STEPS[j]) + query)
-                text = c.text(f"journey.links.{kind}", name=c.text(f"journey.step.{STEPS[j]}"))
+            if 0 <= j < len(every):
+                href = escape(notebook_file(every[j]) + query)
+                text = c.text(f"journey.links.{kind}",
+                              name=c.step_name(self.definition.steps[j]))
                 links.append(f'<a class="trace-{kind}-link" href="{href}">{escape(text)}</a>')
         label = escape(c.text("journey.nav.label"))
         html = (f'<div class="trace-links-output"><nav class="trace-steplinks" '
@@ -325,14 +352,15 @@ class Journey:
     def _update_chrome(self) -> None:
         c = content_mod.get()
         is_open = self.session.is_open
-        counted = SPACE_STEPS if self.single else self.steps
-        done = {s for s in SPACE_STEPS if s in counted and is_open and self._rated(s)}
+        space_steps = self._space_steps()
+        counted = space_steps if self.single else self.steps
+        done = {s for s in space_steps if s in counted and is_open and self._rated(s)}
         for step, button in self.nav_buttons.items():
-            name = c.text(f"journey.step.{step}")
+            name = c.step_name(self.definition.step(step))
             mark = c.text("journey.nav.done_mark") + " " if step in done else ""
             button.description = mark + name
             button.button_style = "primary" if step == self.current else ""
-            button.disabled = step != "start" and not is_open
+            button.disabled = self._type(step) != "start" and not is_open
         i = self.steps.index(self.current)
         self.progress.value = self._progress(done)
         self.progress.layout.display = "" if self.progress.value else "none"
@@ -402,9 +430,12 @@ def step(name: str) -> None:
     shows only the workbook (no object under it)."""
     from IPython.display import display  # noqa: PLC0415
 
-    if name not in STEPS:
-        raise ValueError(f"unknown step {name!r}; the steps are {', '.join(STEPS)}")
-    journey = Journey(steps=("start",) if name == "start" else ("start", name), single=name,
+    definition = content_mod.journey()
+    if name not in definition.step_ids:
+        raise ValueError(f"unknown step {name!r}; the steps are "
+                         f"{', '.join(definition.step_ids)}")
+    start = definition.steps[0].id
+    journey = Journey(steps=(start,) if name == start else (start, name), single=name,
                       lab=not settings.in_voila())
     display(journey.page)
     journey.show_links()

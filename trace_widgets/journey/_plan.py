@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 
 import ipywidgets as widgets
@@ -24,8 +24,11 @@ def _heading(text: str, level: int) -> widgets.HTML:
 
 
 class PlanStep:
-    def __init__(self, session: Session, on_new_round: Callable[[], None] | None = None
-                 ) -> None:
+    """``exercises`` are the ids the journey's plan step holds, in order (default: the
+    default journey's)."""
+
+    def __init__(self, session: Session, on_new_round: Callable[[], None] | None = None,
+                 exercises: Sequence[str] | None = None) -> None:
         self.session = session
         self._on_new_round = on_new_round
         c = content_mod.get()
@@ -46,7 +49,10 @@ class PlanStep:
         rounds.add_class("trace-rounds")
         # Raters are asked by a learner on their own; a workshop compares its own members.
         self.others = OthersPanel(session) if solo else None
-        shown = parts_here(session, "plan")
+        if exercises is None:
+            exercises = next((st.exercises for st in c.journey().steps if st.type == "plan"),
+                             ())
+        shown = parts_here(session, exercises)
         self.parts = [k.part(session, None) for k in shown if k.part is not None]
         self._shown = -1  # the answer version the page shows
         pieces: list[widgets.Widget] = []
@@ -112,7 +118,8 @@ class PlanStep:
         return learner_report_of(self.session.store, self.session.token, fmt)
 
 
-def build_plan_step(session: Session, on_new_round: Callable[[], None] | None = None
-                    ) -> BuiltStep:
-    step = PlanStep(session, on_new_round)
+def build_plan_step(session: Session, on_new_round: Callable[[], None] | None = None,
+                    step_spec: content_mod.StepSpec | None = None) -> BuiltStep:
+    step = PlanStep(session, on_new_round,
+                    step_spec.exercises if step_spec is not None else None)
     return BuiltStep(step.view, step.refresh, step.flush, step.stale, step)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from html import escape
 
 import ipywidgets as widgets
@@ -33,20 +34,28 @@ def _learn_html(c: content_mod.Content, space: str) -> str:
     return f'<ul class="trace-learn">{items}</ul>'
 
 
-def parts_here(session: Session, place: registry.Place) -> list[registry.ExerciseKind]:
-    """The kinds shown at ``place`` that the learner's workbook includes (a workshop may
-    leave the optional ones out)."""
-    return [k for k in registry.kinds() if k.place == place
-            and (not k.optional or k.id in session.exercises)]
+def parts_here(session: Session, exercises: Sequence[str]) -> list[registry.ExerciseKind]:
+    """The kinds of the step's ``exercises`` (ids, in the journey's order) that the learner's
+    workbook includes (a workshop may leave the optional ones out)."""
+    shown = [registry.kind(e) for e in exercises]
+    return [k for k in shown if not k.optional or k.id in session.exercises]
 
 
 class SpaceStep:
-    def __init__(self, session: Session, space: str) -> None:
+    """``exercises`` are the ids the journey's step holds, in order (default: the default
+    journey's step for ``space``, or rating alone)."""
+
+    def __init__(self, session: Session, space: str,
+                 exercises: Sequence[str] | None = None) -> None:
         self.session = session
         self.space = space
         c = content_mod.get()
         sp = c.space(space)
-        shown = parts_here(session, "space")
+        if exercises is None:
+            default = c.journey()
+            exercises = next((st.exercises for st in default.steps if st.space == space),
+                             (scoring.RATING,))
+        shown = parts_here(session, exercises)
         self.parts = [k.part(session, space) for k in shown if k.part is not None]
         self.profile = ChartPanel()
         self._shown = -1  # the space's answer version the page shows
@@ -115,6 +124,8 @@ class SpaceStep:
             part.flush()
 
 
-def build_space_step(session: Session, space: str) -> BuiltStep:
-    step = SpaceStep(session, space)
+def build_space_step(session: Session, step_spec: content_mod.StepSpec) -> BuiltStep:
+    if step_spec.space is None:
+        raise ValueError(f"step {step_spec.id!r} is not a space step")
+    step = SpaceStep(session, step_spec.space, step_spec.exercises)
     return BuiltStep(step.view, step.refresh, step.flush, step.stale, step)
