@@ -64,6 +64,7 @@ __all__ = [
     "get",
     "item",
     "journey",
+    "kind_file",
     "load",
     "space",
     "spaces",
@@ -283,10 +284,11 @@ def load(folder: Path | str | None = None) -> Content:
         raw = dict(raw)
         for k in kinds:
             if k.section is not None and k.model is not None:
-                sections[k.id] = _validate(model_path, k.model, raw.pop(k.section, None),
+                own = registry.section_default(k.id)  # a kind's own YAML, if it has one
+                sections[k.id] = _validate(model_path, k.model, raw.pop(k.section, own),
                                            prefix=k.section)
     model: ModelFile = _validate(model_path, ModelFile, raw)
-    ui = _ui_texts(root)
+    ui = {**registry.texts(), **_ui_texts(root)}  # the content folder may reword a kind
 
     seen: dict[str, str] = {}
     _check_unique(model_path, "elements", [e.id for e in model.elements], seen)
@@ -424,6 +426,21 @@ def _step(ui: dict[str, str], path: Path, where: str, st: Any, *, by_kind: dict[
         if ex in st.exercises[:m]:
             raise _problem(ui, path, key, "content.error.exercise_twice", id=ex)
     return StepSpec(step_id, st.type, st.space, st.label, tuple(st.exercises))
+
+
+def kind_file(path: Path) -> dict[str, Any]:
+    """A kind's own YAML file (``ExerciseKind.content``), as a mapping; the registry checks
+    what it holds.
+
+    Raises
+    ------
+    ContentError
+        When the file is missing, not UTF-8, not YAML, or not a mapping.
+    """
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        raise ContentError(f"{path}: key (top level): must be a mapping")
+    return raw
 
 
 def _ui_texts(root: Path) -> dict[str, str]:
