@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 import trace_importance
 from trace_importance import ImportanceState, importance_view, item_id
+
 from trace_widgets import answers, content
 from trace_widgets.answers import Answer, AnswerError
 from trace_widgets.exercises import registry
