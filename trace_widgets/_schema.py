@@ -1,13 +1,53 @@
-"""Pydantic models of the YAML content: the shape each file must have."""
+"""Pydantic models of the YAML content: the shape each file must have, and their JSON Schema.
+
+The JSON Schemas in ``data/schemas/`` are generated from these models (:func:`json_schemas`,
+``trace-workbook content schema``); a test keeps the shipped ones in step.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+import json
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-Id = Field(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")
+from ._paths import bundled
+
+_ID_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
+Id = Field(pattern=_ID_PATTERN)
 Text = Field(min_length=1, max_length=2_000)
+Version = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
+Digest = Field(pattern=r"^[0-9a-f]{16,64}$")
+
+PROBLEMS_FILE = "ui_content.yaml"
+"""The wording of content problems and of the ``content`` commands, in the bundled content.
+It is read on its own, so a broken content folder can still be described."""
+
+
+@functools.lru_cache(maxsize=1)
+def _problem_texts() -> dict[str, str]:
+    try:
+        raw = yaml.safe_load((bundled("data", PROBLEMS_FILE) / PROBLEMS_FILE).read_text(
+            encoding="utf-8"))
+        return {str(k): str(v) for k, v in raw["ui"].items()}
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def say(key: str, /, **values: object) -> str:
+    """A content problem's message (``content.*`` in ``ui_content.yaml``), filled in.
+
+    Examples
+    --------
+    >>> say("content.problem.missing_file")
+    'file is missing'
+    """
+    template = _problem_texts().get(key)
+    if template is None:  # the bundled wording itself is broken: still say something exact
+        return " ".join([key, *(f"{k}={v!r}" for k, v in values.items())])
+    return template.format(**values)
 
 
 class _Frozen(BaseModel):
@@ -48,7 +88,7 @@ class Scale(_Frozen):
     @classmethod
     def _one_to_five(cls, points: tuple[ScalePoint, ...]) -> tuple[ScalePoint, ...]:
         if [p.value for p in points] != [1, 2, 3, 4, 5]:
-            raise ValueError("the scale must have the points 1, 2, 3, 4, 5 in order")
+            raise ValueError(say("content.problem.scale"))
         return points
 
     @property
@@ -166,3 +206,112 @@ class Journey(_Frozen):
 
 class JourneyFile(_Frozen):
     journey: Journey
+
+
+class InstrumentStatement(_Frozen):
+    """One statement of an instrument: its own wording and cell, or taken ``from`` a statement
+    of the cells (a short form: the wording, cell and reverse flag are that statement's)."""
+
+    id: str = Id
+    from_: str | None = Field(default=None, alias="from", pattern=_ID_PATTERN)
+    element: str | None = Field(default=None, pattern=_ID_PATTERN)
+    space: str | None = Field(default=None, pattern=_ID_PATTERN)
+    text: str | None = Field(default=None, min_length=1, max_length=2_000)
+    reverse: bool | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> InstrumentStatement:
+        own = (self.element, self.space, self.text)
+        if self.from_ is not None and any(v is not None for v in (*own, self.reverse)):
+            raise ValueError(say("content.problem.from_and_own"))
+        if self.from_ is None and any(v is None for v in own):
+            raise ValueError(say("content.problem.own_or_from"))
+        return self
+
+
+class InstrumentFile(_Frozen):
+    """``instruments/<id>/instrument.yaml``: a named, versioned item bank."""
+
+    id: str = Id
+    version: str = Version
+    """Raise it whenever a statement is added, removed or reworded (then record its
+    fingerprint); answers keep the version they were given against."""
+    name: str = Text
+    description: str = Text
+    cells: bool = False
+    """True: the statements are those of ``cells/*.yaml`` (the bundled TRACE instrument)."""
+    statements: tuple[InstrumentStatement, ...] = ()
+
+    @model_validator(mode="after")
+    def _cells_or_statements(self) -> InstrumentFile:
+        if self.cells == bool(self.statements):
+            raise ValueError(say("content.problem.cells_or_statements"))
+        return self
+
+
+class RecordedVersion(_Frozen):
+    digest: str = Digest
+    """SHA-256 of every statement's id, wording and reverse flag, in order."""
+    statements: dict[str, str]
+    """Each statement's id and the digest of its wording and reverse flag."""
+
+
+class FingerprintsFile(_Frozen):
+    """``instruments/<id>/fingerprints.yaml``: what each released version's statements were."""
+
+    instrument: str = Id
+    versions: dict[str, RecordedVersion]
+
+
+def _model_file_with_sections() -> type[BaseModel]:
+    """``model.yaml`` as a whole: the model and the built-in exercise kinds' sections."""
+    import importlib  # noqa: PLC0415
+
+    from .exercises import registry  # noqa: PLC0415 - the kinds import content
+
+    fields: dict[str, Any] = {}
+    for path in registry.BUILTIN:
+        module, _, attribute = path.partition(":")
+        kind = getattr(importlib.import_module(module), attribute)
+        if kind.section is not None and kind.model is not None:
+            # Optional: a kind may bring its own section's YAML (registry.section_default).
+            fields[kind.section] = (kind.model | None, None)
+    return create_model("ModelFile", __base__=ModelFile, **fields)
+
+
+SCHEMA_FILES = {
+    "model": "model.schema.json",
+    "cells": "cells.schema.json",
+    "ui": "ui.schema.json",
+    "raters": "raters.schema.json",
+    "instrument": "instrument.schema.json",
+    "fingerprints": "fingerprints.schema.json",
+    "journey": "journey.schema.json",
+}
+"""The shipped JSON Schema of each kind of content file, in ``data/schemas/``."""
+
+
+def json_schemas() -> dict[str, str]:
+    """Each content file kind's JSON Schema as the text shipped in ``data/schemas/``.
+
+    Examples
+    --------
+    >>> schemas = json_schemas()
+    >>> sorted(schemas) == sorted(SCHEMA_FILES.values())
+    True
+    >>> json.loads(schemas["cells.schema.json"])["title"]
+    'CellsFile'
+    """
+    models: dict[str, type[BaseModel]] = {
+        "model": _model_file_with_sections(), "cells": CellsFile, "ui": UiFile,
+        "raters": RatersFile, "instrument": InstrumentFile, "fingerprints": FingerprintsFile,
+        "journey": JourneyFile,
+    }
+    out = {}
+    for name, model in models.items():
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                  **model.model_json_schema(by_alias=True)}
+        out[SCHEMA_FILES[name]] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    return out

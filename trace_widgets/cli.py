@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, _chart_server, _fork_server, _serve_checks, settings
+from ._cli_content import add_content_commands
 from ._cli_notebooks import add_notebooks_command
 from ._cli_report import add_report_command
 from ._cli_research import add_research_commands
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_workshop_commands(commands)
     add_report_command(commands)
     add_research_commands(commands)
+    add_content_commands(commands)
     return parser
 
 

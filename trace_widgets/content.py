@@ -11,9 +11,11 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -30,6 +32,8 @@ from ._schema import (
     CellsFile,
     Element,
     Facilitation,
+    FingerprintsFile,
+    InstrumentFile,
     JourneyFile,
     ModelFile,
     Priorities,
@@ -41,6 +45,7 @@ from ._schema import (
     Space,
     Statement,
     UiFile,
+    say,
 )
 
 __all__ = [
@@ -49,8 +54,10 @@ __all__ = [
     "ContentError",
     "Element",
     "Facilitation",
+    "Instrument",
     "ItemSpec",
     "JourneySpec",
+    "Problem",
     "Prompt",
     "RaterGroup",
     "Raters",
@@ -58,14 +65,18 @@ __all__ = [
     "Statement",
     "StepSpec",
     "cell",
+    "check",
     "data_dir",
     "element",
     "elements",
+    "fingerprint",
     "get",
+    "instrument",
     "item",
     "journey",
     "kind_file",
     "load",
+    "record_fingerprints",
     "space",
     "spaces",
     "ui",
@@ -75,6 +86,9 @@ MODEL_FILE = "model.yaml"
 UI_FILE = "ui.yaml"
 RATERS_FILE = "raters.yaml"
 CELLS_DIR = "cells"
+INSTRUMENTS_DIR = "instruments"
+INSTRUMENT_FILE = "instrument.yaml"
+FINGERPRINTS_FILE = "fingerprints.yaml"
 JOURNEYS_DIR = "journeys"
 DEFAULT_JOURNEY = "default"
 """The journey a learner on their own, and a workshop that names none, goes through."""
@@ -82,10 +96,34 @@ DEFAULT_JOURNEY = "default"
 ItemKind = Literal["rating", "text", "choice", "date", "element", "space", "flag"]
 StepType = Literal["start", "space", "plan"]
 _STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
+Key = tuple[str | int, ...]
+"""Where a value sits in a YAML document: mapping keys and list positions."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content: the file, the line, the key and what is wrong."""
+
+    file: Path
+    line: int
+    key: str
+    message: str
+    draft: bool = False
+    """Not wrong, only unfinished (a version whose fingerprint is not recorded yet): the app
+    still loads it, ``content check`` reports it."""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.key}: {self.message}"
 
 
 class ContentError(ValueError):
-    """The content in ``data/`` is malformed; the message names the file and the key."""
+    """The content is malformed; the message names every problem, each on its own line as
+    ``file:line: key: message``, and :attr:`problems` holds them."""
+
+    def __init__(self, problems: Sequence[Problem] | str) -> None:
+        self.problems: tuple[Problem, ...] = () if isinstance(problems, str) else tuple(problems)
+        super().__init__(problems if isinstance(problems, str)
+                         else "\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -99,6 +137,9 @@ class ItemSpec:
     element: str | None = None
     space: str | None = None
     reverse: bool = False
+    instrument: str = ""
+    """The id of the instrument (item bank) it belongs to: its own for a statement, the main
+    instrument for everything else; content fills it in when a kind leaves it empty."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +185,59 @@ class JourneySpec:
         return _find(self.steps, step_id, "step")
 
 
+def statement_digest(statement: Statement) -> str:
+    """What :func:`fingerprint` records of one statement: its wording and reverse flag."""
+    raw = f"{statement.text}\0{int(statement.reverse)}".encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def fingerprint(statements: Iterable[Statement]) -> str:
+    """SHA-256 of every statement's id, wording and reverse flag, in id order.
+
+    Examples
+    --------
+    >>> a = Statement(id="x.s1", text="We know the way.")
+    >>> fingerprint([a]) == fingerprint([a]), fingerprint([a]) == fingerprint(
+    ...     [Statement(id="x.s1", text="We know the road.")])
+    (True, False)
+    """
+    digest = hashlib.sha256()
+    for st in sorted(statements, key=lambda st: st.id):
+        digest.update(f"{st.id}\0{st.text}\0{int(st.reverse)}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A named, versioned item bank: the statements a learner rates, by cell.
+
+    Answers record the id and version they were given against; scores of two instruments
+    are never pooled (``scoring`` keeps them apart).
+    """
+
+    id: str
+    version: str
+    name: str
+    description: str
+    main: bool
+    """Its statements are the cells' own (``cells/*.yaml``): the bundled journey rates it."""
+    cells: dict[tuple[str, str], tuple[Statement, ...]]
+    """Its statements by (element, space), in content order."""
+    same_as: dict[str, str]
+    """A short form's statement id -> the statement of the cells it was taken from."""
+    folder: Path
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.statements())
+
+    def statements(self, element: str | None = None, space: str | None = None
+                   ) -> tuple[Statement, ...]:
+        """Its statements, all or those of one element and/or space."""
+        return tuple(st for (e, s), sts in self.cells.items()
+                     if element in (None, e) and space in (None, s) for st in sts)
+
+
 @dataclass(frozen=True)
 class Content:
     """All content, validated. Build it with :func:`load`; get the default with :func:`get`."""
@@ -161,6 +255,30 @@ class Content:
     """Who a learner can invite to rate them, and what they may see of it (raters.yaml)."""
     journeys: dict[str, JourneySpec]
     """The journeys (``journeys/*.yaml``) by id; :data:`DEFAULT_JOURNEY` is always one."""
+    instruments: dict[str, Instrument] = dataclasses.field(default_factory=dict)
+    """The item banks, by id, the main one (whose statements are the cells') first."""
+
+    def journey(self, journey_id: str = DEFAULT_JOURNEY) -> JourneySpec:
+        try:
+            return self.journeys[journey_id]
+        except KeyError:
+            raise KeyError(f"unknown journey id {journey_id!r}") from None
+
+    def step_name(self, step: StepSpec) -> str:
+        """What a step is called: a space step by its space's name, the others by their label."""
+        if step.space is not None:
+            return self.space(step.space).name
+        return self.text(step.label or "")
+
+    def instrument(self, instrument_id: str | None = None) -> Instrument:
+        """An instrument by id; the main one (the cells' statements) by default."""
+        if instrument_id is None:
+            return next(iter(self.instruments.values()))
+        try:
+            return self.instruments[instrument_id]
+        except KeyError:
+            known = ", ".join(self.instruments)
+            raise KeyError(f"unknown instrument id {instrument_id!r}; known: {known}") from None
 
     @property
     def action_plan(self) -> ActionPlan:
@@ -186,18 +304,6 @@ class Content:
             return self.items[item_id]
         except KeyError:
             raise KeyError(f"unknown item id {item_id!r}") from None
-
-    def journey(self, journey_id: str = DEFAULT_JOURNEY) -> JourneySpec:
-        try:
-            return self.journeys[journey_id]
-        except KeyError:
-            raise KeyError(f"unknown journey id {journey_id!r}") from None
-
-    def step_name(self, step: StepSpec) -> str:
-        """What a step is called: a space step by its space's name, the others by their label."""
-        if step.space is not None:
-            return self.space(step.space).name
-        return self.text(step.label or "")
 
     def text(self, key: str, /, **values: object) -> str:
         """A UI string by id, with ``{name}`` placeholders filled in."""
@@ -226,106 +332,239 @@ def data_dir() -> Path:
     try:
         return bundled("data", MODEL_FILE)
     except FileNotFoundError as exc:
-        raise ContentError(f"no content found: {exc}") from None
+        raise ContentError(f"{exc}") from None
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ContentError(f"{path}: file is missing") from None
-    except UnicodeDecodeError as exc:
-        raise ContentError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ContentError(f"{path}:{where} is not valid YAML: {exc}") from None
+# -- reading YAML, keeping every problem with its file, line and key ---------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, noting a key given twice in one mapping (it keeps the last)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.repeated: list[tuple[int, str, int]] = []  # (line, key, first line)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                line = key_node.start_mark.line + 1
+                if key_node.value in first:
+                    self.repeated.append((line, key_node.value, first[key_node.value]))
+                else:
+                    first[key_node.value] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _key_lines(node: yaml.Node, prefix: Key, out: dict[Key, int]) -> None:
+    out.setdefault(prefix, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value in node.value:
+            key = (*prefix, str(key_node.value))
+            out.setdefault(key, key_node.start_mark.line + 1)
+            _key_lines(value, key, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for n, value in enumerate(node.value):
+            _key_lines(value, (*prefix, n), out)
+
+
+class _Reader:
+    """Reads the files of one load and keeps every problem found, with file, line and key.
+
+    Line numbers are worked out only when there is a problem to place: a clean load parses
+    each file once, as before.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.seen: dict[str, str] = {}
+        """Every id so far and where it is, for duplicates across files."""
+        self.origins: dict[str, tuple[Path, Key]] = {}
+        """Where each statement of the cells is, to place a problem with its wording."""
+        self._failed: set[Path] = set()
+        self._texts: dict[Path, str] = {}
+        self._lines: dict[Path, dict[Key, int]] = {}
+
+    def add(self, path: Path, key: Key | str, message: str, *, draft: bool = False) -> None:
+        parts: Key = tuple(key.split(".")) if isinstance(key, str) else key
+        shown = ".".join(str(p) for p in parts) or say("content.key.top")
+        self.problems.append(Problem(path, self.line(path, parts), shown, message, draft))
+
+    def line(self, path: Path, key: Key) -> int:
+        """The line of ``key`` in ``path``, or of the nearest key above it that exists."""
+        if path not in self._lines:
+            lines: dict[Key, int] = {}
+            text = self._texts.get(path)
+            if text is not None:
+                try:
+                    node = yaml.compose(text, Loader=yaml.SafeLoader)
+                except yaml.YAMLError:
+                    node = None
+                if node is not None:
+                    _key_lines(node, (), lines)
+            self._lines[path] = lines
+        lines = self._lines[path]
+        normal = tuple(str(p) if isinstance(p, str) else p for p in key)
+        for n in range(len(normal), 0, -1):
+            if normal[:n] in lines:
+                return lines[normal[:n]]
+        return 1
+
+    def read(self, path: Path) -> Any:
+        """The YAML document in ``path``, or None (and a problem) when it cannot be read."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self._failed.add(path)
+            self.add(path, (), say("content.problem.missing_file"))
+            return None
+        except UnicodeDecodeError as exc:
+            self._failed.add(path)
+            self.add(path, (), say("content.problem.not_utf8", reason=exc.reason))
+            return None
+        self._texts[path] = text
+        loader = _Loader(text)
+        try:
+            data = loader.get_single_data()
+        except yaml.YAMLError as exc:
+            self._failed.add(path)
+            mark = getattr(exc, "problem_mark", None)
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.problems.append(Problem(path, mark.line + 1 if mark is not None else 1,
+                                         say("content.key.yaml"),
+                                         say("content.problem.bad_yaml", problem=problem)))
+            return None
+        finally:
+            loader.dispose()
+        for line, key, first in loader.repeated:
+            self.problems.append(Problem(path, line, key, say("content.problem.repeated_key",
+                                                              key=key, first=first)))
+        return data
+
+    def validate(self, path: Path, schema: type[BaseModel], raw: Any, *, prefix: Key = ()
+                 ) -> Any:
+        """``raw`` as a ``schema`` object, or None (and a problem for each error)."""
+        try:
+            return schema.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                self.add(path, (*prefix, *err["loc"]), err["msg"])
+            return None
+
+    def parse(self, path: Path, schema: type[BaseModel]) -> Any:
+        raw = self.read(path)
+        return None if path in self._failed else self.validate(path, schema, raw)
+
+    def unique(self, path: Path, key: Key, ids: list[str]) -> None:
+        """Note each id already used elsewhere in the content."""
+        seen = self.seen
+        for n, i in enumerate(ids):
+            if i in seen:
+                self.add(path, (*key, n, "id"),
+                         say("content.problem.duplicate_id", id=i, first=seen[i]))
+            else:
+                seen[i] = f"{path.name} {'.'.join(str(p) for p in key)}"
 
 
 def _parse(path: Path, schema: type[BaseModel]) -> Any:
-    return _validate(path, schema, _read_yaml(path))
+    """One file as a ``schema`` object, or :class:`ContentError` naming its problems."""
+    reader = _Reader()
+    found = reader.parse(path, schema)
+    if reader.problems:
+        raise ContentError(reader.problems)
+    return found
 
 
-def _validate(path: Path, schema: type[BaseModel], raw: Any, *, prefix: str = "") -> Any:
-    try:
-        return schema.model_validate(raw)
-    except ValidationError as exc:
-        keys = ([prefix] * bool(prefix) + [str(p) for p in err["loc"]] for err in exc.errors())
-        problems = "; ".join(f"key {'.'.join(k) or '(top level)'}: {err['msg']}"
-                             for k, err in zip(keys, exc.errors(), strict=True))
-        raise ContentError(f"{path}: {problems}") from None
-
-
-def _check_unique(path: Path, key: str, ids: list[str], seen: dict[str, str]) -> None:
-    for i in ids:
-        if i in seen:
-            raise ContentError(f"{path}: key {key}: duplicate id {i!r} (first used in {seen[i]})")
-        seen[i] = f"{path.name} {key}"
-
-
-def load(folder: Path | str | None = None) -> Content:
+def load(folder: Path | str | None = None, *,
+         instruments: Path | str | None = None) -> Content:
     """Load and validate all content from ``folder`` (default: the bundled content).
+
+    ``instruments`` is a researcher's folder of further instruments (``TRACE_INSTRUMENTS_DIR``
+    in :func:`get`), laid out like ``instruments/`` (one folder per instrument), or one
+    instrument's own folder.
 
     Raises
     ------
     ContentError
-        When a file is missing or malformed, an id is unknown or repeated, or a cell is missing.
+        Naming every problem found (file, line, key, what): a file missing or malformed, an
+        id unknown or repeated, a cell missing, a statement's wording changed under a
+        recorded version.
     """
+    reader = _Reader()
+    loaded = _load(reader, folder, instruments)
+    blocking = [p for p in reader.problems if not p.draft]
+    if blocking or loaded is None:
+        raise ContentError(blocking or reader.problems)
+    return loaded
+
+
+def check(folder: Path | str | None = None, *,
+          instruments: Path | str | None = None) -> tuple[Problem, ...]:
+    """Every problem in the content of ``folder`` (default: the bundled content), in file
+    and line order; empty when it is clean. Unlike :func:`load`, an instrument version whose
+    fingerprint is not recorded yet counts too.
+
+    Examples
+    --------
+    >>> check()
+    ()
+    """
+    reader = _Reader()
+    try:
+        _load(reader, folder, instruments)
+    except ContentError as exc:  # a part that stops at its first problem
+        reader.problems += exc.problems or [Problem(Path(str(folder or data_dir())), 1,
+                                                    say("content.key.top"), str(exc))]
+    return tuple(sorted(reader.problems, key=lambda p: (str(p.file), p.line)))
+
+
+def _load(reader: _Reader, folder: Path | str | None, extra: Path | str | None
+          ) -> Content | None:
     from .exercises import registry  # noqa: PLC0415 - the kinds import content themselves
 
     root = Path(folder) if folder is not None else data_dir()
     model_path = root / MODEL_FILE
     kinds = registry.kinds()
-    raw = _read_yaml(model_path)
+    raw = reader.read(model_path)
     sections: dict[str, BaseModel] = {}
     if isinstance(raw, dict):
         raw = dict(raw)
         for k in kinds:
             if k.section is not None and k.model is not None:
                 own = registry.section_default(k.id)  # a kind's own YAML, if it has one
-                sections[k.id] = _validate(model_path, k.model, raw.pop(k.section, own),
-                                           prefix=k.section)
-    model: ModelFile = _validate(model_path, ModelFile, raw)
-    ui = {**registry.texts(), **_ui_texts(root)}  # the content folder may reword a kind
+                found = reader.validate(model_path, k.model, raw.pop(k.section, own),
+                                        prefix=(k.section,))
+                if found is not None:
+                    sections[k.id] = found
+    model: ModelFile | None = (reader.validate(model_path, ModelFile, raw)
+                               if raw is not None else None)
+    ui = {**registry.texts(), **_ui_texts(reader, root)}  # the content folder may reword a kind
 
-    seen: dict[str, str] = {}
-    _check_unique(model_path, "elements", [e.id for e in model.elements], seen)
-    _check_unique(model_path, "spaces", [s.id for s in model.spaces], seen)
-    element_ids = {e.id for e in model.elements}
-    space_ids = {s.id for s in model.spaces}
-
-    cells: dict[tuple[str, str], Cell] = {}
-    cell_files = sorted((root / CELLS_DIR).glob("*.yaml"))
-    for path in cell_files:
-        parsed: CellsFile = _parse(path, CellsFile)
-        if parsed.space not in space_ids:
-            raise ContentError(f"{path}: key space: unknown space id {parsed.space!r}")
-        for n, c in enumerate(parsed.cells):
-            where = f"cells.{n}"
-            if c.space != parsed.space:
-                raise ContentError(f"{path}: key {where}.space: {c.space!r} in a file for "
-                                   f"space {parsed.space!r}")
-            if c.element not in element_ids:
-                raise ContentError(f"{path}: key {where}.element: unknown element id "
-                                   f"{c.element!r}")
-            if (c.element, c.space) in cells:
-                raise ContentError(f"{path}: key {where}: cell {c.element}/{c.space} "
-                                   "is defined twice")
-            _check_unique(path, f"{where}.statements", [s.id for s in c.statements], seen)
-            _check_unique(path, f"{where}.prompts", [p.id for p in c.prompts], seen)
-            _check_unique(path, f"{where}.facilitation", [f.id for f in c.facilitation], seen)
-            cells[(c.element, c.space)] = c
-
-    for e in model.elements:
-        for s in model.spaces:
-            if (e.id, s.id) not in cells:
-                raise ContentError(f"{root / CELLS_DIR}: key cells: the cell {e.id}/{s.id} "
-                                   "is missing")
-    ordered = {(e.id, s.id): cells[(e.id, s.id)] for s in model.spaces for e in model.elements}
-    raters = _raters(root / RATERS_FILE, space_ids, seen, ui)
-    journeys = _journeys(root / JOURNEYS_DIR, kinds, space_ids, ui)
+    if model is not None:
+        reader.unique(model_path, ("elements",), [e.id for e in model.elements])
+        reader.unique(model_path, ("spaces",), [s.id for s in model.spaces])
+    known = _Known(
+        {e.id for e in model.elements} if model is not None else _raw_ids(raw, "elements"),
+        {s.id for s in model.spaces} if model is not None else _raw_ids(raw, "spaces"))
+    cells, unread = _cells(reader, root, known)
+    if model is not None:
+        for e in model.elements:
+            for s in model.spaces:
+                if (e.id, s.id) not in cells and s.id not in unread:
+                    reader.add(root / CELLS_DIR, ("cells",), say(
+                        "content.problem.cell_missing", element=e.id, space=s.id))
+    raters = _raters(reader, root / RATERS_FILE, known.spaces, ui)
+    journeys = _journeys(reader, root / JOURNEYS_DIR, kinds, known.spaces, ui)
+    if model is None or raters is None:
+        return None
+    ordered = {(e.id, s.id): cells[(e.id, s.id)] for s in model.spaces for e in model.elements
+               if (e.id, s.id) in cells}
+    complete = len(ordered) == len(model.spaces) * len(model.elements)
+    found = _instruments(reader, root, extra,
+                         dataclasses.replace(known, cells=ordered, complete=complete))
+    if not complete:
+        return None
     return Content(
         about=model.about,
         scale=model.scale,
@@ -334,97 +573,177 @@ def load(folder: Path | str | None = None) -> Content:
         cells=ordered,
         ui=ui,
         sections=sections,
-        items=_items(model_path, kinds, model.spaces, ordered, sections),
+        items=_items(reader, model_path, kinds=kinds, spaces=model.spaces, cells=ordered,
+                     sections=sections, instruments=found),
         raters=raters,
         journeys=journeys,
+        instruments=found,
     )
 
 
-def _raters(path: Path, space_ids: set[str], seen: dict[str, str], ui: dict[str, str]
-            ) -> Raters:
-    parsed: RatersFile = _parse(path, RatersFile)
+@dataclass(frozen=True)
+class _Known:
+    """The ids that references may use (None: unknown, as their file did not validate)."""
+
+    elements: set[str] | None
+    spaces: set[str] | None
+    cells: dict[tuple[str, str], Cell] = dataclasses.field(default_factory=dict)
+    complete: bool = False
+    """Every cell of the grid was read."""
+
+
+def _cells(reader: _Reader, root: Path, known: _Known
+           ) -> tuple[dict[tuple[str, str], Cell], set[str]]:
+    """The cells of ``cells/*.yaml``, and the spaces whose file could not be read (their
+    cells are not reported missing as well)."""
+    cells: dict[tuple[str, str], Cell] = {}
+    unread: set[str] = set()
+    for path in sorted((root / CELLS_DIR).glob("*.yaml")):
+        parsed: CellsFile | None = reader.parse(path, CellsFile)
+        if parsed is None:
+            unread.add(path.stem)
+            continue
+        if known.spaces is not None and parsed.space not in known.spaces:
+            reader.add(path, ("space",), say("content.problem.unknown", what="space",
+                                             id=parsed.space, known=", ".join(known.spaces)))
+        for n, c in enumerate(parsed.cells):
+            where: Key = ("cells", n)
+            if c.space != parsed.space:
+                reader.add(path, (*where, "space"), say("content.problem.cell_space",
+                                                        space=c.space, file_space=parsed.space))
+            elif known.elements is not None and c.element not in known.elements:
+                reader.add(path, (*where, "element"), say(
+                    "content.problem.unknown", what="element", id=c.element,
+                    known=", ".join(sorted(known.elements))))
+            elif (c.element, c.space) in cells:
+                reader.add(path, where, say("content.problem.cell_twice", element=c.element,
+                                            space=c.space))
+            else:
+                _cell(reader, path, where, c)
+                cells[(c.element, c.space)] = c
+    return cells, unread
+
+
+def _cell(reader: _Reader, path: Path, where: Key, c: Cell) -> None:
+    reader.unique(path, (*where, "statements"), [s.id for s in c.statements])
+    reader.unique(path, (*where, "prompts"), [p.id for p in c.prompts])
+    reader.unique(path, (*where, "facilitation"), [f.id for f in c.facilitation])
+    if len(c.statements) > 1 and not any(s.reverse for s in c.statements):
+        reader.add(path, (*where, "statements"), say(
+            "content.problem.no_reverse_cell", element=c.element, space=c.space))
+    for m, st in enumerate(c.statements):
+        reader.origins[st.id] = (path, (*where, "statements", m))
+
+
+def _raw_ids(raw: Any, key: str) -> set[str] | None:
+    """The ids under ``key`` of a ``model.yaml`` that did not validate, to go on checking
+    references to them; None when there are none to trust."""
+    found = raw.get(key) if isinstance(raw, dict) else None
+    if not isinstance(found, list):
+        return None
+    ids = {e["id"] for e in found if isinstance(e, dict) and isinstance(e.get("id"), str)}
+    return ids or None
+
+
+def _raters(reader: _Reader, path: Path, space_ids: set[str] | None, ui: dict[str, str]
+            ) -> Raters | None:
+    parsed: RatersFile | None = reader.parse(path, RatersFile)
+    if parsed is None:
+        return None
     raters = parsed.raters
-    _check_unique(path, "raters.groups", [g.id for g in raters.groups], seen)
+    reader.unique(path, ("raters", "groups"), [g.id for g in raters.groups])
     for n, sp in enumerate(raters.spaces):
-        if sp not in space_ids:
-            raise ContentError(f"{path}: key raters.spaces.{n}: unknown space id {sp!r}")
-    for g in raters.groups:
+        if space_ids is not None and sp not in space_ids:
+            reader.add(path, ("raters", "spaces", n), say(
+                "content.problem.unknown", what="space", id=sp, known=", ".join(space_ids)))
+    for n, g in enumerate(raters.groups):
         if f"raters.group.{g.id}" not in ui:
-            raise ContentError(f"{path}: key raters.groups: {g.id!r} has no name "
-                               f"(ui id raters.group.{g.id})")
+            reader.add(path, ("raters", "groups", n, "id"), say(
+                "content.problem.no_name", id=g.id, ui=f"raters.group.{g.id}"))
     return raters
 
 
-def _problem(ui: dict[str, str], path: Path, key: str, text_id: str, **values: object
-             ) -> ContentError:
-    """A content error, worded in the UI texts by id (the id itself if they lack it)."""
+def _worded(ui: dict[str, str], text_id: str, **values: object) -> str:
+    """A problem worded in the content's own UI texts by id (the id itself if they lack it)."""
     template = ui.get(text_id)
-    message = template.format(**values) if template is not None else (
-        f"{text_id} {values}" if values else text_id)
-    return ContentError(f"{path}: key {key}: {message}")
+    if template is not None:
+        return template.format(**values)
+    return f"{text_id} {values}" if values else text_id
 
 
-def _journeys(folder: Path, kinds: tuple[Any, ...], space_ids: set[str], ui: dict[str, str]
-              ) -> dict[str, JourneySpec]:
+def _journeys(reader: _Reader, folder: Path, kinds: tuple[Any, ...], space_ids: set[str] | None,
+              ui: dict[str, str]) -> dict[str, JourneySpec]:
     """Every journey in ``journeys/``, each step checked against content and the kinds."""
     by_kind = {k.id: k for k in kinds if k.part is not None}
     journeys: dict[str, JourneySpec] = {}
     for path in sorted(folder.glob("*.yaml")):
-        parsed: JourneyFile = _parse(path, JourneyFile)
+        parsed: JourneyFile | None = reader.parse(path, JourneyFile)
+        if parsed is None:
+            continue
         j = parsed.journey
+        problems = len(reader.problems)
         if j.id in journeys:
-            raise _problem(ui, path, "journey.id", "content.error.journey_twice", id=j.id)
+            reader.add(path, ("journey", "id"), _worded(ui, "content.error.journey_twice",
+                                                        id=j.id))
         if j.label not in ui:
-            raise _problem(ui, path, "journey.label", "content.error.unknown_text", id=j.label)
+            reader.add(path, ("journey", "label"), _worded(ui, "content.error.unknown_text",
+                                                           id=j.label))
         steps: list[StepSpec] = []
         for n, st in enumerate(j.steps):
-            where = f"journey.steps.{n}"
-            steps.append(_step(ui, path, where, st, by_kind=by_kind, space_ids=space_ids))
+            where: Key = ("journey", "steps", n)
+            steps.append(_step(reader, ui, path, where, st, by_kind=by_kind,
+                               space_ids=space_ids))
             if st.type == "start" and n != 0:
-                raise _problem(ui, path, f"{where}.type", "content.error.start_first")
+                reader.add(path, (*where, "type"), _worded(ui, "content.error.start_first"))
         if steps[0].type != "start":
-            raise _problem(ui, path, "journey.steps.0.type", "content.error.start_first")
+            reader.add(path, ("journey", "steps", 0, "type"),
+                       _worded(ui, "content.error.start_first"))
         ids = [s.id for s in steps]
         for n, i in enumerate(ids):
             if i in ids[:n]:
-                raise _problem(ui, path, f"journey.steps.{n}.id", "content.error.step_twice",
-                               id=i)
+                reader.add(path, ("journey", "steps", n, "id"),
+                           _worded(ui, "content.error.step_twice", id=i))
         if sum(s.type == "plan" for s in steps) > 1:
-            raise _problem(ui, path, "journey.steps", "content.error.one_plan")
-        journeys[j.id] = JourneySpec(j.id, j.label, tuple(steps))
-    if DEFAULT_JOURNEY not in journeys:
-        raise _problem(ui, folder, "journey.id", "content.error.no_default", id=DEFAULT_JOURNEY)
+            reader.add(path, ("journey", "steps"), _worded(ui, "content.error.one_plan"))
+        if len(reader.problems) == problems:
+            journeys[j.id] = JourneySpec(j.id, j.label, tuple(steps))
+    if DEFAULT_JOURNEY not in journeys and not any(p.file.parent == folder
+                                                   for p in reader.problems):
+        reader.add(folder, ("journey", "id"), _worded(ui, "content.error.no_default",
+                                                      id=DEFAULT_JOURNEY))
     return journeys
 
 
-def _step(ui: dict[str, str], path: Path, where: str, st: Any, *, by_kind: dict[str, Any],
-          space_ids: set[str]) -> StepSpec:
+def _step(reader: _Reader, ui: dict[str, str], path: Path, where: Key, st: Any, *,
+          by_kind: dict[str, Any], space_ids: set[str] | None) -> StepSpec:
+    def bad(key: str | int, text_id: str, **values: object) -> None:
+        reader.add(path, (*where, key), _worded(ui, text_id, **values))
+
     if st.type == "space":
-        if st.space is None or st.space not in space_ids:
-            raise _problem(ui, path, f"{where}.space", "content.error.unknown_space",
-                           id=st.space, known=", ".join(sorted(space_ids)))
+        if st.space is None or (space_ids is not None and st.space not in space_ids):
+            bad("space", "content.error.unknown_space", id=st.space,
+                known=", ".join(sorted(space_ids or ())))
         if st.label is not None:
-            raise _problem(ui, path, f"{where}.label", "content.error.space_label")
+            bad("label", "content.error.space_label")
     else:
         if st.space is not None:
-            raise _problem(ui, path, f"{where}.space", "content.error.not_a_space_step")
+            bad("space", "content.error.not_a_space_step")
         if st.label is None or st.label not in ui:
-            raise _problem(ui, path, f"{where}.label", "content.error.unknown_text",
-                           id=st.label)
+            bad("label", "content.error.unknown_text", id=st.label)
     step_id = str(st.id or (st.space if st.type == "space" else st.type))
     if not _STEP_ID.match(step_id):
-        raise _problem(ui, path, f"{where}.id", "content.error.step_id", id=step_id)
+        bad("id", "content.error.step_id", id=step_id)
     for m, ex in enumerate(st.exercises):
-        key = f"{where}.exercises.{m}"
         found = by_kind.get(ex)
         if found is None:
-            raise _problem(ui, path, key, "content.error.unknown_exercise", id=ex,
-                           known=", ".join(by_kind))
-        if found.place != st.type:
-            raise _problem(ui, path, key, "content.error.wrong_place", id=ex,
-                           place=found.place, type=st.type)
-        if ex in st.exercises[:m]:
-            raise _problem(ui, path, key, "content.error.exercise_twice", id=ex)
+            reader.add(path, (*where, "exercises", m), _worded(
+                ui, "content.error.unknown_exercise", id=ex, known=", ".join(by_kind)))
+        elif found.place != st.type:
+            reader.add(path, (*where, "exercises", m), _worded(
+                ui, "content.error.wrong_place", id=ex, place=found.place, type=st.type))
+        elif ex in st.exercises[:m]:
+            reader.add(path, (*where, "exercises", m), _worded(
+                ui, "content.error.exercise_twice", id=ex))
     return StepSpec(step_id, st.type, st.space, st.label, tuple(st.exercises))
 
 
@@ -437,52 +756,245 @@ def kind_file(path: Path) -> dict[str, Any]:
     ContentError
         When the file is missing, not UTF-8, not YAML, or not a mapping.
     """
-    raw = _read_yaml(path)
+    reader = _Reader()
+    raw = reader.read(path)
+    if reader.problems:
+        raise ContentError(reader.problems)
     if not isinstance(raw, dict):
-        raise ContentError(f"{path}: key (top level): must be a mapping")
+        reader.add(path, (), say("content.problem.not_a_mapping"))
+        raise ContentError(reader.problems)
     return raw
 
 
-def _ui_texts(root: Path) -> dict[str, str]:
+def _ui_texts(reader: _Reader, root: Path) -> dict[str, str]:
     """``ui.yaml``, then any ``ui_*.yaml`` (one per part of the app); an id may appear once."""
     texts: dict[str, str] = {}
     where: dict[str, str] = {}
     for path in [root / UI_FILE, *sorted(root.glob("ui_*.yaml"))]:
-        parsed: UiFile = _parse(path, UiFile)
+        parsed: UiFile | None = reader.parse(path, UiFile)
+        if parsed is None:
+            continue
         for key, text in parsed.ui.items():
             if key in texts:
-                raise ContentError(f"{path}: key ui.{key}: duplicate id (first in {where[key]})")
+                reader.add(path, ("ui", key), say("content.problem.duplicate_id", id=key,
+                                                  first=where[key]))
+                continue
             texts[key] = text
             where[key] = path.name
     return texts
 
 
-def _items(path: Path, kinds: tuple[Any, ...], spaces: tuple[Space, ...],
-           cells: dict[tuple[str, str], Cell], sections: dict[str, BaseModel]
-           ) -> dict[str, ItemSpec]:
+def _items(reader: _Reader, path: Path, *, kinds: tuple[Any, ...], spaces: tuple[Space, ...],
+           cells: dict[tuple[str, str], Cell], sections: dict[str, BaseModel],
+           instruments: dict[str, Instrument]) -> dict[str, ItemSpec]:
     """Every item a learner can answer, by id, from every exercise kind: the store accepts
-    nothing else."""
+    nothing else. An item that is no instrument's statement belongs to the main one."""
     from .exercises.registry import ItemsContext  # noqa: PLC0415
 
+    main = next((i.id for i in instruments.values() if i.main), "")
     items: dict[str, ItemSpec] = {}
     for k in kinds:
-        for spec in k.items(ItemsContext(spaces, cells, sections.get(k.id))):
+        for spec in k.items(ItemsContext(spaces, cells, sections.get(k.id), instruments)):
             if spec.id in items:
-                raise ContentError(f"{path}: key {k.id}: item id {spec.id!r} is used by "
-                                   f"{items[spec.id].exercise!r} too")
-            items[spec.id] = spec
+                reader.add(path, (k.id,), say("content.problem.item_twice", id=spec.id,
+                                              other=items[spec.id].exercise))
+                continue
+            items[spec.id] = spec if spec.instrument else dataclasses.replace(
+                spec, instrument=main)
     return items
 
 
+# -- instruments ---------------------------------------------------------------------------
+
+
+def _instrument_folders(folder: Path) -> list[Path]:
+    """One instrument's folder, or a folder of them (``instruments/<id>/instrument.yaml``)."""
+    if (folder / INSTRUMENT_FILE).is_file():
+        return [folder]
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if (p / INSTRUMENT_FILE).is_file())
+
+
+def _instruments(reader: _Reader, root: Path, extra: Path | str | None, known: _Known
+                 ) -> dict[str, Instrument]:
+    """The instruments in ``root/instruments`` and in ``extra``, the main one first."""
+    own = _instrument_folders(root / INSTRUMENTS_DIR)
+    folders = [(f, True) for f in own]
+    if extra is not None:
+        more = _instrument_folders(Path(extra))
+        if not more:
+            reader.add(Path(extra), (), say("content.problem.no_instruments_here"))
+        folders += [(f, False) for f in more]
+    found: dict[str, Instrument] = {}
+    for folder, bundled_here in folders:
+        path = folder / INSTRUMENT_FILE
+        parsed: InstrumentFile | None = reader.parse(path, InstrumentFile)
+        if parsed is None:
+            continue
+        if parsed.id in found:
+            reader.add(path, ("id",), say("content.problem.duplicate_id", id=parsed.id,
+                                          first=found[parsed.id].folder.name))
+            continue
+        same_as: dict[str, str] = {}
+        if parsed.cells:
+            if not bundled_here or any(i.main for i in found.values()):
+                reader.add(path, ("cells",), say("content.problem.cells_taken"))
+                continue
+            by_cell = {key: c.statements for key, c in known.cells.items()}
+            where = {st.id: reader.origins[st.id] for sts in by_cell.values() for st in sts}
+        else:
+            by_cell, where, same_as = _own_statements(reader, path, parsed, known)
+        found[parsed.id] = Instrument(
+            id=parsed.id, version=parsed.version, name=parsed.name,
+            description=parsed.description, main=parsed.cells, cells=by_cell,
+            same_as=same_as, folder=folder)
+        _check_fingerprint(reader, found[parsed.id], path, where, complete=known.complete)
+    if not any(i.main for i in found.values()):
+        reader.add(root / INSTRUMENTS_DIR, (), say("content.problem.no_main"))
+    return dict(sorted(found.items(), key=lambda kv: not kv[1].main))
+
+
+def _own_statements(reader: _Reader, path: Path, parsed: InstrumentFile, known: _Known
+                    ) -> tuple[dict[tuple[str, str], tuple[Statement, ...]],
+                               dict[str, tuple[Path, Key]], dict[str, str]]:
+    """An instrument's own statements (or short-form picks ``from`` the cells), by cell;
+    where each one is; and which statement of the cells each pick was taken from."""
+    where: dict[str, tuple[Path, Key]] = {}
+    same_as: dict[str, str] = {}
+    seen = reader.seen
+    of_cells = {st.id: (key, st) for key, c in known.cells.items() for st in c.statements}
+    by_cell: dict[tuple[str, str], list[Statement]] = {}
+    for n, st in enumerate(parsed.statements):
+        key: Key = ("statements", n)
+        if st.from_ is not None:
+            if st.from_ not in of_cells:
+                reader.add(path, (*key, "from"), say("content.problem.unknown", what="statement",
+                                                     id=st.from_, known="cells/*.yaml"))
+                continue
+            (element, space), taken = of_cells[st.from_]
+            text, reverse = taken.text, taken.reverse
+            same_as[st.id] = st.from_
+        else:
+            element, space = cast(str, st.element), cast(str, st.space)
+            text, reverse = cast(str, st.text), bool(st.reverse)
+            bad = False
+            for what, value, ids in (("element", element, known.elements or set()),
+                                     ("space", space, known.spaces or set())):
+                if value not in ids:
+                    reader.add(path, (*key, what), say("content.problem.unknown", what=what,
+                                                       id=value, known=", ".join(sorted(ids))))
+                    bad = True
+            if bad:
+                continue
+        if st.id in seen:
+            reader.add(path, (*key, "id"), say("content.problem.duplicate_id", id=st.id,
+                                               first=seen[st.id]))
+            continue
+        seen[st.id] = f"{path.parent.name}/{path.name} statements"
+        where[st.id] = (path, key)
+        by_cell.setdefault((element, space), []).append(
+            Statement(id=st.id, text=text, reverse=reverse))
+    if by_cell and not any(st.reverse for sts in by_cell.values() for st in sts):
+        reader.add(path, ("statements",), say("content.problem.no_reverse_instrument",
+                                              instrument=parsed.id))
+    order = {key: n for n, key in enumerate(known.cells)}
+    ordered = {k: tuple(v) for k, v in sorted(by_cell.items(),
+                                              key=lambda kv: order.get(kv[0], 0))}
+    return ordered, where, same_as
+
+
+def _check_fingerprint(reader: _Reader, inst: Instrument, path: Path,
+                       where: dict[str, tuple[Path, Key]], *, complete: bool) -> None:
+    """Catch a statement reworded under its old id, or an instrument changed under a
+    recorded version (``fingerprints.yaml`` records each version's statements). Statements
+    missing because their cell is broken (``complete`` false) are that cell's problem."""
+    record_path = inst.folder / FINGERPRINTS_FILE
+    recorded: dict[str, Any] = {}
+    if record_path.is_file():
+        parsed: FingerprintsFile | None = reader.parse(record_path, FingerprintsFile)
+        if parsed is None:
+            return
+        if parsed.instrument != inst.id:
+            reader.add(record_path, ("instrument",), say(
+                "content.problem.fingerprints_of", found=parsed.instrument, id=inst.id))
+            return
+        recorded = dict(parsed.versions)
+    now = {st.id: statement_digest(st) for st in inst.statements()}
+    for sid, digest in now.items():
+        for version, rec in recorded.items():
+            if rec.statements.get(sid, digest) != digest:
+                file, key = where[sid]
+                reader.add(file, (*key, "text"), say(
+                    "content.problem.reworded", id=sid, instrument=inst.id, version=version,
+                    fingerprints=record_path))
+                break
+    mine = recorded.get(inst.version)
+    if mine is None:
+        reader.add(path, ("version",), say("content.problem.unrecorded", instrument=inst.id,
+                                           version=inst.version, folder=inst.folder),
+                   draft=True)
+        return
+    for sid in sorted(now.keys() - mine.statements.keys()):
+        file, key = where[sid]
+        reader.add(file, (*key, "id"), say("content.problem.added", id=sid,
+                                           instrument=inst.id, version=inst.version))
+    for sid in sorted(mine.statements.keys() - now.keys()) if complete else ():
+        reader.add(path, ("version",), say("content.problem.removed", id=sid,
+                                           instrument=inst.id, version=inst.version))
+
+
+def record_fingerprints(folder: Path | str | None = None, *,
+                        instruments: Path | str | None = None) -> list[tuple[Instrument, Path]]:
+    """Record the fingerprint of each instrument version that has none yet.
+
+    A recorded version is never rewritten: change the statements, and the instrument needs
+    a new version (and reworded statements new ids). Returns what was recorded, where.
+
+    Raises
+    ------
+    ContentError
+        When the content has problems other than unrecorded versions.
+    """
+    c = load(folder, instruments=instruments)
+    done = []
+    for inst in c.instruments.values():
+        path = inst.folder / FINGERPRINTS_FILE
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        versions = dict(raw.get("versions") or {}) if isinstance(raw, dict) else {}
+        if inst.version in versions:
+            continue
+        versions[inst.version] = {
+            "digest": inst.fingerprint,
+            "statements": {st.id: statement_digest(st) for st in inst.statements()}}
+        header = "".join(f"# {line}\n" for line in say("content.fingerprints.header",
+                                                       id=inst.id).splitlines())
+        body = yaml.safe_dump({"instrument": inst.id, "versions": versions}, sort_keys=False,
+                              allow_unicode=True)
+        path.write_text(header + body, encoding="utf-8")
+        done.append((inst, path))
+    return done
+
+
 @functools.lru_cache(maxsize=4)
-def _cached(folder: str | None) -> Content:
-    return load(folder)
+def _cached(folder: str | None, instruments: str | None) -> Content:
+    return load(folder, instruments=instruments)
 
 
 def get() -> Content:
-    """The content in use: ``TRACE_CONTENT_DIR`` if set, else the bundled content. Cached."""
-    path = settings.get().content_path
-    return _cached(str(path) if path else None)
+    """The content in use: ``TRACE_CONTENT_DIR`` if set, else the bundled content, with the
+    instruments in ``TRACE_INSTRUMENTS_DIR`` if set. Cached."""
+    current = settings.get()
+    path, more = current.content_path, current.instruments_path
+    return _cached(str(path) if path else None, str(more) if more else None)
+
+
+def instrument(instrument_id: str | None = None) -> Instrument:
+    return get().instrument(instrument_id)
+
+
+def journey(journey_id: str = DEFAULT_JOURNEY) -> JourneySpec:
+    return get().journey(journey_id)
 
 
 def element(element_id: str) -> Element:
@@ -507,10 +1019,6 @@ def cell(element_id: str, space_id: str) -> Cell:
 
 def item(item_id: str) -> ItemSpec:
     return get().item(item_id)
-
-
-def journey(journey_id: str = DEFAULT_JOURNEY) -> JourneySpec:
-    return get().journey(journey_id)
 
 
 def ui(key: str, /, **values: object) -> str:

@@ -100,22 +100,16 @@ def pseudonym(key: bytes, token: str) -> str:
 
 
 def instrument(content: content_mod.Content | None = None) -> tuple[str, str]:
-    """The instrument id and version of the content's item bank.
+    """The id and version of the content's main instrument (the statements of its cells):
+    what answers without their own ``instrument`` and ``version`` columns were given against.
 
-    Hook: when the content names its instrument (an ``instrument`` with ``id`` and
-    ``version``), that is used, and answers that carry ``instrument`` and ``version`` columns
-    keep their own. Until then the id is ``trace`` and the version a digest of every rating
-    statement (id, wording, reverse flag), so two exports share a version exactly when their
-    items are the same.
+    Examples
+    --------
+    >>> instrument()
+    ('trace', '1')
     """
-    c = content or content_mod.get()
-    named = getattr(c, "instrument", None)
-    if named is not None and getattr(named, "id", None):
-        return str(named.id), str(getattr(named, "version", ""))
-    digest = hashlib.sha256()
-    for _, s in c.statements():
-        digest.update(f"{s.id}\0{s.text}\0{int(s.reverse)}\n".encode())
-    return "trace", "c" + digest.hexdigest()[:12]
+    main = (content or content_mod.get()).instrument()
+    return main.id, main.version
 
 
 def long_layout(answers: pd.DataFrame, *, key: bytes,

@@ -73,6 +73,9 @@ class Settings:
     kernels); empty: each kernel draws its own charts."""
     content_dir: str = ""
     """A folder of YAML content to use instead of the bundled one (for researchers)."""
+    instruments_dir: str = ""
+    """A researcher's own instruments beside the content's: a folder laid out like
+    ``data/instruments`` (one folder per instrument), or one instrument's folder."""
     max_kernels: int = field(default_factory=_default_max_kernels)
     """Most kernels the server runs at once, the warm pool included; past it a visitor is
     asked to try again in a minute (default: what half this machine's memory holds)."""
@@ -131,6 +134,10 @@ class Settings:
     @property
     def content_path(self) -> Path | None:
         return Path(self.content_dir).expanduser() if self.content_dir else None
+
+    @property
+    def instruments_path(self) -> Path | None:
+        return Path(self.instruments_dir).expanduser() if self.instruments_dir else None
 
 
 def _convert(name: str, raw: str, kind: type) -> object:

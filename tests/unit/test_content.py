@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -111,19 +110,19 @@ def test_a_copy_loads(copy: Path) -> None:
 
 def test_bad_yaml_names_the_file_and_line(copy: Path) -> None:
     (copy / "model.yaml").write_text("about: [unclosed\n")
-    with pytest.raises(ContentError, match=r"model\.yaml.*line"):
+    with pytest.raises(ContentError, match=r"model\.yaml:2: \(yaml\): not valid YAML"):
         content.load(copy)
 
 
 def test_missing_file_is_named(copy: Path) -> None:
     (copy / "ui.yaml").unlink()
-    with pytest.raises(ContentError, match=r"ui\.yaml: file is missing"):
+    with pytest.raises(ContentError, match=r"/ui\.yaml:1: \(top level\): file is missing"):
         content.load(copy)
 
 
 def test_missing_cell_is_named(copy: Path) -> None:
     edit(copy / "cells" / "team.yaml", lambda d: d["cells"].pop(1))
-    with pytest.raises(ContentError, match=r"cells: the cell route/team is missing"):
+    with pytest.raises(ContentError, match=r"cells:1: cells: the cell route/team is missing"):
         content.load(copy)
 
 
@@ -131,32 +130,33 @@ def test_duplicate_id_names_both_places(copy: Path) -> None:
     def dup(d: dict) -> None:
         d["cells"][0]["statements"][1]["id"] = d["cells"][0]["statements"][0]["id"]
     edit(copy / "cells" / "self.yaml", dup)
-    with pytest.raises(ContentError, match=r"self\.yaml: key cells\.0\.statements: duplicate id"):
+    with pytest.raises(ContentError,
+                       match=r"self\.yaml:\d+: cells\.0\.statements\.1\.id: duplicate id"):
         content.load(copy)
 
 
 def test_unknown_element_is_named(copy: Path) -> None:
     edit(copy / "cells" / "system.yaml", lambda d: d["cells"][2].update(element="vision"))
-    with pytest.raises(ContentError, match=r"system\.yaml: key cells\.2\.element: unknown element"):
+    with pytest.raises(ContentError, match=r"system\.yaml:\d+: cells\.2\.element: unknown element"):
         content.load(copy)
 
 
 def test_wrong_scale_is_named(copy: Path) -> None:
     edit(copy / "model.yaml", lambda d: d["scale"]["points"].pop())
-    with pytest.raises(ContentError, match=r"model\.yaml: key scale\.points:.*1, 2, 3, 4, 5"):
+    with pytest.raises(ContentError, match=r"model\.yaml:\d+: scale\.points:.*1, 2, 3, 4, 5"):
         content.load(copy)
 
 
 def test_too_few_statements_is_named(copy: Path) -> None:
     edit(copy / "cells" / "organisation.yaml",
          lambda d: d["cells"][0].update(statements=d["cells"][0]["statements"][:2]))
-    with pytest.raises(ContentError, match=re.escape("key cells.0.statements")):
+    with pytest.raises(ContentError, match=r"organisation\.yaml:\d+: cells\.0\.statements: "):
         content.load(copy)
 
 
 def test_unknown_key_is_named(copy: Path) -> None:
     edit(copy / "model.yaml", lambda d: d["elements"][0].update(colour="red"))
-    with pytest.raises(ContentError, match=r"model\.yaml: key elements\.0\.colour"):
+    with pytest.raises(ContentError, match=r"model\.yaml:\d+: elements\.0\.colour: Extra inputs"):
         content.load(copy)
 
 
@@ -175,5 +175,5 @@ def test_ui_texts_merge_from_several_files(copy: Path) -> None:
     (copy / "ui_extra.yaml").write_text("ui:\n  extra.hello: Hello\n")
     assert content.load(copy).text("extra.hello") == "Hello"
     (copy / "ui_more.yaml").write_text("ui:\n  app.title: Again\n")
-    with pytest.raises(ContentError, match=r"ui_more\.yaml: key ui\.app\.title: duplicate id"):
+    with pytest.raises(ContentError, match=r"ui_more\.yaml:2: ui\.app\.title: duplicate id"):
         content.load(copy)

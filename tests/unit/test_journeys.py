@@ -49,6 +49,12 @@ def rename_system(copy: Path, new: str = "community", name: str = "Community") -
     # Every id of the space's cells ("task.system.s1") and the file's space key.
     cells.write_text(re.sub(r"\bsystem\b", new, text), encoding="utf-8")
     cells.rename(copy / "cells" / f"{new}.yaml")
+    # New statement ids make new instruments: the pulse takes the renamed statements, and
+    # each instrument gets a version of its own (recorded fingerprints are never rewritten).
+    for inst in ("trace", "pulse"):
+        path = copy / "instruments" / inst / "instrument.yaml"
+        text = re.sub(r"\bsystem\b", new, path.read_text(encoding="utf-8"))
+        path.write_text(text.replace('version: "1"', f'version: "1-{new}"'), encoding="utf-8")
 
     def raters(d: dict[str, Any]) -> None:
         d["raters"]["spaces"] = [new if s == "system" else s for s in d["raters"]["spaces"]]
@@ -189,7 +195,7 @@ def test_a_malformed_journey_names_file_and_key(copy: Path, change: Callable[[An
     with pytest.raises(ContentError) as err:
         content.load(copy)
     message = str(err.value)
-    assert message.startswith(f"{steps_of(copy)}: key {key}: "), message
+    assert re.match(rf"{re.escape(str(steps_of(copy)))}:\d+: {re.escape(key)}: ", message), message
     assert says in message
 
 
@@ -198,25 +204,25 @@ def test_the_wording_of_journey_errors_is_content(copy: Path) -> None:
          lambda d: d["ui"].update({"content.error.unknown_space": "no such space: {id}"}))
     edit(steps_of(copy), _step(1, space="nowhere"))
     with pytest.raises(ContentError,
-                       match=r"key journey\.steps\.1\.space: no such space: nowhere$"):
+                       match=r":\d+: journey\.steps\.1\.space: no such space: nowhere$"):
         content.load(copy)
 
 
 def test_a_renamed_space_left_in_the_journey_is_named(copy: Path) -> None:
     rename_system(copy)
     edit(steps_of(copy), _step(4, space="system"))
-    with pytest.raises(ContentError, match=r"default\.yaml: key journey\.steps\.4\.space: "
+    with pytest.raises(ContentError, match=r"default\.yaml:\d+: journey\.steps\.4\.space: "
                                            r"unknown space id 'system'"):
         content.load(copy)
 
 
 def test_there_is_always_a_default_journey(copy: Path) -> None:
     edit(steps_of(copy), lambda d: d["journey"].update(id="other"))
-    with pytest.raises(ContentError, match=r"journeys: key journey\.id: .*'default'"):
+    with pytest.raises(ContentError, match=r"journeys:1: journey\.id: .*'default'"):
         content.load(copy)
 
 
 def test_two_journeys_with_one_id_are_named(copy: Path) -> None:
     shutil.copy(steps_of(copy), copy / "journeys" / "second.yaml")
-    with pytest.raises(ContentError, match=r"second\.yaml: key journey\.id: .*'default'"):
+    with pytest.raises(ContentError, match=r"second\.yaml:\d+: journey\.id: .*'default'"):
         content.load(copy)

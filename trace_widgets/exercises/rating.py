@@ -170,9 +170,17 @@ def space_rating_view(participant: str, space: str, save: Save, *,
 
 
 def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
+    """Every instrument's statements; the main instrument's are the cells' own."""
+    main = next((i for i in c.instruments.values() if i.main), None)
     for (e, s), cell in c.cells.items():
         for st in cell.statements:
-            yield content.ItemSpec(st.id, KIND_ID, "rating", e, s, st.reverse)
+            yield content.ItemSpec(st.id, KIND_ID, "rating", e, s, st.reverse,
+                                   main.id if main else "")
+    for inst in c.instruments.values():
+        if not inst.main:
+            for (e, s), sts in inst.cells.items():
+                for st in sts:
+                    yield content.ItemSpec(st.id, KIND_ID, "rating", e, s, st.reverse, inst.id)
 
 
 class _Part:

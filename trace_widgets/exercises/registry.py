@@ -56,7 +56,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..answers import Answer, Value
-    from ..content import Cell, Content, ItemSpec, Space
+    from ..content import Cell, Content, Instrument, ItemSpec, Space
 
 __all__ = [
     "BUILTIN",
@@ -115,11 +115,13 @@ _ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 @dataclass(frozen=True)
 class ItemsContext:
-    """What a kind may read from content to list its items: the grid and its own section."""
+    """What a kind may read from content to list its items: the grid, its own section and
+    the instruments (item banks: the main one's statements are the cells')."""
 
     spaces: tuple[Space, ...]
     cells: Mapping[tuple[str, str], Cell]
     section: BaseModel | None
+    instruments: Mapping[str, Instrument] = field(default_factory=dict)
 
 
 class PartContext(Protocol):
