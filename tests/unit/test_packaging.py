@@ -61,6 +61,9 @@ def test_wheel_installs_outside_the_repo_and_loads_content(tmp_path: Path) -> No
         "c = content.load()\n"
         "print(json.dumps({'module': trace_widgets.__file__, 'data': str(content.data_dir()),"
         " 'cells': len(c.cells), 'task': content.element('task').name,"
+        " 'instruments': {i.id: [i.version, len(i.statements())] for i in c.instruments.values()},"
+        " 'problems': [str(p) for p in content.check()],"
+        " 'schema': (content.data_dir() / 'schemas' / 'cells.schema.json').is_file(),"
         " 'notebooks': str(_paths.bundled('notebooks', 'app.ipynb')),"
         " 'template': str(_paths.voila_share() / 'voila/templates/trace/index.html.j2')}))\n"
     )
@@ -74,6 +77,10 @@ def test_wheel_installs_outside_the_repo_and_loads_content(tmp_path: Path) -> No
     assert found["notebooks"].startswith(str(venv))
     assert Path(found["template"]).is_file()
     assert (found["cells"], found["task"]) == (20, "Task")
+    # The instruments, their recorded fingerprints and the JSON Schemas ship in the wheel.
+    assert found["instruments"] == {"trace": ["1", 80], "pulse": ["1", 20]}
+    assert found["problems"] == []
+    assert found["schema"]
     version = subprocess.run(
         [str(venv / "bin" / "trace-workbook"), "--version"],
         cwd=tmp_path, capture_output=True, text=True, check=True,
