@@ -130,7 +130,8 @@ def test_a_package_adds_a_kind_and_its_wording(fresh: None, tmp_path: Path,
     ("bad", "mood_kind:BAD_ID", "kinds.problem.invalid", "'Bad Id' is not a kind id"),
     ("foreign", "mood_kind:FOREIGN_TEXT", "kinds.problem.invalid",
      """the text id 'mood.heading' must begin with "foreign.\""""),
-    ("nofile", "mood_kind:NO_FILE", "kinds.problem.invalid", "missing.yaml: file is missing"),
+    ("nofile", "mood_kind:NO_FILE", "kinds.problem.invalid",
+     "missing.yaml:1: (top level): file is missing"),
 ])
 def test_a_broken_kind_is_left_out_and_said_so(
         fresh: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
