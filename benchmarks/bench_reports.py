@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import typst  # noqa: E402
 
 from benchmarks._harness import percentiles  # noqa: E402
-from trace_widgets import answers, charts, content, demo, group, report  # noqa: E402
+from trace_widgets import answers, chart_draw, charts, content, demo, group, report  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "reports.json"
 KEEP_RUNS = 50
@@ -101,7 +101,7 @@ def main() -> None:
                                          "score": [3.0]}))
     steps: dict[str, Callable[[], Any]] = {
         "floor_trivial_pdf": trivial,
-        "floor_one_chart_svg": lambda: charts.to_svg(small),
+        "floor_one_chart_svg": lambda: chart_draw.to_svg(small),
         "learner_pdf": lambda: report.learner_report(mine, fmt="pdf"),
         "learner_html": lambda: report.learner_report(mine, fmt="html"),
         "learner_document": lambda: report.learner_document(mine),

@@ -208,7 +208,7 @@ def bench_others(participants: int, runs: int, group_s: float) -> dict[str, Any]
 def bench_svg(cells: pd.DataFrame, runs: int) -> dict[str, Any]:
     # Imported here so the cold numbers include loading Altair and vl-convert's engine.
     started = time.perf_counter()
-    from trace_widgets import charts  # noqa: PLC0415
+    from trace_widgets import chart_draw, charts  # noqa: PLC0415
     import_s = time.perf_counter() - started
 
     c = content.get()
@@ -229,9 +229,9 @@ def bench_svg(cells: pd.DataFrame, runs: int) -> dict[str, Any]:
     out: dict[str, Any] = {"import_charts_s": round(import_s, 3)}
     for name, make in makers.items():
         chart = make()
-        cold_s = timed(lambda chart=chart: charts.to_svg(chart), 1)[0][0]
+        cold_s = timed(lambda chart=chart: chart_draw.to_svg(chart), 1)[0][0]
         build_times, _ = timed(make, min(runs, 10))
-        svg_times, svg = timed(lambda chart=chart: charts.to_svg(chart), runs)
+        svg_times, svg = timed(lambda chart=chart: chart_draw.to_svg(chart), runs)
         out[name] = {"cold_first_s": round(cold_s, 4), "build": summary(build_times),
                      "to_svg": summary(svg_times), "svg_bytes": len(svg)}
     return out

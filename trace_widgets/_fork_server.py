@@ -50,6 +50,7 @@ def preload() -> None:
     import ipykernel.kernelapp  # noqa: F401, PLC0415
     import voila.utils  # noqa: F401, PLC0415
 
+    import trace_widgets.chart_draw  # noqa: PLC0415
     import trace_widgets.chart_view  # noqa: PLC0415
     import trace_widgets.charts  # noqa: PLC0415
     import trace_widgets.coach  # noqa: PLC0415
@@ -60,6 +61,9 @@ def preload() -> None:
     # Build (never draw: the JavaScript engine starts threads) one chart, so every kernel
     # starts with Altair's first-chart work done.
     trace_widgets.charts.to_spec(trace_widgets.chart_view.first_chart())
+    # The profiles' frames, drawn by the shared renderer: every kernel redraws its first
+    # rating's profile without waiting for one.
+    trace_widgets.chart_draw.prepare_profiles()
     # Objects that exist now are never collected; freezing them keeps the collector from
     # writing to (and so copying) the pages they share with every kernel.
     gc.collect()

@@ -4,7 +4,9 @@ Every chart function has a ``*_table`` companion that returns the same numbers a
 DataFrame (the text alternative shown beside the chart), and :func:`table_text` turns such a
 table into plain text. Names, orders and wording (the ``chart.*`` UI texts) come from the
 content; looks come from the one theme in :mod:`trace_widgets._theme`, which importing this
-module registers and enables. :func:`to_svg` renders offline with ``vl-convert``.
+module registers and enables. Drawing them is apart, in :mod:`trace_widgets.chart_draw`, as
+Altair keeps specs and renderers apart: nothing here draws, reads a file or talks to a
+process.
 
 Examples
 --------
@@ -13,26 +15,22 @@ Examples
 >>> cells = pd.DataFrame({"element": ["task"], "space": ["self"], "score": [3.5]})
 >>> charts.heatmap_table(cells).loc["Task", "Self"]
 np.float64(3.5)
->>> "<svg" in charts.to_svg(charts.heatmap(cells))
-True
+>>> charts.to_spec(charts.heatmap(cells))["usermeta"]["trace"]["chart"]
+'heatmap'
 """
 
 from __future__ import annotations
 
-import html
-import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
-import vl_convert as vlc
 
-from . import _chart_server, _theme, settings
+from . import _theme
 from . import content as content_mod
-
-log = logging.getLogger(__name__)
 
 __all__ = [
     "distribution",
@@ -42,25 +40,16 @@ __all__ = [
     "heatmap",
     "heatmap_table",
     "profile",
+    "profile_parts",
     "profile_table",
     "table_text",
-    "to_svg",
+    "to_spec",
     "trend",
     "trend_summary",
     "trend_table",
 ]
 
 _theme.use()
-
-
-def _offline_renderer(spec: dict[str, Any], **_: object) -> dict[str, str]:
-    """Altair's renderer for this process: a chart shown as a notebook's output is drawn to
-    SVG here, like every other chart (Altair's default loads Vega from the internet)."""
-    return {"image/svg+xml": _name_svg(_draw(spec), spec)}
-
-
-alt.renderers.register(_theme.THEME, _offline_renderer)
-alt.renderers.enable(_theme.THEME)
 
 # --- content, wording and frames ---------------------------------------------------------------
 
@@ -213,11 +202,8 @@ def profile(scores: pd.DataFrame, *, space: str | None = None, title: str | None
     'bar'
     """
     c = _c(content)
-    data = _profile_data(scores, space, value, c)
+    data, title, description = _profile_words(scores, space, title, value, c)
     elements = _element_names(c)
-    where = (c.space(space).name if space is not None else
-             ", ".join(_space_names(c)) if "space" in data.columns
-             else _say(c, "chart.all_spaces"))
     base = alt.Chart().encode(
         y=alt.Y("element:N", sort=elements, scale=alt.Scale(domain=elements), title=None),
         tooltip=[alt.Tooltip("element:N", title=_say(c, "chart.condition")),
@@ -240,13 +226,54 @@ def profile(scores: pd.DataFrame, *, space: str | None = None, title: str | None
     chart: alt.LayerChart | alt.FacetChart = layered
     if space is None and "space" in data.columns:
         chart = layered.facet(column=alt.Column("space:N", sort=_space_names(c), title=None))
+    return _finish(chart, "profile", c, title, description, space=space)
+
+
+@dataclass(frozen=True)
+class ProfileParts:
+    """What :func:`profile` draws, without the chart: its rows, title and description."""
+
+    data: pd.DataFrame
+    """One row per bar: element (and space) name, score, label, tone, label_x, aria."""
+    title: str
+    description: str
+    table: pd.DataFrame
+    """Its table twin (:func:`profile_table`)."""
+
+
+def profile_parts(scores: pd.DataFrame, *, space: str | None = None, title: str | None = None,
+                  value: str = "score", content: content_mod.Content | None = None
+                  ) -> ProfileParts:
+    """The rows and words of :func:`profile` (same parameters), for a drawer that writes the
+    marks itself (:func:`trace_widgets.chart_draw.profile_svg`) and need not build a spec.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cells = pd.DataFrame({"element": ["task"], "space": ["team"], "score": [4.0]})
+    >>> parts = profile_parts(cells, space="team")
+    >>> parts.title, parts.data["label"].tolist()
+    ('Scores by condition: Team', ['4.0', 'no score', 'no score', 'no score', 'no score'])
+    """
+    c = _c(content)
+    data, title, description = _profile_words(scores, space, title, value, c)
+    return ProfileParts(data=data, title=title, description=description,
+                        table=_profile_table(data, space, c))
+
+
+def _profile_words(scores: pd.DataFrame, space: str | None, title: str | None, value: str,
+                   c: content_mod.Content) -> tuple[pd.DataFrame, str, str]:
+    data = _profile_data(scores, space, value, c)
+    elements = _element_names(c)
+    where = (c.space(space).name if space is not None else
+             ", ".join(_space_names(c)) if "space" in data.columns
+             else _say(c, "chart.all_spaces"))
     default = (_say(c, "chart.profile.title_space", space=c.space(space).name)
                if space is not None else _say(c, "chart.profile.title"))
     description = _say(c, "chart.profile.description", low=c.scale.low, high=c.scale.high,
                        elements=", ".join(elements), where=where,
                        scored=int(data["score"].notna().sum()), total=len(data))
-    return _finish(chart, "profile", c, title or default, description,
-                   space=space)
+    return data, title or default, description
 
 
 def profile_table(scores: pd.DataFrame, *, space: str | None = None, value: str = "score",
@@ -273,7 +300,11 @@ def profile_table(scores: pd.DataFrame, *, space: str | None = None, value: str 
     np.float64(4.2)
     """
     c = _c(content)
-    data = _profile_data(scores, space, value, c)
+    return _profile_table(_profile_data(scores, space, value, c), space, c)
+
+
+def _profile_table(data: pd.DataFrame, space: str | None, c: content_mod.Content
+                   ) -> pd.DataFrame:
     if "space" not in data.columns:
         table = data.set_index("element")[["score"]].set_axis([_say(c, "chart.score")], axis=1)
     else:
@@ -834,74 +865,17 @@ def table_text(table: pd.DataFrame, *, content: content_mod.Content | None = Non
     return table.to_string(na_rep=_say(c, "chart.no_score"), float_format="{:.1f}".format)
 
 
-def _vl_version() -> str | None:
-    """The Vega-Lite version Altair writes, if vl-convert bundles it (else its newest)."""
-    major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    bundled = vlc.get_vegalite_versions()
-    if major_minor in bundled:
-        return major_minor
-    same_major = [v for v in bundled if v.split(".")[0] == major_minor.split(".")[0]]
-    return same_major[-1] if same_major else None
-
-
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to SVG text, offline, with the workbook theme.
-
-    Vega-Lite runs inside ``vl-convert`` (bundled JavaScript, no browser); fetching data
-    from any URL is refused, so a chart can never reach the network while rendering.
-
-    Parameters
-    ----------
-    chart
-        Any chart from this module (or any Altair chart with inline data).
-
-    Returns
-    -------
-    str
-        An ``<svg>`` document whose ``<title>`` and ``<desc>`` carry the chart's title and
-        description (Vega labels each mark but not the chart as a whole).
+def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec with the workbook theme, as it is drawn.
 
     Examples
     --------
     >>> import pandas as pd
     >>> cells = pd.DataFrame({"element": ["task"], "space": ["self"], "score": [4.0]})
-    >>> to_svg(heatmap(cells)).startswith("<svg")
+    >>> to_spec(heatmap(cells))["config"]["font"] == _theme.FONT
     True
     """
-    spec = to_spec(chart)
-    return _name_svg(_draw(spec), spec)
-
-
-def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec with the workbook theme, as :func:`to_svg` draws it."""
     # Skipping Altair's schema check halves the time of a redraw; the chart functions' specs
     # are checked by the tests (which call to_dict() with validation).
     with alt.theme.enable(_theme.THEME):
         return chart.to_dict(validate=False)
-
-
-def _draw(spec: dict[str, Any]) -> str:
-    """SVG for a Vega-Lite spec: from the shared renderer when ``serve`` runs one (it saves
-    each kernel the 90 MB of a JavaScript engine), else drawn here."""
-    server = settings.get().chart_server
-    if server:
-        try:
-            return _chart_server.render(server, spec, _vl_version())
-        except _chart_server.UnavailableError as exc:
-            log.warning("chart renderer unavailable, drawing here: %s", exc)
-    return vlc.vegalite_to_svg(spec, vl_version=_vl_version(), allowed_base_urls=[])
-
-
-def _name_svg(svg: str, spec: dict[str, Any]) -> str:
-    """Give the SVG an accessible name and description: the chart's title and description."""
-    title = spec.get("title")
-    text = title.get("text") if isinstance(title, dict) else title
-    if isinstance(text, list):
-        text = " ".join(str(t) for t in text)
-    parts = [f"<{tag}>{html.escape(str(value))}</{tag}>"
-             for tag, value in (("title", text), ("desc", spec.get("description"))) if value]
-    root = svg.find("<svg")
-    end = svg.find(">", root) + 1 if root >= 0 else 0
-    if not parts or end == 0:
-        return svg
-    return svg[:end] + "".join(parts) + svg[end:]

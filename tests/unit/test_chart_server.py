@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trace_widgets import _chart_server, charts, settings
+from trace_widgets import _chart_server, chart_draw, charts, settings
 
 CELLS = pd.DataFrame({"element": ["task", "route"], "space": ["self", "self"],
                       "score": [4.0, 2.5]})
@@ -43,7 +43,7 @@ def _drawn(where: str) -> str:
     before = settings.get()
     settings.use(before.with_(chart_server=where))
     try:
-        return _same(charts.to_svg(charts.heatmap(CELLS)))
+        return _same(chart_draw.to_svg(charts.heatmap(CELLS)))
     finally:
         settings.use(before)
 
@@ -55,7 +55,7 @@ def test_the_renderer_draws_the_same_chart_as_the_kernel(renderer: tuple[Path, i
 def test_a_spec_it_cannot_draw_is_an_error_not_a_hang(renderer: tuple[Path, int]) -> None:
     with pytest.raises(ValueError, match="could not be drawn"):
         _chart_server.render(str(renderer[0]), {"mark": {"type": 42}}, None)
-    assert charts.to_svg(charts.heatmap(CELLS)).startswith("<svg")  # still serving
+    assert chart_draw.to_svg(charts.heatmap(CELLS)).startswith("<svg")  # still serving
 
 
 def test_without_the_renderer_the_kernel_draws_its_own(renderer: tuple[Path, int]) -> None:

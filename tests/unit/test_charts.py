@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trace_widgets import _theme, charts, content, scoring
+from trace_widgets import _theme, chart_draw, charts, content, scoring
 
 C = content.get()
 ELEMENTS = [e.name for e in C.elements]
@@ -153,7 +154,7 @@ def test_score_scales_are_fixed_to_the_content_scale(
 def test_every_chart_renders_to_svg_with_names_and_description(
         any_chart: tuple[str, alt.TopLevelMixin]) -> None:
     chart = any_chart[1]
-    svg = charts.to_svg(chart)
+    svg = chart_draw.to_svg(chart)
     assert svg.startswith("<svg")
     assert svg.rstrip().endswith("</svg>")
     assert "Task" in svg
@@ -162,7 +163,7 @@ def test_every_chart_renders_to_svg_with_names_and_description(
 
 
 def test_marks_speak_their_cell_and_value(cells: pd.DataFrame) -> None:
-    svg = charts.to_svg(charts.heatmap(cells))
+    svg = chart_draw.to_svg(charts.heatmap(cells))
     assert 'aria-label="Route, Organisation: no score"' in svg
     assert 'aria-label="Task, Self: 1.0"' in svg
 
@@ -183,7 +184,7 @@ def test_theme_is_registered_once_and_active() -> None:
 
 def test_to_svg_uses_the_theme_even_when_another_is_active(cells: pd.DataFrame) -> None:
     with alt.theme.enable("dark"):
-        svg = charts.to_svg(charts.heatmap(cells))
+        svg = chart_draw.to_svg(charts.heatmap(cells))
     assert _theme.FONT in svg
     assert alt.theme.active == _theme.THEME
 
@@ -192,7 +193,7 @@ def test_to_svg_never_fetches_data_from_a_url() -> None:
     chart = alt.Chart(alt.UrlData("https://example.com/answers.csv")).mark_point().encode(
         x="a:Q")
     with pytest.raises(ValueError, match="not allowed"):
-        charts.to_svg(chart)
+        chart_draw.to_svg(chart)
 
 
 def test_names_and_order_come_from_the_content(cells: pd.DataFrame) -> None:
@@ -251,7 +252,7 @@ def test_heatmap_table(cells: pd.DataFrame) -> None:
 
 
 def test_heatmap_svg_shows_scores_and_no_score(cells: pd.DataFrame) -> None:
-    svg = charts.to_svg(charts.heatmap(cells))
+    svg = chart_draw.to_svg(charts.heatmap(cells))
     assert ">no score</text>" in svg
     assert ">1.0</text>" in svg
     for name in (*ELEMENTS, *SPACES):
@@ -348,7 +349,7 @@ def test_gap_can_draw_only_some_spaces(gaps: pd.DataFrame) -> None:
 def test_gap_from_scoring_gap_renders() -> None:
     cells = pd.DataFrame({"rater": ["leader", "member", "member"], "element": ["task"] * 3,
                           "space": ["team"] * 3, "score": [4.0, 3.0, 2.0]})
-    svg = charts.to_svg(charts.gap(scoring.gap(cells, "leader")))
+    svg = chart_draw.to_svg(charts.gap(scoring.gap(cells, "leader")))
     assert ">+1.5</text>" in svg
 
 
@@ -424,7 +425,7 @@ def test_trend_from_round_scores() -> None:
 
     frame = demo.demo_answers(2, seed=3, rounds=2)
     leader = demo.participants(frame)[0]
-    svg = charts.to_svg(charts.trend(scoring.round_scores(frame), participant=leader))
+    svg = chart_draw.to_svg(charts.trend(scoring.round_scores(frame), participant=leader))
     assert "Round" in svg
 
 
@@ -438,3 +439,115 @@ def test_table_text_is_plain_and_complete(cells: pd.DataFrame,
     assert "<" not in text
     assert all(name in text for name in ELEMENTS)
     assert "nan" not in text.lower()
+
+
+# --- drawing: apart from the specs ------------------------------------------------------------
+
+
+def test_charts_only_build_specs_and_never_draw() -> None:
+    """Specs and renderers apart, as Altair keeps them: charts imports no JavaScript engine,
+    no renderer socket and no settings; drawing is chart_draw's."""
+    source = Path(charts.__file__).read_text()
+    for name in ("vl_convert", "_chart_server", "settings"):
+        assert not re.search(rf"^\s*(import|from)\s.*\b{name}\b", source, re.M), name
+    assert not hasattr(charts, "to_svg")
+    assert "to_spec" in charts.__all__ and "profile_parts" in charts.__all__
+
+
+def test_a_chart_shown_as_a_notebook_output_is_drawn_offline(cells: pd.DataFrame) -> None:
+    bundle = alt.renderers.get()(charts.to_spec(charts.heatmap(cells)))
+    assert isinstance(bundle, dict)
+    assert bundle["image/svg+xml"].startswith("<svg")
+
+
+def _one_width(svg: str) -> str:
+    """The SVG with its overall width (the root's and the background's) taken out."""
+    svg = re.sub(r'^(<svg[^>]*?) width="[\d.]+"([^>]*?viewBox="0 0 )[\d.]+ ', r"\1\2W ", svg)
+    return re.sub(r'(<rect width=")[\d.]+"', r'\1W"', svg, count=1)
+
+
+SCORES = sorted({LOW + k / d for d in (1, 2, 3, 4) for k in range(0, (HIGH - LOW) * d + 1)})
+"""Every mean of one to four statements on the scale (thirds included)."""
+
+
+def profile_cases() -> Iterator[tuple[str, list[float]]]:
+    rng = np.random.default_rng(12)
+    n = len(C.elements)
+    yield "team", [np.nan] * n
+    yield "self", [float(HIGH)] * n
+    yield "system", [float(LOW)] * n
+    for i in range(24):
+        space = C.spaces[i % len(C.spaces)].id
+        picks = rng.choice([*SCORES, np.nan], size=n)
+        yield space, [float(x) for x in picks]
+
+
+@pytest.mark.parametrize(("space", "scores"), list(profile_cases()))
+def test_profile_drawn_without_the_renderer_is_vegas_svg(space: str, scores: list[float]) -> None:
+    """Byte for byte what Vega draws (all but the overall width, which is always the widest
+    so the chart does not jump while a learner rates)."""
+    frame = pd.DataFrame({"element": [e.id for e in C.elements], "space": space,
+                          "score": scores})
+    fast = chart_draw.profile_svg(frame, space=space)
+    vega = chart_draw.to_svg(charts.profile(frame, space=space))
+    assert _one_width(fast) == _one_width(vega)
+    width = re.compile(r'^<svg[^>]*? width="([\d.]+)"')
+    assert float(width.findall(fast)[0]) >= float(width.findall(vega)[0])
+
+
+def test_profile_parts_are_the_profiles_rows_words_and_table(cells: pd.DataFrame) -> None:
+    parts = charts.profile_parts(cells, space="team")
+    spec = charts.profile(cells, space="team").to_dict()
+    assert parts.title == spec["title"]["text"]
+    assert parts.description == spec["description"]
+    for column in ("element", "label", "tone", "label_x", "aria"):
+        assert parts.data[column].tolist() == [v[column] for v in values(spec)], column
+    pd.testing.assert_frame_equal(parts.table, charts.profile_table(cells, space="team"))
+
+
+def test_a_profile_redraw_never_asks_the_renderer(monkeypatch: pytest.MonkeyPatch,
+                                                  cells: pd.DataFrame) -> None:
+    chart_draw.profile_svg(cells, space="organisation")  # its frame, drawn once
+
+    def refuse(_spec: object) -> str:
+        raise AssertionError("drawn by the renderer")
+
+    monkeypatch.setattr(chart_draw, "_draw", refuse)
+    changed = cells.assign(score=cells["score"].fillna(2.0) % 5 + 1)
+    svg = chart_draw.profile_svg(changed, space="organisation")
+    assert 'aria-label="Route, Organisation: ' in svg
+    assert "no score" not in svg.split("<desc>")[1].split("</desc>")[0].split(".")[-1]
+
+
+def test_a_profile_the_module_cannot_read_is_drawn_by_the_renderer(
+        monkeypatch: pytest.MonkeyPatch, cells: pd.DataFrame) -> None:
+    monkeypatch.setattr(chart_draw, "_frames", {})
+
+    def unknown(_svg: str) -> object:
+        raise ValueError("not a profile as this module knows it")
+
+    monkeypatch.setattr(chart_draw, "_split", unknown)
+    svg = chart_draw.profile_svg(cells, space="team")
+    assert svg == chart_draw.to_svg(charts.profile(cells, space="team"))
+
+
+def test_profile_html_draws_each_set_of_figures_once(monkeypatch: pytest.MonkeyPatch,
+                                                     cells: pd.DataFrame) -> None:
+    from trace_widgets import chart_view  # noqa: PLC0415
+
+    monkeypatch.setattr(chart_view, "_profiles", chart_view.OrderedDict())
+    drawn: list[str] = []
+    real = chart_draw.profile_svg
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        drawn.append(kwargs["space"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(chart_draw, "profile_svg", counted)
+    first = chart_view.profile_html(cells, space="team")
+    again = chart_view.profile_html(cells.copy(), space="team")  # same figures, NaN included
+    other = chart_view.profile_html(cells.assign(score=cells["score"] * 0 + 3), space="team")
+    assert first == again != other
+    assert drawn == ["team", "team"]
+    assert "<table" in first and "trace-table" in first
+    assert f"<figcaption>{charts.profile_parts(cells, space='team').description}" in first

@@ -10,10 +10,10 @@ from html import escape
 
 import ipywidgets as widgets
 
-from .. import charts, scoring
 from .. import content as content_mod
+from .. import scoring
 from ..answers import Answer
-from ..chart_view import ChartPanel
+from ..chart_view import ChartPanel, profile_html
 from ..exercises import registry
 from ._session import Session
 from ._step import BuiltStep
@@ -86,8 +86,9 @@ class SpaceStep:
     def _refresh_soon(self) -> None:
         """Redraw once the answers waiting in the kernel have been saved and acknowledged.
 
-        A redraw takes most of the ~100 ms a rating costs the kernel; done at once, every
-        rating's "Saved" would wait behind the charts of the ones before it. So a save only
+        A redraw took most of the ~100 ms a rating cost the kernel (now about 15 ms: see
+        :func:`~trace_widgets.chart_view.profile_html`); done at once, every rating's
+        "Saved" would wait behind the charts of the ones before it. So a save only
         asks for a redraw, and many ratings in quick succession share one. Without an event
         loop (a script, a test) it redraws at once.
         """
@@ -113,9 +114,8 @@ class SpaceStep:
     def refresh(self) -> None:
         self._shown = self.session.space_versions.get(self.space, 0)
         cells = scoring.cell_scores(self.session.answers())
-        mine = cells[cells["space"] == self.space]
-        self.profile.show(charts.profile(mine, space=self.space),
-                          charts.profile_table(mine, space=self.space))
+        # Drawn without the renderer, and not at all when these figures were drawn before.
+        self.profile.show_html(profile_html(cells, space=self.space))
         for part in self.parts:
             part.refresh(cells)
 

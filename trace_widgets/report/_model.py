@@ -13,7 +13,7 @@ from typing import Literal, Union
 import altair as alt
 import pandas as pd
 
-from .. import charts
+from .. import chart_draw
 from .. import content as content_mod
 
 
@@ -156,7 +156,7 @@ def figure(chart: alt.TopLevelMixin, frame: pd.DataFrame, *,
     name = " ".join(map(str, text)) if isinstance(text, list) else str(text or "")
     described = getattr(chart, "description", None)
     description = described if isinstance(described, str) and described else name
-    svg = charts.to_svg(chart)
+    svg = chart_draw.to_svg(chart)
     return Figure(title=name, description=description, svg=svg, width=svg_width(svg),
                   table=table_of(frame, c.text("report.table_caption", title=name), content=c))
 
