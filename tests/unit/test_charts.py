@@ -451,7 +451,8 @@ def test_charts_only_build_specs_and_never_draw() -> None:
     for name in ("vl_convert", "_chart_server", "settings"):
         assert not re.search(rf"^\s*(import|from)\s.*\b{name}\b", source, re.M), name
     assert not hasattr(charts, "to_svg")
-    assert "to_spec" in charts.__all__ and "profile_parts" in charts.__all__
+    assert "to_spec" in charts.__all__
+    assert "profile_parts" in charts.__all__
 
 
 def test_a_chart_shown_as_a_notebook_output_is_drawn_offline(cells: pd.DataFrame) -> None:
@@ -466,7 +467,7 @@ def _one_width(svg: str) -> str:
     return re.sub(r'(<rect width=")[\d.]+"', r'\1W"', svg, count=1)
 
 
-SCORES = sorted({LOW + k / d for d in (1, 2, 3, 4) for k in range(0, (HIGH - LOW) * d + 1)})
+SCORES = sorted({LOW + k / d for d in (1, 2, 3, 4) for k in range((HIGH - LOW) * d + 1)})
 """Every mean of one to four statements on the scale (thirds included)."""
 
 
@@ -549,5 +550,6 @@ def test_profile_html_draws_each_set_of_figures_once(monkeypatch: pytest.MonkeyP
     other = chart_view.profile_html(cells.assign(score=cells["score"] * 0 + 3), space="team")
     assert first == again != other
     assert drawn == ["team", "team"]
-    assert "<table" in first and "trace-table" in first
+    assert "<table" in first
+    assert "trace-table" in first
     assert f"<figcaption>{charts.profile_parts(cells, space='team').description}" in first
