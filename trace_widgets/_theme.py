@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 import altair as alt
+
+from . import content
 
 THEME = "trace"
 
@@ -20,9 +23,32 @@ BAR = "#2b6ca3"  # a mid blue: dark enough for white text, light enough to print
 SCORE_RANGE = {"scheme": "blues", "extent": [0.12, 0.95]}
 # Gaps: blue-orange is safe for red-green colour blindness; the sign is also printed.
 GAP_RANGE = {"scheme": "blueorange"}
-# Okabe & Ito's palette, safe for colour-blind readers; marks also differ by shape.
-CATEGORY = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000"]
 SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
+
+ACCENTS = ["#0067b1", "#6b4400", "#0e7c4e", "#8a3ea8", "#cc4400"]
+"""The conditions' accents, in content order: the one palette of the workbook. Each is at
+least 4.5:1 on white (AA for text), so it serves as a heading's colour as well as a bar's;
+names or shapes always go with it."""
+
+
+def accents() -> dict[str, str]:
+    """Each condition's accent colour by element id (the first condition the first accent).
+
+    Examples
+    --------
+    >>> list(accents().values())[:2]
+    ['#0067b1', '#6b4400']
+    """
+    return {e.id: ACCENTS[i % len(ACCENTS)] for i, e in enumerate(content.get().elements)}
+
+
+def _by_condition_name(name: str) -> str:
+    """A Vega expression: the accent of the condition whose name is the expression ``name``
+    (an axis label's value, a header's facet value), else the ink colour."""
+    c = content.get()
+    pairs = ", ".join(f"{json.dumps(c.element(e).name)}: {json.dumps(colour)}"
+                      for e, colour in accents().items())
+    return f"{{{pairs}}}[{name}] || {json.dumps(INK)}"
 
 DARK_FROM = 4.0
 """Scores at or above this are dark enough on SCORE_RANGE that their label is white.
@@ -73,12 +99,18 @@ def config() -> dict[str, Any]:
                      "titleColor": INK, "labelLimit": 240, "titleFontWeight": "normal",
                      "gridColor": "#d9d9d9", "domainColor": MUTED, "tickColor": MUTED},
             "axisX": {"labelAngle": 0},
+            # A condition's name in its accent, on every chart: the colour it has on its
+            # cards and headings, and on the marks that stand for it.
+            "axisY": {"labelColor": {"expr": _by_condition_name("datum.value")}},
             "axisTemporal": {"format": "%d %b %Y"},
             "header": {"labelFontSize": 18, "titleFontSize": 18, "labelColor": INK,
                        "titleColor": INK, "labelFontWeight": "bold"},
             # Row labels read across, like the y axis of the heatmap.
-            "headerRow": {"labelAngle": 0, "labelAlign": "left", "labelPadding": 12},
-            "legend": {"labelFontSize": 16, "titleFontSize": 16, "labelColor": INK,
+            "headerRow": {"labelAngle": 0, "labelAlign": "left", "labelPadding": 12,
+                          # Rows are conditions: the charts facet rows by "element".
+                          "labelColor": {"expr": _by_condition_name("parent.element")}},
+            "legend": {"labelFontSize": 16, "titleFontSize": 16,
+                       "labelColor": {"expr": _by_condition_name("datum.value")},
                        "titleColor": INK, "orient": "bottom", "titleLimit": 600,
                        "gradientLength": 260, "symbolSize": 160},
             "facet": {"spacing": 24},
@@ -86,7 +118,8 @@ def config() -> dict[str, Any]:
             "text": {**text, "fontSize": 16},
             "mark": {"color": BAR},
             "range": {"heatmap": SCORE_RANGE, "ramp": SCORE_RANGE, "diverging": GAP_RANGE,
-                      "category": CATEGORY, "symbol": SHAPES},
+                      # Nominal colours are the conditions' (charts give the domain).
+                      "category": list(accents().values()), "symbol": SHAPES},
             "style": STYLE,
         }
     }

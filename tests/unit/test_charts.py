@@ -553,3 +553,51 @@ def test_profile_html_draws_each_set_of_figures_once(monkeypatch: pytest.MonkeyP
     assert "<table" in first
     assert "trace-table" in first
     assert f"<figcaption>{charts.profile_parts(cells, space='team').description}" in first
+
+
+# --- one accent per condition -----------------------------------------------------------------
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        def linear(v: float) -> float:
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+        r, g, b = (linear(int(colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _condition_colours(svg: str, marks: str = "bar|point") -> dict[str, set[str]]:
+    """Per condition name: every colour it is drawn in, as a label (text that is its name)
+    or as a mark that stands for it (a bar or trend point whose label starts with it)."""
+    found: dict[str, set[str]] = {name: set() for name in ELEMENTS}
+    for fill, text in re.findall(r'<text [^>]*fill="(#[0-9a-fA-F]{6})"[^>]*>([^<]*)</text>', svg):
+        if text in found:
+            found[text].add(fill.lower())
+    for tag in re.findall(rf'<path [^>]*aria-roledescription="(?:{marks})"[^>]*>', svg):
+        label = re.search(r'aria-label="([^",:]*)', tag)
+        fill = re.search(r' fill="(#[0-9a-fA-F]{6})"', tag)
+        if label and fill and label.group(1) in found:
+            found[label.group(1)].add(fill.group(1).lower())
+    return found
+
+
+def test_each_condition_has_one_accent_on_every_chart(
+        cells: pd.DataFrame, gaps: pd.DataFrame, items: pd.DataFrame,
+        sittings: pd.DataFrame) -> None:
+    accents = {C.element(e).name: colour.lower() for e, colour in _theme.accents().items()}
+    assert len(set(accents.values())) == len(ELEMENTS)  # one each, none shared
+    background = _theme.config()["config"]["background"]
+    for name, colour in accents.items():
+        assert _contrast(colour, background) >= 4.5, name  # AA, as text on the background
+    drawn = all_charts(cells, gaps, items, sittings)
+    drawn["profile_fast"] = None  # the profile drawn without the renderer, too
+    for chart_name, chart in drawn.items():
+        svg = (chart_draw.profile_svg(cells, space="team") if chart is None
+               else chart_draw.to_svg(chart))
+        # The gap's points stand for a group (self, others), told apart by their shape.
+        colours = _condition_colours(svg, "bar" if chart_name == "gap" else "bar|point")
+        for name, used in colours.items():
+            assert used, f"{name} is not drawn in its accent on {chart_name}"
+            assert used == {accents[name]}, f"{name} on {chart_name}: {used}"
