@@ -6,16 +6,25 @@
 - a rating change until the profile chart is redrawn (goal: p95 under 100 ms);
 - kernel memory per learner after a whole journey (goal: at most 150 MB).
 
-Run: .venv/bin/python benchmarks/bench_journey.py   (writes benchmarks/results/journey.json)
+With ``--before REV`` the same run also serves the app as it was at git revision REV (its
+files from ``git archive``, run by this Python) beside today's, and measures both side by
+side: time to interactive in the same rounds, and rating changes taken in turns, one on
+each, so both meet the same load. Widget models are counted for both.
+
+Run: .venv/bin/python benchmarks/bench_journey.py [--before REV]
+(writes benchmarks/results/journey.json)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from _harness import (
@@ -41,7 +50,20 @@ def time_to_interactive(page: Page, url: str, selector: str) -> float:
     return time.perf_counter() - start
 
 
+def checkout(rev: str, into: Path) -> Path:
+    """The repository's files at ``rev`` (no .git), to serve the app as it was then."""
+    into.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", metavar="REV",
+                        help="also measure the app at this git revision, side by side")
+    args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="trace-bench-"))
     bare_dir = tmp / "bare"
     bare_dir.mkdir()
@@ -57,54 +79,80 @@ def main() -> None:
     bare_cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={bare_port}",
                 "--template=trace", "--preheat_kernel=True", f"--pool_size={POOL}",
                 "bare.ipynb"]
-    results: dict[str, object] = {"rounds": ROUNDS, "pool_size": POOL}
-    with server(app_cmd, cwd=ROOT, env=env, port=app_port, log=tmp / "app.log") as (app, pid), \
-            server(bare_cmd, cwd=bare_dir, env=env, port=bare_port,
-                   log=tmp / "bare.log") as (bare, _), \
-            server(plain_cmd, cwd=ROOT, env=plain_env, port=plain_port,
-                   log=tmp / "plain.log") as (plain, plain_pid), \
-            sync_playwright() as p:
+    results: dict[str, object] = {"rounds": ROUNDS, "pool_size": POOL,
+                                  "load_average_at_start": os.getloadavg()[0]}
+    with ExitStack() as stack:
+        app, pid = stack.enter_context(server(app_cmd, cwd=ROOT, env=env, port=app_port,
+                                              log=tmp / "app.log"))
+        bare, _ = stack.enter_context(server(bare_cmd, cwd=bare_dir, env=env, port=bare_port,
+                                             log=tmp / "bare.log"))
+        plain, plain_pid = stack.enter_context(server(plain_cmd, cwd=ROOT, env=plain_env,
+                                                      port=plain_port, log=tmp / "plain.log"))
+        before = ""
+        old_results: dict[str, object] = {}
+        if args.before:
+            old = checkout(args.before, tmp / "before")
+            old_env = {**env, "PYTHONPATH": str(old),
+                       "JUPYTER_PATH": str(old / "trace_widgets" / "share"),
+                       "TRACE_STORE": f"sqlite:///{tmp / 'before.sqlite3'}"}
+            old_port = free_port()
+            old_cmd = [*app_cmd[:-4], "--port", str(old_port), "--pool-size", str(POOL)]
+            before, _ = stack.enter_context(server(old_cmd, cwd=old, env=old_env,
+                                                   port=old_port, log=tmp / "before.log"))
+            old_results["revision"] = subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--short", args.before], check=True,
+                capture_output=True, text=True).stdout.strip()
+            results["before"] = old_results
+        p = stack.enter_context(sync_playwright())
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-        time.sleep(15)  # both pools warm
-        app_tti, bare_tti, plain_tti = [], [], []
+        time.sleep(15)  # every pool warm
+        pages = [(f"{bare}/", ".bare-ready", "bare_voila"),
+                 (f"{app}/voila/render/app.ipynb", ".trace-consent-agree", "app"),
+                 (f"{plain}/voila/render/app.ipynb", ".trace-consent-agree",
+                  "app_kernels_not_forked")]
+        if before:
+            pages.append((f"{before}/voila/render/app.ipynb", ".trace-consent-agree", "before"))
+        tti: dict[str, list[float]] = {name: [] for *_, name in pages}
         for _ in range(ROUNDS):
-            for url, selector, into in ((f"{bare}/", ".bare-ready", bare_tti),
-                                        (f"{app}/voila/render/app.ipynb", ".trace-consent-agree",
-                                         app_tti),
-                                        (f"{plain}/voila/render/app.ipynb",
-                                         ".trace-consent-agree", plain_tti)):
+            for url, selector, name in pages:
                 context = browser.new_context()
-                into.append(time_to_interactive(context.new_page(), url, selector))
+                tti[name].append(time_to_interactive(context.new_page(), url, selector))
                 context.close()
             time.sleep(6)  # let each pool refill, as between two people arriving
         results["time_to_interactive_s"] = {
-            "app": percentiles(app_tti), "bare_voila": percentiles(bare_tti),
-            "app_kernels_not_forked": percentiles(plain_tti),
-            "ratio_p50": round(percentiles(app_tti)["p50"] / percentiles(bare_tti)["p50"], 2),
-            "ratio_p95": round(percentiles(app_tti)["p95"] / percentiles(bare_tti)["p95"], 2),
+            **{name: percentiles(times) for name, times in tti.items() if name != "before"},
+            **ratios(tti, "app"),
         }
+        if before:
+            old_results["time_to_interactive_s"] = {
+                "app": percentiles(tti["before"]), **ratios(tti, "before")}
 
-        # One learner: start, then every step twice, rating as they go.
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{app}/voila/render/app.ipynb")
-        page.wait_for_selector(".trace-consent-agree input", timeout=120_000)
-        page.locator(".trace-consent-agree input").check()
-        page.locator("button.trace-start").click()
-        page.wait_for_selector(".trace-workbook-code", timeout=30_000)
-        first, again, redraw = [], [], []
+        # One learner (and, with --before, one more on the old app): start, then every step
+        # twice, rating as they go.
+        learners = {"app": start_learner(browser, app)}
+        if before:
+            learners["before"] = start_learner(browser, before)
+        first, again = [], []
+        redraw: dict[str, list[float]] = {name: [] for name in learners}
         steps = ["self", "team", "organisation", "system", "plan"]
         for visit in (first, again):
             for step in steps:
-                start = time.perf_counter()
-                page.locator(f"button.trace-nav-{step}").click()
-                page.wait_for_selector(f".trace-step-{step}", state="visible")
-                visit.append(time.perf_counter() - start)
+                for name, page in learners.items():
+                    start = time.perf_counter()
+                    page.locator(f"button.trace-nav-{step}").click()
+                    page.wait_for_selector(f".trace-step-{step}", state="visible")
+                    if name == "app":
+                        visit.append(time.perf_counter() - start)
                 if step != "plan" and visit is first:
-                    redraw += rate_space(page, step)
+                    for name, times in rate_space(learners, step).items():
+                        redraw[name] += times
         results["navigation_s"] = {"first_visit": percentiles(first),
                                    "return_visit": percentiles(again),
                                    "all": percentiles(first + again)}
-        results["rating_to_chart_redrawn_s"] = percentiles(redraw)
+        results["rating_to_chart_redrawn_s"] = percentiles(redraw["app"])
+        if before:
+            old_results["rating_to_chart_redrawn_s"] = percentiles(
+                redraw["before"])
         memory = server_memory_mb(pid)
         sizes = memory["kernels"]
         learner = max(sizes)
@@ -125,8 +173,31 @@ def main() -> None:
             "not_forked_pss": sorted(round(p) for _, p in server_memory_mb(plain_pid)["kernels"]),
         }
         browser.close()
+        results["load_average_at_end"] = os.getloadavg()[0]
     results["widget_models"] = widget_models()
+    if args.before:
+        old_results["widget_models"] = json.loads(subprocess.run(
+            [sys.executable, __file__, "--widget-models"], check=True, capture_output=True,
+            text=True, env={**os.environ, "PYTHONPATH": str(tmp / "before")}).stdout)
     write("journey", results)
+
+
+def ratios(tti: dict[str, list[float]], name: str) -> dict[str, float]:
+    """Time to interactive of ``name`` as a multiple of the bare page's, in the same rounds."""
+    mine, bare = percentiles(tti[name]), percentiles(tti["bare_voila"])
+    return {"ratio_p50": round(mine["p50"] / bare["p50"], 2),
+            "ratio_p95": round(mine["p95"] / bare["p95"], 2)}
+
+
+def start_learner(browser: Browser, app: str) -> Page:
+    """A new learner's page, past the start step."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{app}/voila/render/app.ipynb")
+    page.wait_for_selector(".trace-consent-agree input", timeout=120_000)
+    page.locator(".trace-consent-agree input").check()
+    page.locator("button.trace-start").click()
+    page.wait_for_selector(".trace-workbook-code", timeout=30_000)
+    return page
 
 
 def filled(store_url: str, space: str) -> str:
@@ -180,27 +251,34 @@ def widget_models() -> dict[str, int]:
     return {"page_opened_on_team": after - before, "team_step": after - chrome}
 
 
-def rate_space(page: Page, space: str) -> list[float]:
-    """Rate every statement, then change each rating once, timing each change (a click on a
-    radio) until the profile chart's SVG has been redrawn (every change moves a cell score)."""
-    groups = page.locator(f".trace-step-{space} fieldset.trace-rating")
-    for i in range(groups.count()):
-        groups.nth(i).locator("input[type=radio]").nth(i % 5).check()
-    page.wait_for_selector(f"button.trace-nav-{space}:has-text('✓')", timeout=30_000)
-    times = []
-    chart = page.locator(f".trace-step-{space} .trace-chart-panel")
-    for i in range(groups.count()):
-        page.wait_for_timeout(150)  # the previous redraw has settled
-        before = chart.inner_html()
-        choice = groups.nth(i).locator("input[type=radio]").nth((i + 2) % 5)
-        start = time.perf_counter()
-        choice.check()
-        page.wait_for_function(
-            "([el, old]) => el.innerHTML !== old", arg=[chart.element_handle(), before],
-            timeout=20_000)
-        times.append(time.perf_counter() - start)
+def rate_space(pages: dict[str, Page], space: str) -> dict[str, list[float]]:
+    """On each page: rate every statement; then change each rating once, timing each change
+    (a click on a radio) until the profile chart's SVG has been redrawn (every change moves
+    a cell score). The pages take turns, change by change, so they meet the same load."""
+    groups = {name: page.locator(f".trace-step-{space} fieldset.trace-rating")
+              for name, page in pages.items()}
+    for name, page in pages.items():
+        for i in range(groups[name].count()):
+            groups[name].nth(i).locator("input[type=radio]").nth(i % 5).check()
+        page.wait_for_selector(f"button.trace-nav-{space}:has-text('✓')", timeout=30_000)
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    for i in range(next(iter(groups.values())).count()):
+        for name, page in pages.items():
+            chart = page.locator(f".trace-step-{space} .trace-chart-panel")
+            page.wait_for_timeout(150)  # the previous redraw has settled
+            before = chart.inner_html()
+            choice = groups[name].nth(i).locator("input[type=radio]").nth((i + 2) % 5)
+            start = time.perf_counter()
+            choice.check()
+            page.wait_for_function(
+                "([el, old]) => el.innerHTML !== old", arg=[chart.element_handle(), before],
+                timeout=20_000)
+            times[name].append(time.perf_counter() - start)
     return times
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--widget-models"]:  # counted for --before, in its own process
+        print(json.dumps(widget_models()))
+    else:
+        main()
