@@ -178,14 +178,21 @@ def main(argv: Sequence[str]) -> int:
     connect to FOLDER/charts.sock until the process that started this one (Voila) ends."""
     log = _local_service.logger("trace_widgets.chart_server", "TRACE charts")
     folder = Path(argv[0])
-    listener = _local_service.listen(folder, SOCKET_NAME)
-    renderer = Renderer(listener, os.getppid())
+    told: list[Renderer | None] = [None]
+    asked_to_stop: list[int] = []
 
-    def stop(_signum: int, _frame: object) -> None:
-        renderer.stopping = True
+    def stop(signum: int, _frame: object) -> None:
+        asked_to_stop.append(signum)
+        if told[0] is not None:
+            told[0].stopping = True
 
+    # Before the socket exists: whoever sees it may stop this process at once, and a stop
+    # must still remove the socket (the default action would kill it with the socket left).
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    listener = _local_service.listen(folder, SOCKET_NAME)
+    renderer = told[0] = Renderer(listener, os.getppid())
+    renderer.stopping = bool(asked_to_stop)
     # Start the JavaScript engine now, so the first learner's chart does not wait for it.
     warm = draw(json.dumps({"spec": {"mark": "point", "data": {"values": []}}}).encode())
     log.info("ready" if b'"svg"' in warm else f"not ready: {warm[:300]!r}")
