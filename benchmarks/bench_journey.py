@@ -3,7 +3,8 @@
 - time to interactive of the app against a bare Voila page served the same way, same run
   (goal: at most 1.3x);
 - step-to-step navigation in one kernel (goal: p95 under 300 ms);
-- a rating change until the profile chart is redrawn (goal: p95 under 100 ms);
+- a rating change until the profile chart is redrawn (goal: p95 under 100 ms), seen in
+  Chromium, and in the kernel alone (``--kernel`` prints only that);
 - kernel memory per learner after a whole journey (goal: at most 150 MB).
 
 With ``--before REV`` the same run also serves the app as it was at git revision REV (its
@@ -175,10 +176,10 @@ def main() -> None:
         browser.close()
         results["load_average_at_end"] = os.getloadavg()[0]
     results["widget_models"] = widget_models()
+    results["rating_to_chart_redrawn_in_kernel"] = kernel_redraw()
     if args.before:
-        old_results["widget_models"] = json.loads(subprocess.run(
-            [sys.executable, __file__, "--widget-models"], check=True, capture_output=True,
-            text=True, env={**os.environ, "PYTHONPATH": str(tmp / "before")}).stdout)
+        old_results["widget_models"] = in_before(tmp, "--widget-models")
+        old_results["rating_to_chart_redrawn_in_kernel"] = in_before(tmp, "--kernel")
     write("journey", results)
 
 
@@ -251,6 +252,38 @@ def widget_models() -> dict[str, int]:
     return {"page_opened_on_team": after - before, "team_step": after - chrome}
 
 
+def kernel_redraw(rounds: int = 3) -> dict[str, object]:
+    """A rating change in the kernel alone, until its profile is redrawn (no browser): the
+    learner's Team step, every statement rated, then each changed ``rounds`` times. Wall
+    and CPU time of the kernel's handling (check, save, scores, chart), per change."""
+    from trace_widgets.journey import Journey  # noqa: PLC0415
+    from trace_widgets.store import open_store  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as folder, \
+            open_store(f"sqlite:///{folder}/store.sqlite3") as store:
+        journey = Journey(store)
+        journey.open({"p": store.new_participant(consent=True), "step": "team"})
+        control = journey._built["team"].step.parts[0].view.control
+        ids = [s.id for e in control.state.elements for s in control.state.statements(e)]
+        for i, item in enumerate(ids):
+            control.choose(item, i % 5)
+        wall, cpu = [], []
+        for r in range(rounds):
+            for i, item in enumerate(ids):
+                w, c = time.perf_counter(), time.process_time()
+                control.choose(item, (i + 2 + r) % 5)  # no event loop: redrawn at once
+                wall.append(time.perf_counter() - w)
+                cpu.append(time.process_time() - c)
+    return {"wall_s": percentiles(wall), "cpu_s": percentiles(cpu)}
+
+
+def in_before(tmp: Path, flag: str) -> object:
+    """What this script's ``flag`` prints when run on the old app's code."""
+    return json.loads(subprocess.run(
+        [sys.executable, __file__, flag], check=True, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp / "before")}).stdout)
+
+
 def rate_space(pages: dict[str, Page], space: str) -> dict[str, list[float]]:
     """On each page: rate every statement; then change each rating once, timing each change
     (a click on a radio) until the profile chart's SVG has been redrawn (every change moves
@@ -278,7 +311,9 @@ def rate_space(pages: dict[str, Page], space: str) -> dict[str, list[float]]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--widget-models"]:  # counted for --before, in its own process
+    if sys.argv[1:] == ["--widget-models"]:  # for --before, in its own process
         print(json.dumps(widget_models()))
+    elif sys.argv[1:] == ["--kernel"]:  # the same, and alone: the kernel's part only
+        print(json.dumps(kernel_redraw()))
     else:
         main()
