@@ -34,8 +34,12 @@ def spawn(module: str, socket_name: str, env: dict[str, str], *, prefix: str
 
 def listen(folder: Path, socket_name: str) -> socket.socket:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(folder / socket_name))
+    # Bound under another name and renamed once listening: whoever waits for the socket to
+    # appear (spawn) must never find one that refuses connections (seen under load).
+    binding = folder / f".{socket_name}.binding"
+    listener.bind(str(binding))
     listener.listen(128)
+    binding.rename(folder / socket_name)
     return listener
 
 
