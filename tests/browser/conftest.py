@@ -68,16 +68,17 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 @contextlib.contextmanager
-def run_voila(tmp: Path, *, pool_size: int = 1, env: dict[str, str] | None = None
-              ) -> Iterator[VoilaServer]:
-    """Start ``trace-workbook serve`` on a free port with its own SQLite store."""
+def run_voila(tmp: Path, *, pool_size: int = 1, env: dict[str, str] | None = None,
+              python: str = sys.executable) -> Iterator[VoilaServer]:
+    """Start ``trace-workbook serve`` on a free port with its own SQLite store (with
+    ``python``, the interpreter of another environment if given)."""
     port = free_port()
     store = f"sqlite:///{tmp / 'store.sqlite3'}"
     log = tmp / "voila.log"
     child_env = {**os.environ, "TRACE_STORE": store, **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(port),
+            [python, "-m", "trace_widgets.cli", "serve", "--port", str(port),
              "--pool-size", str(pool_size)],
             stdout=out, stderr=subprocess.STDOUT, env=child_env, start_new_session=True,
         )
