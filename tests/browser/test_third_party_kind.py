@@ -3,6 +3,7 @@ answered in Chromium, saved, and there again after a reload."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from trace_widgets import content
 from trace_widgets.store import open_store
 
 from .conftest import Offline, new_context, run_voila
-from .journey_steps import open_app, token_from_url
+from .journey_steps import open_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -111,8 +112,10 @@ def test_a_learner_answers_the_new_kind_and_finds_it_after_a_reload(
         open_app(page, server.app())
         page.locator(".trace-consent-agree input").check()
         page.locator("button.trace-start").click()
-        expect(page.locator(".trace-workbook-code input")).not_to_have_value("", timeout=60_000)
-        token = token_from_url(page)
+        code = page.locator(".trace-workbook-code input")
+        expect(code).not_to_have_value("", timeout=60_000)
+        token = code.input_value()
+        expect(page).to_have_url(re.compile(f"[?&]p={token}"))  # the resume link
 
         page.locator("button.trace-nav-plan").click()
         exercise = page.locator(".trace-step-plan .trace-importance")
