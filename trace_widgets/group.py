@@ -52,6 +52,7 @@ from . import scoring, settings
 
 __all__ = [
     "ALL",
+    "CHANGE_COLUMNS",
     "GAP_COLUMNS",
     "GRID_COLUMNS",
     "LEADER",
@@ -60,6 +61,7 @@ __all__ = [
     "RELEASE_FORMAT",
     "SHARE_PREFIX",
     "SHARE_YES",
+    "Cell",
     "CellRelease",
     "Figures",
     "Highlights",
@@ -79,6 +81,8 @@ __all__ = [
     "released_gap",
     "released_grid",
     "released_scores",
+    "round_change",
+    "round_means",
     "shared_comments",
     "shared_texts",
     "shown_scores",
@@ -590,8 +594,9 @@ def shared_comments(shared: pd.DataFrame, *, k: int,
 
 ALL = "all"
 """The name of the figures of every contributor of a cell in a :class:`Release`."""
-RELEASE_FORMAT = 1
-"""The version of :meth:`Release.to_json`'s text (a store keeps it between sessions)."""
+RELEASE_FORMAT = 2
+"""The version of :meth:`Release.to_json`'s text (a store keeps it between sessions).
+Format 1 (before rounds) is read as round 1."""
 
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -627,11 +632,16 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class CellRelease:
-    """A cell's last published figures and every release's contributors (oldest first)."""
+    """A cell's last published figures in one round and every release's contributors in
+    that round (oldest first)."""
 
     figures: Mapping[str, Figures]
     """:data:`ALL` and each rater group the view reports."""
     history: tuple[Snapshot, ...]
+
+
+Cell = tuple[str, str, int]
+"""A cell of one round of rating: (element id, space id, round)."""
 
 
 @dataclass(frozen=True)
@@ -640,20 +650,33 @@ class Release:
 
     Persist it between readings (:meth:`to_json`, :meth:`from_json`; the store keeps the text
     by scope: :func:`trace_widgets.workshop.group_summary` does it for a workshop). An empty
-    release (``Release()``) means nothing has been published yet.
+    release (``Release()``) means nothing has been published yet. Cells are kept per round
+    of rating (a workshop's coach starts the next round), each with its own figures.
     """
 
-    cells: Mapping[tuple[str, str], CellRelease] = field(default_factory=dict)
+    cells: Mapping[Cell, CellRelease] = field(default_factory=dict)
 
-    def figures(self, element: str, space: str, group: str = ALL) -> Figures | None:
-        """The published figures of ``group`` in a cell, or None if never published."""
-        cell = self.cells.get((element, space))
+    def figures(self, element: str, space: str, group: str = ALL, *,
+                round: int = 1) -> Figures | None:  # noqa: A002
+        """The published figures of ``group`` in a cell and round, or None if never
+        published."""
+        cell = self.cells.get((element, space, round))
         return None if cell is None else cell.figures.get(group)
 
-    def releases(self, element: str, space: str) -> int:
-        """How many times the cell has been released."""
-        cell = self.cells.get((element, space))
+    def releases(self, element: str, space: str, *, round: int = 1) -> int:  # noqa: A002
+        """How many times the cell has been released in ``round``."""
+        cell = self.cells.get((element, space, round))
         return 0 if cell is None else len(cell.history)
+
+    def rounds(self) -> tuple[int, ...]:
+        """The rounds with a published cell, in order."""
+        return tuple(sorted({r for _, _, r in self.cells}))
+
+    def history(self, element: str, space: str) -> tuple[Snapshot, ...]:
+        """Every release of a cell, in every round: what a new release is checked against
+        (so no two figures of a cell, in one round or across rounds, single anyone out)."""
+        return tuple(snap for (e, s, _), cell in sorted(self.cells.items())
+                     if (e, s) == (element, space) for snap in cell.history)
 
     def to_json(self) -> str:
         """The release as compact JSON text (NaN as null), for the store."""
@@ -661,11 +684,11 @@ class Release:
             return {"n": f.n, "mean": _json_number(f.mean), "sd": _json_number(f.sd),
                     "counts": [_json_number(x) for x in f.counts], "withheld": f.withheld}
 
-        cells = {f"{e}|{s}": {"figures": {g: figures(f) for g, f in cell.figures.items()},
+        cells = {f"{e}|{s}|{r}": {"figures": {g: figures(f) for g, f in cell.figures.items()},
                               "history": [{"who": {g: list(v) for g, v in snap.who.items()},
                                            "what": {g: list(v) for g, v in snap.what.items()}}
                                           for snap in cell.history]}
-                 for (e, s), cell in sorted(self.cells.items())}
+                 for (e, s, r), cell in sorted(self.cells.items())}
         return json.dumps({"format": RELEASE_FORMAT, "cells": cells}, separators=(",", ":"),
                           sort_keys=True)
 
@@ -673,7 +696,7 @@ class Release:
     def from_json(cls, text: str) -> Release:
         """Read :meth:`to_json` text back; raises ValueError on anything else."""
         data = json.loads(text)
-        if not isinstance(data, dict) or data.get("format") != RELEASE_FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in (1, RELEASE_FORMAT):
             raise ValueError("not a release of a known format")
 
         def figures(d: Mapping[str, Any]) -> Figures:
@@ -682,10 +705,11 @@ class Release:
                            counts=tuple(_from_json_number(x) for x in d["counts"]),
                            withheld=bool(d["withheld"]))
 
-        cells: dict[tuple[str, str], CellRelease] = {}
+        cells: dict[Cell, CellRelease] = {}
         for key, cell in data["cells"].items():
-            element, _, space = str(key).partition("|")
-            cells[(element, space)] = CellRelease(
+            element, space, *rest = str(key).split("|")
+            # Format 1 came before rounds: its cells are round 1's.
+            cells[(element, space, int(rest[0]) if rest else 1)] = CellRelease(
                 figures={str(g): figures(f) for g, f in cell["figures"].items()},
                 history=tuple(Snapshot(
                     who={str(g): tuple(int(x) for x in v) for g, v in snap["who"].items()},
@@ -742,10 +766,25 @@ def _changed(now: Snapshot, then: Snapshot, group: str | None) -> int:
     return total
 
 
+def _same(a: Snapshot, b: Snapshot) -> bool:
+    """True when two snapshots have the same contributors with the same scores (so their
+    figures are equal)."""
+    def held(snap: Snapshot) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+        return {g: (snap.who.get(g, ()), snap.what.get(g, ()))
+                for g in set(snap.who) | set(snap.what) if snap.who.get(g)}
+    return held(a) == held(b)
+
+
 def _may_release(now: Snapshot, history: Sequence[Snapshot], k: int,
                  floors: Mapping[str, int]) -> bool:
     """The rule: against every earlier release, at least k contributors differ, and each
-    rater group with a floor above 1 differs in none or in at least its floor."""
+    rater group with a floor above 1 differs in none or in at least its floor.
+
+    A snapshot equal to an earlier one (a round in which everyone gave their earlier
+    answers again) may be published too: its figures are ones already shown, so no new
+    difference can be taken."""
+    if any(_same(now, then) for then in history):
+        return True
     earlier = history or (Snapshot(who={}, what={}),)
     for then in earlier:
         if _changed(now, then, None) < k:
@@ -767,7 +806,8 @@ def _figures_of(grid: pd.DataFrame, counts: list[str]) -> dict[tuple[str, str], 
 
 def release(scores: pd.DataFrame, previous: Release | None, *, k: int,
             groups: Mapping[str, int] | None = None, spaces: Sequence[str] | None = None,
-            content: content_mod.Content | None = None) -> Release:
+            content: content_mod.Content | None = None, round: int = 1  # noqa: A002
+            ) -> Release:
     """The one rule against differencing: what a group view may publish now, per cell.
 
     Every group view (the coach's dashboard, the aggregate CSV, the group report, rater
@@ -804,6 +844,12 @@ def release(scores: pd.DataFrame, previous: Release | None, *, k: int,
         consent says who sees their scores). Raters not listed count in :data:`ALL` only.
     spaces, content
         As for :func:`group_grid` (cells of other spaces are left as they were).
+    round
+        The round of rating ``scores`` belong to (cells of other rounds are left as they
+        were). A cell's releases in every round make one history: a release in round 2 must
+        differ from each of round 1's in at least ``k`` people too, so comparing rounds
+        singles out no one's change; and a round's cell is withheld until ``k`` people have
+        a score in that round.
 
     Returns
     -------
@@ -852,12 +898,20 @@ def release(scores: pd.DataFrame, previous: Release | None, *, k: int,
     due: dict[tuple[str, str], Snapshot] = {}
     for e, s in index:
         now_lists = by_cell.get((e, s), {})
-        old = before.get((e, s))
+        old = before.get((e, s, round))
         if not now_lists and old is None:
             continue
         now = Snapshot(who={r: tuple(sorted(v[0])) for r, v in now_lists.items()},
                        what={r: tuple(sorted(v[1])) for r, v in now_lists.items()})
-        if _may_release(now, old.history if old is not None else (), k, floors):
+        if old is not None and old.history and _same(now, old.history[-1]):
+            continue  # what this round shows already
+        shown = old is not None and not old.figures[ALL].withheld
+        if not shown and len({h for v in now.who.values() for h in v}) < k:
+            # Withheld before and withheld still: publishing would show nothing, and
+            # would only hold back the release that first shows the cell.
+            continue
+        history = previous.history(e, s) if previous is not None else ()
+        if _may_release(now, history, k, floors):
             due[(e, s)] = now
     cells = dict(before)
     if not due:  # the usual case between releases: no figures to compute
@@ -867,15 +921,17 @@ def release(scores: pd.DataFrame, previous: Release | None, *, k: int,
     for g, floor in floors.items():
         sub = frame.loc[(frame["rater"] == g).to_numpy()]
         candidates[g] = _figures_of(group_grid(sub, k=floor, spaces=chosen, content=c), counts)
-    for cell, now in due.items():
-        old = before.get(cell)
-        cells[cell] = CellRelease(figures={g: figs[cell] for g, figs in candidates.items()},
-                                  history=(*(old.history if old is not None else ()), now))
+    for (e, s), now in due.items():
+        old = before.get((e, s, round))
+        cells[(e, s, round)] = CellRelease(
+            figures={g: figs[(e, s)] for g, figs in candidates.items()},
+            history=(*(old.history if old is not None else ()), now))
     return Release(cells=cells)
 
 
 def released_grid(published: Release, *, k: int, spaces: Sequence[str] | None = None,
-                  content: content_mod.Content | None = None) -> pd.DataFrame:
+                  content: content_mod.Content | None = None,
+                  round: int = 1) -> pd.DataFrame:  # noqa: A002
     """The published figures of every contributor as a grid, like :func:`group_grid`.
 
     A cell never released has n = 0 and is withheld; the floor ``k`` is applied again (a
@@ -891,17 +947,17 @@ def released_grid(published: Release, *, k: int, spaces: Sequence[str] | None = 
     >>> int(row["n"]), float(row["mean"]), bool(row["withheld"])
     (3, 3.0, False)
     """
-    return _released_frame(published, ALL, k=k, spaces=spaces, content=content)
+    return _released_frame(published, ALL, k=k, spaces=spaces, content=content, round=round)
 
 
 def _released_frame(published: Release, group: str, *, k: int, spaces: Sequence[str] | None,
-                    content: content_mod.Content | None) -> pd.DataFrame:
+                    content: content_mod.Content | None, round: int) -> pd.DataFrame:  # noqa: A002
     c, _, index = _cells_of(k, spaces, content)
     counts = count_columns(c)
     nan = float("nan")
     rows = []
     for e, s in index:
-        f = published.figures(e, s, group)
+        f = published.figures(e, s, group, round=round)
         if f is None:
             f = Figures(0, nan, nan, tuple(nan for _ in counts), True)
         hidden = f.withheld or f.n < k
@@ -917,7 +973,8 @@ def _released_frame(published: Release, group: str, *, k: int, spaces: Sequence[
 
 def released_gap(published: Release, *, k: int, spaces: Sequence[str] | None = None,
                  leader: str = LEADER, members: str = MEMBER,
-                 content: content_mod.Content | None = None) -> pd.DataFrame:
+                 content: content_mod.Content | None = None,
+                 round: int = 1) -> pd.DataFrame:  # noqa: A002
     """The published leader-versus-members figures, like :func:`leader_gap`.
 
     Both sides come from the same release of the cell (so the leader's figure cannot be
@@ -928,8 +985,8 @@ def released_gap(published: Release, *, k: int, spaces: Sequence[str] | None = N
     nan = float("nan")
     rows = []
     for e, s in index:
-        lead = published.figures(e, s, leader)
-        rest = published.figures(e, s, members)
+        lead = published.figures(e, s, leader, round=round)
+        rest = published.figures(e, s, members, round=round)
         shown = (lead is not None and rest is not None and lead.n >= 1 and rest.n >= k
                  and not lead.withheld and not rest.withheld)
         if shown:
@@ -1004,6 +1061,18 @@ class Summary:
     comments: tuple[SharedPrompt, ...]
     release: Release = field(default_factory=Release)
     """What is published now (:func:`release`); persist it, then show the figures."""
+    round: int = 1
+    """The round the workshop rates in now: ``grid`` and ``gap`` are this round's."""
+    grids: Mapping[int, pd.DataFrame] = field(default_factory=dict)
+    """Every round's grid (as ``grid``), by round; empty when there is one round only."""
+    gaps: Mapping[int, pd.DataFrame | None] = field(default_factory=dict)
+    """Every round's leader-versus-members figures, by round, as ``grids``."""
+
+    @property
+    def change(self) -> pd.DataFrame | None:
+        """Per cell, the round now against the round before it (:func:`round_change`);
+        None in the first round."""
+        return round_change(self.grids) if len(self.grids) > 1 else None
 
     def same_as(self, other: Summary | None) -> bool:
         """True when ``other`` would show exactly the same (so nothing needs redrawing)."""
@@ -1012,15 +1081,19 @@ class Summary:
         same_frames = self.grid.equals(other.grid)
         same_gap = (self.gap is None and other.gap is None) or (
             self.gap is not None and other.gap is not None and self.gap.equals(other.gap))
-        return (same_frames and same_gap and self.progress == other.progress
+        same_rounds = (self.grids.keys() == other.grids.keys()
+                       and all(g.equals(other.grids[r]) for r, g in self.grids.items()))
+        return (same_frames and same_gap and same_rounds and self.progress == other.progress
                 and self.highlights == other.highlights and self.comments == other.comments
                 and (self.kind, self.spaces, self.k, self.comment_k)
-                == (other.kind, other.spaces, other.k, other.comment_k))
+                == (other.kind, other.spaces, other.k, other.comment_k)
+                and self.round == other.round)
 
 
 def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int,
               comment_k: int, joined: int = 0, previous: Release | None = None,
-              content: content_mod.Content | None = None) -> Summary:
+              content: content_mod.Content | None = None, round: int = 1,  # noqa: A002
+              earlier: Mapping[int, pd.DataFrame] | None = None) -> Summary:
     """A workshop's answers turned into what its coach may see, under the release rule.
 
     The grid, the per-score counts, the spread, the highlights and the leader-versus-members
@@ -1048,6 +1121,12 @@ def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int
         contributors is released; only right for a view that is never shown twice).
     content
         The content (default :func:`trace_widgets.content.get`).
+    round
+        The round ``answers`` are of (the workshop's round now).
+    earlier
+        The answers of each earlier round, by round (as ``answers``): each round is
+        released on its own figures, under one history per cell (:func:`release`), and
+        the summary carries every round's grid and the change (``Summary.change``).
 
     Returns
     -------
@@ -1071,18 +1150,99 @@ def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int
     """
     c = _content(content)
     chosen = tuple(_spaces(spaces, c))
-    cells = scoring.cell_scores(answers, c)
-    published = release(cells, previous, k=k, groups=release_groups(kind, k=k), spaces=chosen,
-                        content=c)
-    grid = released_grid(published, k=k, spaces=chosen, content=c)
-    gap = released_gap(published, k=k, spaces=chosen, content=c) if kind == "team" else None
+    groups = release_groups(kind, k=k)
+    published = previous
+    grids: dict[int, pd.DataFrame] = {}
+    gaps: dict[int, pd.DataFrame | None] = {}
+    for r, frame in sorted({**(earlier or {}), round: answers}.items()):
+        published = release(scoring.cell_scores(frame, c), published, k=k, groups=groups,
+                            spaces=chosen, content=c, round=r)
+        grids[r] = released_grid(published, k=k, spaces=chosen, content=c, round=r)
+        gaps[r] = (released_gap(published, k=k, spaces=chosen, content=c, round=r)
+                   if kind == "team" else None)
+    assert published is not None  # one round at least: the one now
+    grid = grids[round]
     return Summary(
-        kind=kind, spaces=chosen, k=k, comment_k=comment_k, grid=grid, gap=gap,
+        kind=kind, spaces=chosen, k=k, comment_k=comment_k, grid=grid, gap=gaps[round],
         progress=progress(answers, spaces=chosen, joined=joined, content=c),
         highlights=highlights(grid),
         comments=shared_comments(shared_texts(answers, content=c), k=comment_k, content=c),
-        release=published,
+        release=published, round=round, grids=grids if len(grids) > 1 else {},
+        gaps=gaps if len(gaps) > 1 else {},
     )
+
+
+CHANGE_COLUMNS = ("element", "space", "round_from", "mean_from", "n_from", "round_to",
+                  "mean_to", "n_to", "change", "withheld")
+"""Columns of :func:`round_change`."""
+
+
+def round_change(grids: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """Per cell, the group's mean in the latest round against the round before it.
+
+    Parameters
+    ----------
+    grids
+        Released grids by round (``Summary.grids``; :func:`released_grid`), two at least.
+
+    Returns
+    -------
+    DataFrame
+        :data:`CHANGE_COLUMNS`, one row per cell in the grids' order: each round's mean
+        and n (NaN and 0 when that round's cell is withheld) and the change (later minus
+        earlier), withheld unless both rounds' cells are shown.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> one = pd.DataFrame({"element": ["task"], "space": ["team"], "n": [4], "mean": [2.5],
+    ...                     "withheld": [False]})
+    >>> two = one.assign(mean=[3.25])
+    >>> row = round_change({1: one, 2: two}).iloc[0]
+    >>> float(row["change"]), bool(row["withheld"])
+    (0.75, False)
+    """
+    if len(grids) < 2:
+        raise ValueError("a change needs two rounds")
+    first, last = sorted(grids)[-2:]
+    a, b = grids[first], grids[last]
+    hidden_a = a["withheld"].to_numpy(dtype=bool)
+    hidden_b = b["withheld"].to_numpy(dtype=bool)
+    mean_a = np.where(hidden_a, np.nan, a["mean"].to_numpy(dtype=float))
+    mean_b = np.where(hidden_b, np.nan, b["mean"].to_numpy(dtype=float))
+    withheld = hidden_a | hidden_b
+    return pd.DataFrame({
+        "element": a["element"].astype(str).to_numpy(),
+        "space": a["space"].astype(str).to_numpy(),
+        "round_from": first, "mean_from": mean_a,
+        "n_from": np.where(hidden_a, 0, a["n"].to_numpy(dtype=np.int64)),
+        "round_to": last, "mean_to": mean_b,
+        "n_to": np.where(hidden_b, 0, b["n"].to_numpy(dtype=np.int64)),
+        "change": np.where(withheld, np.nan, mean_b - mean_a), "withheld": withheld,
+    }, columns=list(CHANGE_COLUMNS))
+
+
+def round_means(grids: Mapping[int, pd.DataFrame]) -> pd.DataFrame:
+    """The shown cells' means of every round, long: element, space, round, score. For the
+    trend chart (:func:`trace_widgets.charts.trend`): withheld cells have no row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> one = pd.DataFrame({"element": ["task", "route"], "space": ["team"] * 2,
+    ...                     "mean": [2.5, float("nan")], "withheld": [False, True]})
+    >>> round_means({1: one, 2: one.assign(mean=[3.0, 4.0], withheld=False)})["round"].tolist()
+    [1, 2, 2]
+    """
+    rows = []
+    for r, grid in sorted(grids.items()):
+        shown = grid.loc[~grid["withheld"].to_numpy(dtype=bool)]
+        rows.append(pd.DataFrame({"element": shown["element"].astype(str).to_numpy(),
+                                  "space": shown["space"].astype(str).to_numpy(),
+                                  "round": r, "score": shown["mean"].to_numpy(dtype=float)}))
+    if not rows:
+        return pd.DataFrame(columns=["element", "space", "round", "score"])
+    return pd.concat(rows, ignore_index=True)
 
 
 # --- the anonymised aggregates as CSV ---------------------------------------------------------
@@ -1101,9 +1261,11 @@ def aggregates_csv(summary: Summary) -> str:
     Returns
     -------
     str
-        Columns element, space, withheld (yes/no), n, mean, sd, count_1..count_5 and, for a
-        team workshop, leader_mean, members_n, members_mean, gap, gap_withheld. Means and
-        spreads to two decimals; every figure of a withheld cell is empty.
+        Columns element, space, withheld (yes/no), n, mean, sd, count_1..count_5, for a
+        team workshop leader_mean, members_n, members_mean, gap, gap_withheld, then round
+        and change (the mean minus the previous round's, empty in round 1 or when either
+        round's cell is withheld). One row per cell of each round, rounds in order. Means
+        and spreads to two decimals; every figure of a withheld cell is empty.
 
     Examples
     --------
@@ -1111,18 +1273,32 @@ def aggregates_csv(summary: Summary) -> str:
     >>> s = summarise(demo.demo_answers(2, seed=1), kind="team", spaces=["team"], k=3,
     ...               comment_k=5)
     >>> aggregates_csv(s).splitlines()[1]
-    'task,team,yes,,,,,,,,,,,,,yes'
+    'task,team,yes,,,,,,,,,,,,,yes,1,'
     """
     counts = [col for col in summary.grid.columns if col.startswith("count_")]
     header = ["element", "space", "withheld", "n", "mean", "sd", *counts]
     team = summary.gap is not None
     if team:
         header += ["leader_mean", "members_n", "members_mean", "gap", "gap_withheld"]
+    header += ["round", "change"]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    gap = summary.gap.set_index(["element", "space"]) if summary.gap is not None else None
-    for row in summary.grid.to_dict("records"):
+    grids = summary.grids or {summary.round: summary.grid}
+    gaps = summary.gaps or {summary.round: summary.gap}
+    before: pd.DataFrame | None = None
+    for r, grid in sorted(grids.items()):
+        change = (round_change({r - 1: before, r: grid})["change"].tolist()
+                  if before is not None else [float("nan")] * len(grid))
+        _csv_round(writer, grid, gaps.get(r), counts=counts, r=r, change=change)
+        before = grid
+    return buf.getvalue()
+
+
+def _csv_round(writer: Any, grid: pd.DataFrame, gap_frame: pd.DataFrame | None, *,
+               counts: list[str], r: int, change: list[float]) -> None:
+    gap = gap_frame.set_index(["element", "space"]) if gap_frame is not None else None
+    for row, moved in zip(grid.to_dict("records"), change, strict=True):
         hidden = bool(row["withheld"])
         figures = ["", "", "", *([""] * len(counts))] if hidden else [
             str(int(row["n"])), _number(row["mean"]), _number(row["sd"]),
@@ -1134,8 +1310,7 @@ def aggregates_csv(summary: Summary) -> str:
             line += (["", "", "", "", "yes"] if gap_hidden else [
                 _number(g["mean_self"]), str(int(g["n_others"])), _number(g["mean_others"]),
                 _number(g["gap"]), "no"])
-        writer.writerow(line)
-    return buf.getvalue()
+        writer.writerow([*line, str(r), _number(moved)])
 
 
 def _number(value: object) -> str:

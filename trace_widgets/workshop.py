@@ -58,6 +58,7 @@ __all__ = [
     "open_workshop",
     "participant_role",
     "release_scope",
+    "start_round",
     "verify_key",
 ]
 
@@ -486,9 +487,42 @@ def release_scope(code: str) -> str:
     return f"workshop:{code}"
 
 
+def start_round(store: Store, workshop: Workshop) -> Workshop:
+    """Start the workshop's next round of rating for everyone in it (the coach's choice).
+
+    Every participant's next ratings go into the new round, someone who joins later rates
+    in it too, and the earlier rounds' answers and published figures stay as they were;
+    each participant's last answers are offered as a starting point. Returns the workshop
+    as it is now.
+
+    Raises
+    ------
+    StoreError
+        The workshop is closed (or unknown), or the store is not available.
+
+    Examples
+    --------
+    >>> from trace_widgets import store
+    >>> with store.open_store("sqlite://") as s:
+    ...     w, _ = open_workshop(s, "Ward leads", "cohort", ["team"])
+    ...     start_round(s, w).round
+    2
+    """
+    store.start_workshop_round(workshop.code)
+    found = store.workshop(workshop.code)
+    if found is None:  # it was there a moment ago; erased meanwhile
+        raise StoreError(content_mod.get().text("error.generic"))
+    return found
+
+
+Answers = Callable[..., pd.DataFrame]
+"""Reads a workshop's current answers: ``answers(code, round=r)`` (the store's
+:meth:`~trace_widgets.store.Store.workshop_answers`, pseudonymous, by default)."""
+
+
 def group_summary(store: Store, workshop: Workshop, *, k: int | None = None,
                   comment_k: int | None = None,
-                  answers: Callable[[str], pd.DataFrame] | None = None) -> group.Summary:
+                  answers: Answers | None = None) -> group.Summary:
     """What the coach of ``workshop`` may see now: read, apply the release rule, persist.
 
     Every view of a workshop's group figures (the dashboard, the aggregate CSV, ``workshop
@@ -505,8 +539,14 @@ def group_summary(store: Store, workshop: Workshop, *, k: int | None = None,
     k, comment_k
         The floors (default from settings).
     answers
-        Reads the workshop's answers by code (default ``store.workshop_answers``,
-        pseudonymous).
+        Reads the workshop's answers by code and round (default
+        ``store.workshop_answers``, pseudonymous).
+
+    Every round of the workshop is summarised: the grid and the leader comparison are the
+    round's now (the coach starts the next one, :func:`start_round`), and
+    ``summary.grids`` and ``summary.change`` hold each round's figures and the change,
+    all under one release rule (no figure of one round taken from another's singles
+    anyone out).
 
     Raises
     ------
@@ -527,13 +567,18 @@ def group_summary(store: Store, workshop: Workshop, *, k: int | None = None,
     comment_k = current.comment_k if comment_k is None else comment_k
     read = answers or store.workshop_answers
     scope = release_scope(workshop.code)
+    # Another tab, or the command line, may have started a round since this one looked.
+    now = store.workshop(workshop.code)
+    round_now = max(workshop.round, now.round if now is not None else 1)
     for _ in range(_SAVE_ATTEMPTS):
         found = store.release_state(scope)
         version, previous = (0, None) if found is None else (
             found[0], group.Release.from_json(found[1]))
-        summary = group.summarise(read(workshop.code), kind=workshop.kind,
+        earlier = {r: read(workshop.code, round=r) for r in range(1, round_now)}
+        summary = group.summarise(read(workshop.code, round=round_now), kind=workshop.kind,
                                   spaces=workshop.spaces, k=k, comment_k=comment_k,
-                                  joined=store.workshop_size(workshop.code), previous=previous)
+                                  joined=store.workshop_size(workshop.code), previous=previous,
+                                  round=round_now, earlier=earlier)
         text = summary.release.to_json()
         if found is not None and text == found[1]:
             return summary

@@ -301,8 +301,8 @@ def test_no_token_or_unshared_text_in_any_coach_view_or_export(s: store.Store) -
         "space": "team", "rater": "member", "value": "yes",
         "at": pd.Timestamp.now(tz="UTC")})
 
-    def answers(code: str) -> pd.DataFrame:
-        return pd.concat([s.workshop_answers(code), shares], ignore_index=True)
+    def answers(code: str, round: int | None = None) -> pd.DataFrame:  # noqa: A002
+        return pd.concat([s.workshop_answers(code, round=round), shares], ignore_index=True)
 
     page = CoachPage(s)
     page.open({"w": made.code, "k": key})

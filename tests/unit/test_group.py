@@ -278,8 +278,9 @@ def test_aggregates_csv_leaves_withheld_cells_empty() -> None:
                               k=K, comment_k=COMMENT_K)
     lines = group.aggregates_csv(summary).splitlines()
     assert lines[0].startswith("element,space,withheld,n,mean,sd,count_1")
-    assert all(",yes," in line and line.endswith(",yes") for line in lines[1:])
-    assert all(set(line.split(",")[3:-1]) == {""} for line in lines[1:])
+    # Every figure empty; then the round (1) and its change (none in round 1).
+    assert all(",yes," in line and line.endswith(",yes,1,") for line in lines[1:])
+    assert all(set(line.split(",")[3:-3]) == {""} for line in lines[1:])
 
 
 def test_aggregates_csv_of_a_shown_cohort() -> None:

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 REFRESH_SECONDS = 3.0
 """How often the dashboard reads the answers again."""
 
-Answers = Callable[[str], pd.DataFrame]
-"""Reads a workshop's current answers by code (default: the store's, pseudonymous)."""
+Answers = Callable[..., pd.DataFrame]
+"""Reads a workshop's current answers by code and round: ``answers(code, round=r)``
+(default: the store's, pseudonymous)."""
 
 
 @dataclass(frozen=True)
