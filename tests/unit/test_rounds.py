@@ -148,3 +148,46 @@ def test_a_store_from_before_rounds_keeps_every_answer_in_round_1(tmp_path: Path
         assert s.history(t)["round"].tolist() == [1]
         assert s.participant(t).round == 1
         assert s.start_round(t) == 2
+
+
+def test_an_open_workshop_page_follows_the_round_the_coach_starts(store: Store) -> None:
+    """The coach starts round 2 while a participant is on the Team step: the page says so
+    (a live region), shows the step again with round 1's answers as starting points, and
+    the next answers go to round 2; someone who joins later starts in round 2."""
+    from trace_widgets import workshop  # noqa: PLC0415
+
+    made, _ = workshop.open_workshop(store, "Rounds", "cohort", ["team"])
+    journey = Journey(store)
+    journey.open({"w": made.code})
+    start(journey)
+    journey.go("team")
+    rate_space(journey._built["team"].step)  # type: ignore[attr-defined]
+    token = journey.session.token or ""
+    notice = journey.round_watch.notice
+    assert "trace-notice" in notice._dom_classes  # the page makes it a polite live region
+    assert notice.value == ""
+    assert not journey.round_watch.check()  # nothing new yet
+
+    workshop.start_round(store, made)
+    assert journey.round_watch.check()
+    assert journey.session.round == 2
+    assert "round 2" in notice.value
+    assert "trace-round-notice-empty" not in notice._dom_classes
+    step: SpaceStep = journey._built["team"].step  # type: ignore[attr-defined]
+    assert journey.body.children == (step.view,)  # the step on screen is the new round's
+    rating = rating_of(step)
+    first = rating.state.items()[0]
+    assert first not in rating.control.widget.answers
+    assert content.ui("rating.previous", answer="Agree") == \
+        rating.control.widget.spec["previous"][first]
+    element = content.elements()[0].id
+    rating.control.widget._handle_custom_msg({"keep": element}, [])  # keep with one action
+    rounds = scoring.round_scores(store.history(token))
+    cell = rounds[(rounds["element"] == element) & (rounds["space"] == "team")]
+    assert cell["round"].tolist() == [1, 2]  # kept: the same score, now in round 2 too
+    assert cell["score"].iloc[0] == cell["score"].iloc[1]
+    assert not journey.round_watch.check()  # told once
+    late = Journey(store)
+    late.open({"w": made.code})
+    start(late)
+    assert late.session.round == 2

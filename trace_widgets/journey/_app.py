@@ -22,6 +22,7 @@ from ..workshop import journey_steps
 from ._plan import build_plan_step
 from ._rater import RaterPage
 from ._remember import remember, remembered
+from ._rounds import RoundWatch
 from ._session import Session
 from ._space import build_space_step
 from ._start import StartStep
@@ -85,8 +86,11 @@ class Journey:
         footer.add_class("trace-footer")
         title = widgets.HTML(f'<p class="trace-title">{escape(c.text("app.title"))}</p>')
         moving = () if single else (self.nav,)
+        # A workshop's coach may start the next round while this page is open.
+        self.round_watch = RoundWatch(self.session, self._coach_round)
         self.view = widgets.VBox([*(() if lab else (self.address,)), title, *moving,
-                                  self.progress, self.body, *(() if single else (footer,))])
+                                  self.progress, self.round_watch.notice, self.body,
+                                  *(() if single else (footer,))])
         self.view.add_class("trace-journey")
         self.rater_page: RaterPage | None = None
         self.page: widgets.Widget = self.view
@@ -138,6 +142,7 @@ class Journey:
         """A workbook was opened, started or erased: forget steps built for another one."""
         self.session.listeners[:] = [self._on_saved]
         self._follow_workshop()
+        self.round_watch.start()
         self._built = {s: self._start_step() for s in self.steps if self._type(s) == "start"}
         remember(self.session.store.url, self.session.token)
         self._update_chrome()
@@ -164,6 +169,15 @@ class Journey:
         self._built = {k: v for k, v in self._built.items()
                        if self._type(k) in ("start", "plan")}
         self._update_chrome()
+
+    def _coach_round(self) -> None:
+        """The coach started the workshop's next round: build the steps again in it and show
+        the step the participant is on, now with last round's answers as starting points."""
+        built = self._built.get(self.current)
+        if built is not None:
+            built.flush()  # a reflection being typed is kept (texts carry on across rounds)
+        self._new_round()
+        self.go(self.current)
 
     def _on_saved(self, rows: list[Answer]) -> None:
         if any(a.exercise == scoring.RATING for a in rows):

@@ -109,6 +109,13 @@ class Session:
         if self.token is None:
             raise WorkbookNotFoundError
         self.store.start_round(self.token)
+        return self.follow_round()
+
+    def follow_round(self) -> int:
+        """Open the workbook again in the round the store says it is in (a coach may have
+        started a workshop's next round), so every step is out of date; the round now."""
+        if self.token is None:
+            raise WorkbookNotFoundError
         self.open(self.token)
         self.version += 1
         for space in list(self.space_versions):
