@@ -19,7 +19,7 @@ MAX_DEMO_PARTICIPANTS = 500
 
 def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
                           ) -> None:
-    """Register ``workshop new|close|results`` and ``demo`` on the main parser's subcommands.
+    """Register ``workshop new|close|round|results`` and ``demo`` on the main parser's subcommands.
 
     Each sets ``handler`` (a function of the parsed arguments that returns an exit code),
     like the other commands of :mod:`trace_widgets.cli`.
@@ -73,6 +73,18 @@ def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.Argume
     close.add_argument("code", metavar="CODE", help="the workshop's join code")
     close.add_argument("--store", metavar="URL", help=store_help)
     close.set_defaults(handler=run_close)
+
+    next_round = actions.add_parser(
+        "round", help="start a workshop's next round: everyone rates again",
+        description="Start the workshop's next round of rating. Participants' open pages "
+                    "say so and take the new round's answers, with their earlier answers "
+                    "as a starting point; anyone who joins later rates in the new round. "
+                    "Earlier rounds' answers and figures are kept, and the results show "
+                    "each round and the change.",
+    )
+    next_round.add_argument("code", metavar="CODE", help="the workshop's join code")
+    next_round.add_argument("--store", metavar="URL", help=store_help)
+    next_round.set_defaults(handler=run_round)
 
     results = actions.add_parser(
         "results", help="write a workshop's anonymised group figures as CSV",
@@ -140,6 +152,22 @@ def run_close(args: argparse.Namespace) -> int:
         return fail(exc)
     when = closed.closed.strftime("%Y-%m-%d %H:%M UTC") if closed.closed else ""
     say(f"closed workshop {closed.code} ({closed.title}) at {when}")
+    return 0
+
+
+def run_round(args: argparse.Namespace) -> int:
+    """Handle ``trace-workbook workshop round``; return the exit code."""
+    try:
+        code = _code(args.code) or ""
+        with store.open_store(args.store) as s:
+            found = s.workshop(code)
+            if found is None:
+                raise store.WorkshopNotFoundError(f"There is no workshop {args.code!r}.")
+            now = workshop.start_round(s, found)
+    except (store.StoreError, ValueError) as exc:
+        return fail(exc)
+    say(f"started round {now.round} of workshop {now.code} ({now.title}): participants' "
+        f"answers go into round {now.round} from now")
     return 0
 
 

@@ -241,3 +241,64 @@ def test_a_closed_workshop_starts_no_round(s: store.Store) -> None:
     with pytest.raises(store.StoreError):
         workshop.start_round(s, made)
     assert s.workshop(made.code).round == 1  # type: ignore[union-attr]
+
+
+def test_the_command_line_starts_a_round_and_results_show_both(
+        store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from trace_widgets import cli  # noqa: PLC0415
+
+    assert cli.main(["demo", "--workshop", "--code", "RNDS22", "--participants", "4",
+                     "--spaces", "team", "--store", store_url]) == 0
+    assert cli.main(["workshop", "round", "rnds22", "--store", store_url]) == 0
+    assert "started round 2 of workshop RNDS22" in capsys.readouterr().err
+    with store.open_store(store_url) as opened:
+        assert opened.workshop("RNDS22").round == 2  # type: ignore[union-attr]
+    assert cli.main(["workshop", "results", "RNDS22", "--store", store_url]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert sorted(set(table["round"])) == [1, 2]
+    assert list(table.loc[table["round"] == 1, "withheld"]) == ["no"] * 5
+    assert list(table.loc[table["round"] == 2, "withheld"]) == ["yes"] * 5  # none rated yet
+    assert cli.main(["workshop", "round", "NOSUCH", "--store", store_url]) == 1
+
+
+def test_the_dashboard_starts_a_round_after_a_confirmation_and_shows_the_change(
+        s: store.Store) -> None:
+    from trace_widgets.coach import Dashboard  # noqa: PLC0415
+
+    made, _ = workshop.open_workshop(s, "Rounds", "cohort", ["team"])
+    room = people(s, made.code, 3)
+    for t, v in zip(room, [2, 2, 2], strict=True):
+        rate(s, t, v)
+    board = Dashboard(s, made)
+    board.refresh()
+    assert board.change.value == ""  # one round: nothing to compare
+    assert board.round_button.description == "Start round 2"
+    board.round_button.click()
+    assert s.workshop(made.code).round == 1  # type: ignore[union-attr]  # not before the yes
+    assert "Start round 2 now?" in board.round_warning.value
+    assert board.round_row.layout.display == "flex"
+    board.round_cancel.click()
+    assert board.round_warning.value == ""
+    board.round_button.click()
+    board.round_confirm.click()
+    assert s.workshop(made.code).round == 2  # type: ignore[union-attr]
+    assert "Round 2 has started" in board.round_message.value
+    assert board.round_button.description == "Start round 3"
+    assert "Round 2" in board.round_now.value
+    assert 'data-state="withheld"' in board.change.value
+    assert "<strong>" not in board.change.value  # no change shown: round 2 is withheld
+    for t, v in zip(room, [4, 4, 3], strict=True):
+        rate(s, t, v)
+    board.refresh()
+    html = board.change.value
+    assert 'data-element="task"' in html
+    task = html.split('data-element="task"')[1].split("</tr>")[0]
+    assert "2.0 (3 people)" in task
+    assert "3.7 (3 people)" in task
+    assert "+1.7" in task
+    assert "From round 1 to round 2" in html
+    assert "Change between rounds" in board.change_heading.value
+    # The group report and the CSV carry the same figures.
+    doc = board.report("html").decode()
+    assert "Change between rounds" in doc
+    assert "+1.7" in doc

@@ -18,7 +18,7 @@ from .. import content as content_mod
 from .._browser import report_buttons
 from ..chart_view import chart_html
 from ..store import Store, StoreError, Workshop
-from ..workshop import group_summary, join_link
+from ..workshop import group_summary, join_link, start_round
 from . import _render
 from ._browser import BrowserLink, PrintButton
 
@@ -44,6 +44,8 @@ class Rendered:
     highlights: str
     gap: str
     comments: str
+    change: str = ""
+    round_now: str = ""
 
 
 def _css(widget: widgets.DOMWidget, *classes: str) -> widgets.DOMWidget:
@@ -132,6 +134,7 @@ class Dashboard:
             widgets.Label(c.text("coach.join.link")), self.join_link,
         ]), "trace-coach-join", "trace-no-print")
         self.progress = _css(widgets.Label(), "trace-coach-progress")
+        self.round_now = _css(widgets.Label(), "trace-coach-round-now")
         self.status = _css(widgets.Label(c.text("coach.live")), "trace-coach-live")
         scale = c.scale
         grid_intro = c.text("coach.grid.intro", low=scale.low, high=scale.high,
@@ -142,16 +145,21 @@ class Dashboard:
         self.gap = _html("", "trace-coach-gap-view")
         self.comments = _html("", "trace-coach-comments-view")
         sections: list[widgets.Widget] = [
-            header, join, self.progress, self.status,
+            header, join, self.progress, self.round_now, self.status,
             _html(_heading(c.text("coach.grid.heading")) + _para(grid_intro)), self.grid,
             self.highlights,
         ]
         if w.kind == "team":
             sections += [_html(_heading(c.text("coach.gap.heading"))
                                + _para(c.text("coach.gap.intro", k=self.k))), self.gap]
+        # The change between rounds: empty (and so hidden) until a second round starts.
+        self.change_heading = _html("", "trace-coach-change-heading")
+        self.change = _html("", "trace-coach-change-view")
+        sections += [self.change_heading, self.change]
         sections += [_html(_heading(c.text("coach.comments.heading"))
                            + _para(c.text("coach.comments.intro", k=self.comment_k))),
-                     self.comments, self._downloads(c), self._controls(c)]
+                     self.comments, self._downloads(c), self._round_controls(c),
+                     self._controls(c)]
         self.view = _css(widgets.VBox(sections), "trace-coach-dashboard")
 
     def _downloads(self, c: content_mod.Content) -> widgets.Widget:
@@ -196,6 +204,77 @@ class Dashboard:
             self._show_closed()
         return box
 
+    def _round_controls(self, c: content_mod.Content) -> widgets.Widget:
+        """Start the next round: a named button, then a warning that says what happens and
+        a confirmation (the same two steps as closing)."""
+        self.round_button = _css(widgets.Button(layout=widgets.Layout(width="auto")),
+                                 "trace-coach-round")
+        self.round_warning = _html("", "trace-coach-round-warning")
+        self.round_confirm = _css(widgets.Button(button_style="primary",
+                                                 layout=widgets.Layout(width="auto")),
+                                  "trace-coach-round-confirm")
+        self.round_cancel = _css(widgets.Button(description=c.text("coach.round.cancel"),
+                                                layout=widgets.Layout(width="auto")),
+                                 "trace-coach-round-cancel")
+        self.round_row = widgets.HBox([self.round_confirm, self.round_cancel],
+                                      layout=widgets.Layout(display="none"))
+        # A live region: says that the round started (or why it did not).
+        self.round_message = _html("", "trace-notice", "trace-round-notice",
+                                   "trace-round-notice-empty")
+        self.round_button.on_click(self._ask_round)
+        self.round_cancel.on_click(self._cancel_round)
+        self.round_confirm.on_click(lambda _: self._confirmed_round())
+        self._label_round_buttons()
+        self.round_box = _css(widgets.VBox([
+            _html(_heading(c.text("coach.round.heading")) + _para(c.text("coach.round.intro"))),
+            self.round_button, self.round_warning, self.round_row, self.round_message,
+        ]), "trace-coach-rounds", "trace-card", "trace-no-print")
+        if not self.workshop.is_open:
+            self.round_box.layout.display = "none"
+        return self.round_box
+
+    def _label_round_buttons(self) -> None:
+        c = content_mod.get()
+        self.round_button.description = c.text("coach.round.button",
+                                               round=self.workshop.round + 1)
+        self.round_confirm.description = c.text("coach.round.confirm",
+                                                round=self.workshop.round + 1)
+
+    def _ask_round(self, _: widgets.Button) -> None:
+        c = content_mod.get()
+        # Another tab (or the command line) may have started one: say the true next round.
+        self.workshop = self.store.workshop(self.workshop.code) or self.workshop
+        self._label_round_buttons()
+        text = c.text("coach.round.warning", round=self.workshop.round + 1,
+                      previous=self.workshop.round)
+        self.round_warning.value = f'<p class="trace-coach-warning">{escape(text)}</p>'
+        self.round_row.layout.display = "flex"
+
+    def _cancel_round(self, _: widgets.Button) -> None:
+        self.round_warning.value = ""
+        self.round_row.layout.display = "none"
+
+    def _confirmed_round(self) -> None:
+        self._cancel_round(self.round_cancel)
+        try:
+            self.start_round()
+        except StoreError as exc:
+            self._say_round(str(exc))
+            return
+        self._say_round(content_mod.get().text("coach.round.started",
+                                               round=self.workshop.round))
+
+    def _say_round(self, text: str) -> None:
+        self.round_message.value = _para(text)
+        self.round_message.remove_class("trace-round-notice-empty")
+
+    def start_round(self) -> Workshop:
+        """Start the workshop's next round for everyone in it and draw it at once."""
+        self.workshop = start_round(self.store, self.workshop)
+        self._label_round_buttons()
+        self.refresh()
+        return self.workshop
+
     def _ask_close(self, _: widgets.Button) -> None:
         self.close_warning.value = (f'<p class="trace-coach-warning">'
                                     f'{escape(content_mod.get().text("coach.close.warning"))}</p>')
@@ -227,6 +306,9 @@ class Dashboard:
                 highlights=_render.highlights_html(summary),
                 gap=self._gap_html(summary),
                 comments=_render.comments_html(summary),
+                change=_render.change_html(summary),
+                round_now=(content_mod.get().text("coach.round.now", round=summary.round)
+                           if summary.round > 1 else ""),
             )
 
     def _gap_html(self, summary: group.Summary) -> str:
@@ -263,11 +345,24 @@ class Dashboard:
         changed = 0
         for widget, value in ((self.progress, rendered.progress), (self.grid, rendered.grid),
                               (self.highlights, rendered.highlights), (self.gap, rendered.gap),
-                              (self.comments, rendered.comments)):
+                              (self.comments, rendered.comments),
+                              (self.change, rendered.change),
+                              (self.round_now, rendered.round_now),
+                              (self.change_heading, self._change_heading(rendered))):
             if widget.value != value:  # an unchanged value sends nothing to the browser
                 widget.value = value
                 changed += 1
+        self.round_now.layout.display = "" if rendered.round_now else "none"
         return changed
+
+    def _change_heading(self, rendered: Rendered) -> str:
+        change = rendered.summary.change
+        if change is None:
+            return ""
+        c = content_mod.get()
+        return _heading(c.text("coach.change.heading")) + _para(c.text(
+            "coach.change.intro", first=int(change["round_from"].iloc[0]),
+            last=int(change["round_to"].iloc[0]), k=rendered.summary.k))
 
     def refresh(self) -> bool:
         """Read and draw now, in this thread; True when anything on screen changed."""
@@ -332,6 +427,7 @@ class Dashboard:
         self.status.value = c.text("coach.closed.status", when=stamp)
         self.close_button.layout.display = "none"
         self.confirm_row.layout.display = "none"
+        self.round_box.layout.display = "none"
         self.close_warning.value = ""
         if self.summary is None:
             self.refresh()

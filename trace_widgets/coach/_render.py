@@ -11,8 +11,8 @@ from html import escape
 
 import pandas as pd
 
+from .. import charts, group
 from .. import content as content_mod
-from .. import group
 
 # A sequential blue ramp (ColorBrewer "Blues", as the charts' heatmap uses), light to dark.
 _BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",
@@ -51,6 +51,8 @@ STYLE = f"""<style>
 .trace-coach-prompts {{ color: #1f2933; }}
 .trace-coach-warning {{ color: #a61b1b; font-weight: 700; }}
 .trace-browser-link {{ color: #1d4e89; text-decoration: underline; overflow-wrap: anywhere; }}
+.trace-coach-change td[data-state="withheld"] {{ color: #52606d; font-style: italic; }}
+.trace-coach-change td, .trace-coach-change th {{ padding: 0.3rem 0.6rem; }}
 .trace-coach-key input {{ font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; }}
 </style>"""
 """Styles of the coach's views (class names ``trace-coach-*``), shown once per page."""
@@ -270,3 +272,61 @@ def progress_text(summary: group.Summary, *,
     c = _c(content)
     return c.text("coach.progress", joined=summary.progress.joined,
                   started=summary.progress.started, finished=summary.progress.finished)
+
+
+def _signed(value: float) -> str:
+    return f"{value:+.1f}".replace("-", "\u2212")
+
+
+def change_html(summary: group.Summary, *,
+                content: content_mod.Content | None = None) -> str:
+    """Each cell's group average in the round before and the round now, and the change,
+    with a one-line summary; empty in a workshop's first round.
+
+    Only figures the release rule published appear (``summary.grids``): a round's cell that
+    is withheld says "not shown yet", and so does its change.
+
+    Examples
+    --------
+    >>> from trace_widgets import demo, group
+    >>> room = demo.demo_answers(6, seed=1)
+    >>> s = group.summarise(room, kind="team", spaces=["team"], k=3, comment_k=5, round=2,
+    ...                     earlier={1: room})
+    >>> html = change_html(s)
+    >>> 'data-state="shown"' in html, "+0.0" in html
+    (True, True)
+    """
+    change = summary.change
+    if change is None:
+        return ""
+    c = _c(content)
+    first, last = int(change["round_from"].iloc[0]), int(change["round_to"].iloc[0])
+    withheld = escape(c.text("coach.change.withheld"))
+
+    def figure(mean: float, n: int) -> str:
+        if math.isnan(mean):
+            return f'<td data-state="withheld">{withheld}</td>'
+        return (f'<td data-state="shown">'
+                f'{escape(c.text("coach.change.cell", mean=_number(mean), n=n))}</td>')
+
+    rows = []
+    for r in change.to_dict("records"):
+        moved = (f'<td data-state="withheld">{withheld}</td>' if r["withheld"] else
+                 f'<td data-state="shown"><strong>{_signed(float(r["change"]))}</strong></td>')
+        rows.append(f'<tr data-element="{escape(str(r["element"]))}" '
+                    f'data-space="{escape(str(r["space"]))}">'
+                    f'<th scope="row">{escape(c.element(str(r["element"])).name)}</th>'
+                    f'<td>{escape(c.space(str(r["space"])).name)}</td>'
+                    f'{figure(float(r["mean_from"]), int(r["n_from"]))}'
+                    f'{figure(float(r["mean_to"]), int(r["n_to"]))}{moved}</tr>')
+    head = "".join(f'<th scope="col">{escape(t)}</th>' for t in (
+        c.text("chart.condition"), c.text("chart.space"),
+        c.text("chart.round.name", round=first), c.text("chart.round.name", round=last),
+        c.text("coach.change.change")))
+    means = group.round_means({r: g for r, g in summary.grids.items() if r in (first, last)})
+    said = (charts.trend_summary(means, content=c) if not change["withheld"].all()
+            else c.text("coach.change.none"))
+    caption = escape(c.text("coach.change.caption", first=first, last=last))
+    return (f'<p class="trace-coach-change-summary">{escape(said)}</p>'
+            f'<table class="trace-table trace-coach-change"><caption>{caption}</caption>'
+            f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')

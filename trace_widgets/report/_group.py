@@ -43,8 +43,10 @@ def group_document(summary: group.Summary, *, title: str, code: str = "",
     Returns
     -------
     Document
-        Sections ``read``, ``participation``, ``grid``, ``distribution``, ``highlights``,
-        ``gap`` (team workshops), ``comments`` and ``about``.
+        Sections ``read``, ``participation``, ``grid``, ``change`` (from a workshop's
+        second round), ``distribution``, ``highlights``, ``gap`` (team workshops),
+        ``comments`` and ``about``. In a later round the grid and what follows it are that
+        round's.
 
     Examples
     --------
@@ -64,6 +66,7 @@ def group_document(summary: group.Summary, *, title: str, code: str = "",
              c.text("report.group.spaces", spaces=spaces),
              c.text("report.group.for")]
     sections = [_read(summary, c), _participation(summary, c), _grid(summary, c),
+                *((_change(summary, c),) if summary.change is not None else ()),
                 _distribution(summary, c), _highlights(summary, c)]
     if summary.gap is not None:
         sections.append(_gap(summary, c))
@@ -129,6 +132,37 @@ def _grid(summary: group.Summary, c: content_mod.Content) -> Section:
                    c.text(f"{key}.n"), c.text(f"{key}.sd")), tuple(rows))
     return Section("grid", c.text(f"{key}.heading"),
                    (Para(c.text(f"{key}.intro", k=summary.k)), chart, table))
+
+
+def _change(summary: group.Summary, c: content_mod.Content) -> Section:
+    """Each cell's group average in the round before and the round now, with the change:
+    a chart of every round's shown figures, its table, and a text summary."""
+    change = summary.change
+    assert change is not None  # only from a second round
+    key = "report.group.change"
+    first, last = int(change["round_from"].iloc[0]), int(change["round_to"].iloc[0])
+    intro = Para(c.text(f"{key}.intro", first=first, last=last, k=summary.k))
+    if change["withheld"].all():
+        return Section("change", c.text(f"{key}.heading"),
+                       (intro, Para(c.text(f"{key}.none", k=summary.k))))
+    means = group.round_means(summary.grids)
+    cut = _of_spaces(summary, c)
+    names = (c.text("chart.round.name", round=first), c.text("chart.round.name", round=last))
+    table = pd.DataFrame(
+        {names[0]: change["mean_from"].to_numpy(dtype=float),
+         names[1]: change["mean_to"].to_numpy(dtype=float),
+         # Signed, so a fall reads as one without the chart.
+         c.text("coach.change.change"): [None if math.isnan(x) else f"{x:+.1f}"
+                                         for x in change["change"].to_numpy(dtype=float)]},
+        index=pd.MultiIndex.from_arrays(
+            [[c.element(str(e)).name for e in change["element"]],
+             [c.space(str(s)).name for s in change["space"]]],
+            names=[c.text("chart.condition"), c.text("chart.space")]))
+    chart = figure(charts.trend(means, content=cut,
+                                title=c.text(f"{key}.title", first=first, last=last)),
+                   table, content=c)
+    return Section("change", c.text(f"{key}.heading"), (
+        intro, Para(charts.trend_summary(means, content=cut)), chart))
 
 
 def _of_spaces(summary: group.Summary, c: content_mod.Content) -> content_mod.Content:
