@@ -62,11 +62,40 @@ class About(_Frozen):
     source_url: str = Field(pattern=r"^https://")
 
 
+def contrast_on_white(colour: str) -> float:
+    """WCAG contrast ratio of a ``#rrggbb`` colour against white.
+
+    Examples
+    --------
+    >>> round(contrast_on_white("#767676"), 2)
+    4.54
+    """
+    def linear(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(int(colour[i:i + 2], 16)) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+AA_TEXT = 4.5
+"""WCAG AA contrast for body text; a condition's colour is used for its headings' text."""
+
+
 class Element(_Frozen):
     id: str = Id
     name: str = Text
     condition: str = Text
     description: str = Text
+    colour: str = Field(pattern=r"^#[0-9a-f]{6}$")
+    """The condition's accent on every card, heading and chart (text on white: AA)."""
+
+    @field_validator("colour")
+    @classmethod
+    def _readable(cls, colour: str) -> str:
+        if contrast_on_white(colour) < AA_TEXT:
+            raise ValueError(f"{colour} has {contrast_on_white(colour):.2f}:1 contrast on "
+                             f"white; text needs at least {AA_TEXT}:1")
+        return colour
 
 
 class Space(_Frozen):

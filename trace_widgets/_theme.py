@@ -25,21 +25,44 @@ SCORE_RANGE = {"scheme": "blues", "extent": [0.12, 0.95]}
 GAP_RANGE = {"scheme": "blueorange"}
 SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
 
-ACCENTS = ["#0067b1", "#6b4400", "#0e7c4e", "#8a3ea8", "#cc4400"]
-"""The conditions' accents, in content order: the one palette of the workbook. Each is at
-least 4.5:1 on white (AA for text), so it serves as a heading's colour as well as a bar's;
-names or shapes always go with it."""
-
 
 def accents() -> dict[str, str]:
-    """Each condition's accent colour by element id (the first condition the first accent).
+    """Each condition's accent colour by element id, from content (``model.yaml``).
+
+    The one palette for the whole workbook: cards, headings, the rating control and every
+    chart that tells conditions apart. Each is at least 4.5:1 on white (AA for text), so
+    it serves as a heading's colour as well as a bar's; names or shapes always go with it.
 
     Examples
     --------
-    >>> list(accents().values())[:2]
-    ['#0067b1', '#6b4400']
+    >>> accents()["task"]
+    '#0067b1'
     """
-    return {e.id: ACCENTS[i % len(ACCENTS)] for i, e in enumerate(content.get().elements)}
+    return {e.id: e.colour for e in content.get().elements}
+
+
+def accent_scale() -> alt.Scale:
+    """An Altair colour scale from element *names* (as charts label them) to their accents.
+
+    Examples
+    --------
+    >>> accent_scale().to_dict()["domain"][:2], accent_scale().to_dict()["range"][:2]
+    (['Task', 'Route'], ['#0067b1', '#6b4400'])
+    """
+    c = content.get()
+    return alt.Scale(domain=[e.name for e in c.elements], range=[e.colour for e in c.elements])
+
+
+def accent_style(element: str) -> str:
+    """An HTML ``style`` attribute giving a card or heading its condition's accent (the
+    stylesheet's ``--trace-el``): only a checked ``#rrggbb`` from content, never user text.
+
+    Examples
+    --------
+    >>> accent_style("energy")
+    'style="--trace-el: #cc4400"'
+    """
+    return f'style="--trace-el: {content.element(element).colour}"'
 
 
 def _by_condition_name(name: str) -> str:
@@ -49,6 +72,7 @@ def _by_condition_name(name: str) -> str:
     pairs = ", ".join(f"{json.dumps(c.element(e).name)}: {json.dumps(colour)}"
                       for e, colour in accents().items())
     return f"{{{pairs}}}[{name}] || {json.dumps(INK)}"
+
 
 DARK_FROM = 4.0
 """Scores at or above this are dark enough on SCORE_RANGE that their label is white.

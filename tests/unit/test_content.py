@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from trace_widgets import content, settings
+from trace_widgets._schema import AA_TEXT, contrast_on_white
 from trace_widgets.content import ContentError
 
 ELEMENTS = ["task", "route", "alignment", "capability", "energy"]
@@ -155,9 +156,24 @@ def test_too_few_statements_is_named(copy: Path) -> None:
 
 
 def test_unknown_key_is_named(copy: Path) -> None:
-    edit(copy / "model.yaml", lambda d: d["elements"][0].update(colour="red"))
-    with pytest.raises(ContentError, match=r"model\.yaml:\d+: elements\.0\.colour: Extra inputs"):
+    edit(copy / "model.yaml", lambda d: d["elements"][0].update(shade="red"))
+    with pytest.raises(ContentError, match=r"model\.yaml:\d+: elements\.0\.shade: Extra inputs"):
         content.load(copy)
+
+
+@pytest.mark.parametrize(("colour", "why"), [("red", "pattern"), ("#E69F00", "pattern"),
+                                             ("#e69f00", "contrast on white")])
+def test_a_condition_colour_must_be_readable_text(copy: Path, colour: str, why: str) -> None:
+    # Okabe-Ito's orange is 2.2:1 on white: fine for a bar, too light for a heading.
+    edit(copy / "model.yaml", lambda d: d["elements"][1].update(colour=colour))
+    with pytest.raises(ContentError, match=rf"model\.yaml: key elements\.1\.colour:.*{why}"):
+        content.load(copy)
+
+
+def test_every_condition_has_its_own_aa_colour() -> None:
+    colours = [e.colour for e in content.get().elements]
+    assert len(set(colours)) == len(colours) == 5
+    assert min(contrast_on_white(c) for c in colours) >= AA_TEXT
 
 
 def test_content_dir_setting_points_at_other_content(copy: Path) -> None:

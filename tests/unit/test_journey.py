@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from trace_widgets import content, group, settings
+from trace_widgets import content, group, scoring, settings
+from trace_widgets.exercises.reflection import lowest_and_highest
 from trace_widgets.journey import Journey, prepare
 from trace_widgets.store import Store, open_store
 from trace_widgets.workshop import issue_leader_key, open_workshop
@@ -229,3 +230,46 @@ def test_a_store_down_as_the_kernel_warms_up_is_a_plain_message_then_retried(
         assert waiting.journey.current == "start"
     finally:
         settings.use(before)
+
+
+
+def test_questions_come_as_soon_as_there_is_a_lowest_and_a_highest(store: Store) -> None:
+    """Two conditions rated are enough for a lowest and a highest: their questions come at
+    once. While the learner rates on, a question not written to gives way to the new pair's,
+    and one written to stays."""
+    journey = Journey(store)
+    journey.open({})
+    start(journey)
+    journey.go("team")
+    c = content.get()
+    rating = next(w for w in _walk(journey.body) if "trace-rating-widget" in w._dom_classes)
+    seq = iter(range(1, 1000))
+
+    def rate_cell(element: str, choice: int) -> None:
+        for st in c.cell(element, "team").statements:
+            rate(rating, st.id, choice, next(seq))
+
+    def areas() -> dict[str, object]:
+        return {w.description: w for w in _walk(journey._built["team"].view)
+                if "trace-reflection" in w._dom_classes}
+
+    def wanted() -> set[str]:
+        pair = lowest_and_highest(scoring.cell_scores(journey.session.answers()), "team")
+        assert pair is not None
+        low, high = pair
+        return ({p.text for p in c.cell(low, "team").prompts if p.kind != "notice"}
+                | {p.text for p in c.cell(high, "team").prompts if p.kind == "notice"})
+
+    rate_cell("task", 0)
+    assert areas() == {}  # one condition has a score: no lowest and highest yet
+    assert c.text("journey.reflect.waiting") in texts(journey.body)
+    rate_cell("route", 4)
+    first = wanted()
+    assert set(areas()) == first  # two conditions: questions at once, before the rest
+    written = sorted(first)[0]
+    areas()[written].value = "We never wrote it down."  # type: ignore[attr-defined]
+    for element, choice in (("task", 4), ("route", 0), ("energy", 2)):
+        rate_cell(element, choice)
+    assert set(areas()) == wanted() | {written}
+    assert wanted() != first  # the pair moved; only the question written to stayed
+    assert not (first - wanted() - {written}) & set(areas())

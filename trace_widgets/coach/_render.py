@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import charts, group
 from .. import content as content_mod
+from .._theme import accent_style
 
 # A sequential blue ramp (ColorBrewer "Blues", as the charts' heatmap uses), light to dark.
 _BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5",
@@ -141,7 +142,8 @@ def grid_html(summary: group.Summary, *, content: content_mod.Content | None = N
             row = rows.loc[(e.id, s)]
             tds.append(_cell_html(c, row, element=e.id, space=s, counts=counts,
                                   marks=marks.get((e.id, s), []), k=summary.k))
-        body.append(f'<tr><th scope="row">{escape(e.name)}</th>{"".join(tds)}</tr>')
+        body.append(f'<tr><th scope="row" class="trace-accent trace-accent-name" '
+                    f'{accent_style(e.id)}>{escape(e.name)}</th>{"".join(tds)}</tr>')
     caption = escape(c.text("coach.grid.caption"))
     return (f'<table class="trace-coach-grid"><caption>{caption}</caption>'
             f'<thead><tr><td></td>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')

@@ -79,11 +79,12 @@ class RatingControl:
     tells the page, per statement, what is held and whether the store has it.
 
     ``state`` is a :class:`~trace_widgets.exercises.rating.RatingState` (or anything with
-    its ``elements``, ``statements``, ``items``, ``is_answered``, ``value`` and ``set``).
+    its ``space``, ``elements``, ``statements``, ``items``, ``is_answered``, ``value`` and
+    ``set``). ``about`` puts what each condition looks like in the space under its heading.
     """
 
     def __init__(self, state: Any, saver: Saver, *,
-                 previous: Mapping[str, int | None] | None = None) -> None:
+                 previous: Mapping[str, int | None] | None = None, about: bool = False) -> None:
         c = content.get()
         self.state = state
         self.saver = saver
@@ -101,6 +102,8 @@ class RatingControl:
                 {"element": e,
                  "heading": c.text("rating.heading", element=c.element(e).name,
                                    condition=c.element(e).condition),
+                 "colour": c.element(e).colour,
+                 "about": c.cell(e, state.space).looks_like if about else "",
                  "keep": c.text("rating.keep", element=c.element(e).name)
                  if any(s.id in self.previous for s in state.statements(e)) else "",
                  "statements": [{"id": s.id, "text": s.text} for s in state.statements(e)]}

@@ -211,6 +211,9 @@ def priorities_view(state: PrioritiesState, save: Save) -> PrioritiesView:
         box = w.css(widgets.Checkbox(value=el.id in state.chosen, description=_label(state, el.id),
                                      indent=False, layout=w.full_width()),
                     "trace-priority", f"trace-priority-{el.id}")
+        # The condition's accent beside it, as on its rating cell and in the charts.
+        box.layout.border_left = f"4px solid {el.colour}"
+        box.layout.padding = "0 0 0 8px"
         box.observe(w.guarded(functools.partial(wiring.on_value, el.id, box), saver.fail),
                     names="value")
         controls[el.id] = box

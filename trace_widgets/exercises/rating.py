@@ -111,7 +111,8 @@ class RatingView(w.View):
 
 
 def rating_view(state: RatingState, save: Save, *,
-                previous: Mapping[str, int | None] | None = None) -> RatingView:
+                previous: Mapping[str, int | None] | None = None,
+                about: bool = False) -> RatingView:
     """The statements of ``state``'s cells, each a radio group; every choice saved at once.
 
     Each cell gets a heading (the element and its condition) and its statements; beside each
@@ -130,6 +131,9 @@ def rating_view(state: RatingState, save: Save, *,
     save
         The sink: takes a list of :class:`~trace_widgets.answers.Answer` rows, raises if it
         could not keep them.
+    about
+        Put what each condition looks like in this space under its heading (the journey,
+        where it is what the learner reads before rating).
 
     Examples
     --------
@@ -140,7 +144,7 @@ def rating_view(state: RatingState, save: Save, *,
     ([('task.self.s1', 4)], 'Saved')
     """
     saver = Saver(save)
-    control = RatingControl(state, saver, previous=previous)
+    control = RatingControl(state, saver, previous=previous, about=about)
     box = w.css(widgets.VBox([control.widget], layout=w.full_width()), "trace-exercise",
                 "trace-rating-exercise")
     return RatingView(widget=box, saver=saver, state=state, control=control)
@@ -149,7 +153,8 @@ def rating_view(state: RatingState, save: Save, *,
 def space_rating_view(participant: str, space: str, save: Save, *,
                       answers: pd.DataFrame | None = None, workshop: str = "",
                       rater: str = "self",
-                      previous: Mapping[str, int | None] | None = None) -> RatingView:
+                      previous: Mapping[str, int | None] | None = None,
+                      about: bool = False) -> RatingView:
     """All five cells of a space, grouped by element, resumed from stored ``answers``.
 
     Examples
@@ -163,7 +168,7 @@ def space_rating_view(participant: str, space: str, save: Save, *,
     else:
         state = RatingState.from_answers(answers, participant, space, workshop=workshop,
                                          rater=rater)
-    return rating_view(state, save, previous=previous)
+    return rating_view(state, save, previous=previous, about=about)
 
 
 # -- the kind ----------------------------------------------------------------------------
@@ -193,7 +198,7 @@ class _Part:
         # point); other contexts have none.
         self.view = space_rating_view(ctx.token or "", space, ctx.save, answers=ctx.answers(),
                                       workshop=ctx.workshop, rater=ctx.rater,
-                                      previous=getattr(ctx, "previous", None))
+                                      previous=getattr(ctx, "previous", None), about=True)
         self.widget = self.view.widget
 
     def refresh(self, cells: pd.DataFrame) -> None:

@@ -202,8 +202,9 @@ def lowest_and_highest(cells: pd.DataFrame, space: str) -> tuple[str, str] | Non
 
 
 class _Part:
-    """In a space step: questions on the lowest and highest condition once the learner is
-    done rating (a condition answered "not sure" throughout has no score and is left out)."""
+    """In a space step: questions on the lowest and highest condition as soon as there are
+    a lowest and a highest (two conditions with a score; one answered "not sure" throughout
+    has none and is left out)."""
 
     def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
         if space is None:
@@ -217,19 +218,7 @@ class _Part:
         self._views: dict[str, ReflectionView] = {}
 
     def refresh(self, cells: pd.DataFrame) -> None:
-        if self._rated_all(cells):
-            self._show(lowest_and_highest(cells, self.space))
-
-    def _rated_all(self, cells: pd.DataFrame) -> bool:
-        """Whether the learner is done rating here: every cell has a score, or every
-        statement has an answer ("not sure" counts). Until then the lowest and highest may
-        still change, and questions would pile up as they do."""
-        c = content.get()
-        here = cells[cells["space"] == self.space]["score"]
-        if len(here) == len(c.elements) and here.notna().all():
-            return True
-        return all(self.ctx.has(s.id) for e in c.elements
-                   for s in c.cell(e.id, self.space).statements)
+        self._show(lowest_and_highest(cells, self.space))
 
     def flush(self) -> None:
         for view in self._views.values():
@@ -258,16 +247,25 @@ class _Part:
         box.observe(changed, "value")
         return box
 
+    def _written(self, prompt: str) -> bool:
+        """Whether the learner has written to ``prompt`` (kept, or still on the screen)."""
+        view = self._views.get(prompt)
+        return self.ctx.has(prompt) or (
+            view is not None and any(f.area.value for f in view.fields.values()))
+
     def _show(self, pair: tuple[str, str] | None) -> None:
-        """Questions on the lowest and highest condition. A question once shown stays, in the
-        place it first took: text the learner wrote never disappears, and the widgets already
-        on the page are never redrawn, so focus and typing are not disturbed."""
+        """Questions on the lowest and highest condition. While the learner rates, the pair
+        may change: a question not written to gives way to the new pair's, and one written
+        to stays, in the place it first took. Text the learner wrote never disappears, and a
+        question kept is never redrawn, so focus and typing are not disturbed."""
         if pair is None or pair == self._reflecting:
             return
         c, ctx = content.get(), self.ctx
         low, high = pair
         wanted = [p.id for p in c.cell(low, self.space).prompts if p.kind != "notice"]
         wanted += [p.id for p in c.cell(high, self.space).prompts if p.kind == "notice"]
+        for prompt in [p for p in self._views if p not in wanted and not self._written(p)]:
+            self._views.pop(prompt).widget.close()
         # Questions answered in an earlier sitting stay on the page too.
         wanted += [p.id for e in c.elements for p in c.cell(e.id, self.space).prompts
                    if p.id not in wanted and ctx.has(p.id)]
@@ -279,6 +277,10 @@ class _Part:
                 view = reflection_view(state, ctx.save)
                 if ctx.workshop:
                     view.widget.children = (*view.widget.children, self._share_box(prompt))
+                # The condition's accent, as on its rating cell and in the charts.
+                element = c.items[prompt].element or low
+                view.widget.layout.border_left = f"4px solid {c.element(element).colour}"
+                view.widget.layout.padding = "0 0 0 10px"
                 self._views[prompt] = view
         self._reflecting = pair
         lowest = c.text("journey.reflect.lowest", name=c.element(low).name)

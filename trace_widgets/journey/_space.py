@@ -1,4 +1,4 @@
-"""A space step: learn what the conditions look like here, then each exercise kind shown in a
+"""A space step: each exercise kind the step holds (rate, reflect, ...), then the profile.
 space (rate, reflect, ...), then the profile."""
 
 from __future__ import annotations
@@ -23,15 +23,6 @@ log = logging.getLogger(__name__)
 
 def _heading(text: str, level: int) -> widgets.HTML:
     return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
-
-
-def _learn_html(c: content_mod.Content, space: str) -> str:
-    items = "".join(
-        f"<li><strong>{escape(e.name)}</strong> ({escape(e.condition)}): "
-        f"{escape(c.cell(e.id, space).looks_like)}</li>"
-        for e in c.elements
-    )
-    return f'<ul class="trace-learn">{items}</ul>'
 
 
 def parts_here(session: Session, exercises: Sequence[str]) -> list[registry.ExerciseKind]:
@@ -60,7 +51,6 @@ class SpaceStep:
         self.profile = ChartPanel()
         self._shown = -1  # the space's answer version the page shows
         self._redraw: asyncio.Handle | None = None
-        learn = widgets.HTML(_learn_html(c, space))
         pieces: list[widgets.Widget] = []
         for k, part in zip(shown, self.parts, strict=True):
             if k.heading is not None:
@@ -70,7 +60,6 @@ class SpaceStep:
             _heading(sp.name, 1),
             widgets.HTML(f"<p>{escape(sp.description)} "
                          f"{escape(c.text('journey.space.time'))}</p>"),
-            _heading(c.text("journey.learn.heading"), 2), learn,
             *pieces,
             _heading(c.text("journey.profile.heading"), 2), self.profile.view,
         ])

@@ -31,7 +31,16 @@ function render({ model, el }) {
   if (spec.new_round) el.append(make("p", "trace-new-round", spec.new_round));
   spec.groups.forEach((g, gi) => {
     const cell = make("div", "trace-rating-cell");
+    // The condition's accent (a checked #rrggbb from content) for its stripe and heading.
+    if (/^#[0-9a-f]{6}$/.test(g.colour || "")) cell.style.setProperty("--trace-el", g.colour);
     cell.append(make("h3", "trace-rating-heading", g.heading));
+    if (g.about) cell.append(make("p", "trace-rating-about", g.about));
+    // The scale's words once per condition, over the columns of a narrow screen's compact
+    // rows. Hidden from screen readers: each radio is named by its own label.
+    const scale = make("div", "trace-rating-scale");
+    scale.setAttribute("aria-hidden", "true");
+    spec.choices.forEach((label) => scale.append(make("span", "", label)));
+    cell.append(scale);
     g.statements.forEach((s, si) => {
       const id = `${uid}-${gi}-${si}`;
       const group = make("fieldset", "trace-rating trace-rating-" + s.id.replaceAll(".", "-"));
