@@ -1,5 +1,4 @@
-"""A space step: each exercise kind the step holds (rate, reflect, ...), then the profile.
-space (rate, reflect, ...), then the profile."""
+"""A space step: each exercise kind the step holds (rate, reflect, ...), then the profile."""
 
 from __future__ import annotations
 
