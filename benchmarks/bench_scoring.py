@@ -9,18 +9,26 @@ Prints the results and appends them to ``benchmarks/results/scoring.json`` (the 
 last; older runs are kept so a slowdown shows). Goals: group figures (``group_cells`` + ``gap``)
 for 100,000 participants x 20 cells in under one second; others' views (``others.views_wide``,
 every floor) for 100,000 learners with 5 raters each and 3 rounds in under two seconds,
-reported also as a ratio to the group figures measured in the same run.
+reported as a ratio to the code before it was made fast (``others.py`` of ``--before``, read
+from git, timed in the same run, turn about, on the same frame, and checked to give an
+identical frame) and to the group figures measured in the same run.
+
+Profile a step with pyinstrument (``pip install pyinstrument``, not a dependency)::
+
+    .venv/bin/python -m pyinstrument benchmarks/bench_scoring.py --participants 30000 --no-save
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -43,6 +51,8 @@ OTHERS_GOAL_S = 2.0
 RATERS_EACH = 5
 ROUNDS = 3
 WORKSHOP_SIZE = 20  # one leader per workshop of 20, the rest members
+# main before others' views were vectorised (views_wide 8.7 s at 100,000 learners, under load).
+BEFORE = "285c49ba29f47e3ef5e4f9d48400775fa53eb6dc"
 
 
 def cores() -> dict[str, int | None]:
@@ -186,23 +196,87 @@ def synthetic_rater_cells(participants: int, seed: int = 0) -> pd.DataFrame:
     })
 
 
-def bench_others(participants: int, runs: int, group_s: float) -> dict[str, Any]:
+def others_before(commit: str) -> Any:
+    """``trace_widgets/others.py`` as it was at ``commit``, loaded beside today's (its
+    relative imports resolve in today's package), or None when git cannot give it."""
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{commit}:trace_widgets/others.py"],
+            capture_output=True, check=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    spec = importlib.util.spec_from_loader("trace_widgets._others_before", loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "trace_widgets"
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    exec(compile(source, f"{commit[:7]}:trace_widgets/others.py", "exec"), module.__dict__)
+    return module
+
+
+def bench_others(participants: int, runs: int, group_s: float, before: str) -> dict[str, Any]:
     started = time.perf_counter()
     cells = synthetic_rater_cells(participants)
     build_s = time.perf_counter() - started
     print(f"synthetic rater cells: {len(cells):,} rows ({participants:,} learners x "
           f"{RATERS_EACH} raters x {ROUNDS} rounds) built in {build_s:.1f} s")
-    times, wide = timed(lambda: others.views_wide(cells, by=["subject", "round"]), runs)
+    old = others_before(before)
+
+    def now() -> pd.DataFrame:
+        return others.views_wide(cells, by=["subject", "round"])
+
+    # Turn about, so that a busy spell on a shared machine weighs on both alike; CPU time
+    # (user + system) beside the wall clock, as the wall clock waits for a shared CPU.
+    times: list[float] = []
+    old_times: list[float] = []
+    cpu: list[float] = []
+    old_cpu: list[float] = []
+    wide = old_wide = None
+    for _ in range(runs):
+        started = time.process_time()
+        t, wide = timed(now, 1)
+        cpu.append(time.process_time() - started)
+        times += t
+        if old is not None:
+            started = time.process_time()
+            t, old_wide = timed(lambda: old.views_wide(cells, by=["subject", "round"]), 1)
+            old_cpu.append(time.process_time() - started)
+            old_times += t
     median = statistics.median(times)
+    assert wide is not None
     assert len(wide) == participants * ROUNDS * 20
     assert int(wide["n_self"].sum()) == participants * ROUNDS * 20
+    if old_wide is not None:
+        pd.testing.assert_frame_equal(wide, old_wide, check_exact=True)
     return {
         "learners": participants, "raters_each": RATERS_EACH, "rounds": ROUNDS,
-        "cell_rows": len(cells), "views_wide": summary(times),
+        "cell_rows": len(cells), "views_wide": summary(times), "views_wide_cpu": summary(cpu),
+        "before": {"commit": before, "views_wide": summary(old_times),
+                   "views_wide_cpu": summary(old_cpu), "identical": old_wide is not None,
+                   "ratio_now_to_before": round(median / statistics.median(old_times), 3),
+                   "cpu_ratio_now_to_before": round(statistics.median(cpu)
+                                                    / statistics.median(old_cpu), 3)}
+        if old_times else None,
         "ratio_to_group_cells_plus_gap": round(median / group_s, 2),
         "others_goal_s": OTHERS_GOAL_S, "others_goal_met": median < OTHERS_GOAL_S,
         "shown_all_others": round(float(wide["mean_all_others"].notna().mean()), 3),
     }
+
+
+def print_others(result: dict[str, Any]) -> None:
+    s, cpu = result["views_wide"], result["views_wide_cpu"]
+    print(f"  {'others.views_wide':28s} median {s['median_s']:8.3f} s   p95 {s['p95_s']:8.3f} s"
+          f"   CPU {cpu['median_s']:.3f} s   ({result['ratio_to_group_cells_plus_gap']}x "
+          "group_cells + gap)")
+    if result["before"] is not None:
+        b = result["before"]
+        print(f"  {'  before (' + b['commit'][:7] + ')':28s} median "
+              f"{b['views_wide']['median_s']:8.3f} s   p95 {b['views_wide']['p95_s']:8.3f} s"
+              f"   CPU {b['views_wide_cpu']['median_s']:.3f} s")
+        print(f"  now / before: wall {b['ratio_now_to_before']}, CPU "
+              f"{b['cpu_ratio_now_to_before']} (identical frames)")
+    verdict = "met" if result["others_goal_met"] else "MISSED"
+    print(f"  others goal (< {OTHERS_GOAL_S} s): {verdict}")
 
 
 def bench_svg(cells: pd.DataFrame, runs: int) -> dict[str, Any]:
@@ -268,9 +342,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="repeats of each scoring step")
     parser.add_argument("--svg-runs", type=int, default=30, help="repeats of each SVG render")
     parser.add_argument("--no-save", action="store_true", help="print only")
+    parser.add_argument("--before", default=BEFORE,
+                        help="the commit whose others.py is timed beside today's ('' for none)")
+    parser.add_argument("--only-others", action="store_true",
+                        help="time others' views alone (no item scores, no SVG)")
     args = parser.parse_args()
 
     print(f"cores: {cores()}  machine: {platform.machine()}  {platform.platform()}")
+    if args.only_others:
+        print_others(bench_others(args.participants, args.runs, float("nan"), args.before))
+        return
     scoring_result, cells = bench_scoring(args.participants, args.runs)
     for key in ("item_scores", "cell_scores", "cell_scores_shuffled_rows", "group_cells", "gap",
                 "group_cells_plus_gap", "element_scores"):
@@ -279,12 +360,8 @@ def main() -> None:
     verdict = "met" if scoring_result["group_goal_met"] else "MISSED"
     print(f"  group goal (< {GROUP_GOAL_S} s): {verdict}")
     group_s = scoring_result["group_cells_plus_gap"]["median_s"]
-    others_result = bench_others(args.participants, args.runs, group_s)
-    s = others_result["views_wide"]
-    print(f"  {'others.views_wide':28s} median {s['median_s']:8.3f} s   p95 {s['p95_s']:8.3f} s"
-          f"   ({others_result['ratio_to_group_cells_plus_gap']}x group_cells + gap)")
-    verdict = "met" if others_result["others_goal_met"] else "MISSED"
-    print(f"  others goal (< {OTHERS_GOAL_S} s): {verdict}")
+    others_result = bench_others(args.participants, args.runs, group_s, args.before)
+    print_others(others_result)
 
     svg_result = bench_svg(cells, args.svg_runs)
     print(f"  import charts: {svg_result['import_charts_s']:.2f} s")

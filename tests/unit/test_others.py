@@ -178,3 +178,81 @@ def test_many_learners_at_once_give_what_one_at_a_time_gives() -> None:
             want = one.loc[one["group"] == g, "mean"].to_numpy()
             np.testing.assert_allclose(got, want)
             assert mine[f"n_{g}"].tolist() == one.loc[one["group"] == g, "n"].tolist()
+
+
+def _reference_wide(cells: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """views_wide written the slow, plain way (a groupby per unit, cell and group), to hold
+    the vectorised code to: the floors as data/raters.yaml states them."""
+    c = content.get()
+    rules = c.raters
+    groups = ["self", *others.group_ids()]
+    floors = {"self": 1, **{g.id: g.floor for g in rules.groups}}
+    anonymous = min(g.floor for g in rules.groups if not g.named)
+    frame = cells.assign(**{k: cells[k].astype(object) for k in
+                            ["rater", "element", "space"]})
+    frame = frame.loc[frame["rater"].isin(groups) & frame["score"].notna()
+                      & frame[by].notna().all(axis=1)
+                      & frame["element"].isin([e.id for e in c.elements])
+                      & frame["space"].isin([s.id for s in c.spaces])]
+    stats = frame.groupby([*by, "element", "space", "rater"], observed=True)["score"].agg(
+        ["count", "sum"])
+    units = sorted({tuple(u) for u in frame[by].itertuples(index=False)})
+    rows = []
+    for u in units:
+        for e in c.elements:
+            for s in c.spaces:
+                row: dict[str, object] = dict(zip(by, u, strict=True))
+                row.update(element=e.id, space=s.id)
+                n_all = total_all = hidden = 0
+                for g in groups:
+                    n, total = stats.loc[(*u, e.id, s.id, g)] if (*u, e.id, s.id, g) in \
+                        stats.index else (0, 0.0)
+                    shown = n >= floors[g]
+                    row[f"n_{g}"] = int(n)
+                    row[f"mean_{g}"] = total / n if shown else np.nan
+                    if g != "self":
+                        n_all += n
+                        total_all += total
+                        hidden += 0 if shown else n
+                shown = n_all >= rules.all_others_floor and (hidden in (0,) or
+                                                              hidden >= anonymous)
+                row["n_all_others"] = int(n_all)
+                row["mean_all_others"] = total_all / n_all if shown else np.nan
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+@pytest.mark.parametrize("by", [["subject", "round"], ["round", "subject"], ["subject"]])
+def test_views_wide_gives_what_a_plain_groupby_gives(categorical: bool, by: list[str]
+                                                     ) -> None:
+    # Odd rows on purpose: unknown groups, unknown spaces, no score, no subject, and (for
+    # ["round", "subject"]) more units after the first key than the lookup table takes.
+    rng = np.random.default_rng(7)
+    size = 12000
+    subjects = [f"s{i:03d}" for i in range(300)]  # 10 rated often, 290 seldom
+    weights = np.r_[np.full(10, 90.0), np.full(290, 0.1), 0.1]
+    frame = pd.DataFrame({
+        "subject": rng.choice([*subjects, None], size, p=weights / weights.sum()),
+        "round": rng.integers(1, 4, size),
+        "rater": rng.choice(["self", "manager", "peer", "report", "other", "leader"], size,
+                            p=[0.2, 0.1, 0.3, 0.2, 0.15, 0.05]),
+        "element": rng.choice([e.id for e in content.get().elements], size),
+        "space": rng.choice([*(s.id for s in content.get().spaces), "moon"], size,
+                            p=[0.24, 0.24, 0.24, 0.24, 0.04]),
+        "score": np.where(rng.random(size) < 0.05, np.nan,
+                          np.round(rng.uniform(1, 5, size), 2)),
+    })
+    if categorical:
+        frame = frame.astype({"subject": "category", "rater": "category",
+                              "element": "category", "space": "category", "round": "category"})
+    got = others.views_wide(frame, by=by)
+    want = _reference_wide(frame, by)
+    assert len(got) == len(want)
+    for col in by + ["element", "space"]:
+        assert got[col].astype(object).tolist() == want[col].tolist()
+    for g in ["self", *others.group_ids(), others.ALL_OTHERS]:
+        assert got[f"n_{g}"].tolist() == want[f"n_{g}"].tolist()
+        np.testing.assert_allclose(got[f"mean_{g}"].to_numpy(dtype=float),
+                                   want[f"mean_{g}"].to_numpy(dtype=float), rtol=1e-12)
+    assert got["mean_all_others"].notna().any()  # the test data reaches the floors
