@@ -4,6 +4,7 @@ command-line twin and ``trace-workbook report`` gather a report's inputs."""
 from __future__ import annotations
 
 from . import report, store, workshop
+from .journey._others import rater_views
 
 
 def learner_report_of(s: store.Store, token: str, fmt: str) -> bytes:
@@ -15,10 +16,13 @@ def learner_report_of(s: store.Store, token: str, fmt: str) -> bytes:
     # Raters are asked by a learner on their own; their views show only after closing.
     about = s.about(person.token) if not person.workshop and s.raters_closed(person.token) \
         else None
-    return report.learner_report(s.current(person.token), fmt=report.check_format(fmt),
+    mine = s.current(person.token)
+    # Through the one publication rule, as the Plan step shows them (one release for both).
+    raters = None if about is None else rater_views(s, person.token, mine)
+    return report.learner_report(mine, fmt=report.check_format(fmt),
                                  name=person.display_name,
                                  workshop=found.title if found else None,
-                                 history=s.history(person.token), about=about)
+                                 history=s.history(person.token), about=about, raters=raters)
 
 
 def workshop_report_of(s: store.Store, found: store.Workshop, fmt: str) -> bytes:

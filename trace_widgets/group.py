@@ -776,9 +776,14 @@ def _same(a: Snapshot, b: Snapshot) -> bool:
 
 
 def _may_release(now: Snapshot, history: Sequence[Snapshot], k: int,
-                 floors: Mapping[str, int]) -> bool:
+                 floors: Mapping[str, int], shown_groups: bool = False) -> bool:
     """The rule: against every earlier release, at least k contributors differ, and each
     rater group with a floor above 1 differs in none or in at least its floor.
+
+    With ``shown_groups``, the group test is made only of a group shown (at its floor) in
+    both releases, whose figures could be subtracted; the contributors of every other
+    group together (what all of them minus the groups shown in both would give) must then
+    differ in none or at least k. A group that stays under its floor then holds nothing.
 
     A snapshot equal to an earlier one (a round in which everyone gave their earlier
     answers again) may be published too: its figures are ones already shown, so no new
@@ -787,11 +792,20 @@ def _may_release(now: Snapshot, history: Sequence[Snapshot], k: int,
         return True
     earlier = history or (Snapshot(who={}, what={}),)
     for then in earlier:
-        if _changed(now, then, None) < k:
+        total = _changed(now, then, None)
+        if total < k:
             return False
+        rest = total
         for g, floor in floors.items():
-            if floor > 1 and 0 < _changed(now, then, g) < floor:
+            if shown_groups and not (len(now.who.get(g, ())) >= floor
+                                     and len(then.who.get(g, ())) >= floor):
+                continue
+            changed = _changed(now, then, g)
+            rest -= changed
+            if floor > 1 and 0 < changed < floor:
                 return False
+        if shown_groups and 0 < rest < k:
+            return False
     return True
 
 
@@ -806,7 +820,8 @@ def _figures_of(grid: pd.DataFrame, counts: list[str]) -> dict[tuple[str, str], 
 
 def release(scores: pd.DataFrame, previous: Release | None, *, k: int,
             groups: Mapping[str, int] | None = None, spaces: Sequence[str] | None = None,
-            content: content_mod.Content | None = None, round: int = 1  # noqa: A002
+            content: content_mod.Content | None = None, round: int = 1,  # noqa: A002
+            shown_groups: bool = False
             ) -> Release:
     """The one rule against differencing: what a group view may publish now, per cell.
 
@@ -850,6 +865,10 @@ def release(scores: pd.DataFrame, previous: Release | None, *, k: int,
         differ from each of round 1's in at least ``k`` people too, so comparing rounds
         singles out no one's change; and a round's cell is withheld until ``k`` people have
         a score in that round.
+    shown_groups
+        Test each group only where it is shown at its floor in both releases, and the
+        rest of the contributors together against ``k`` (:func:`_may_release`): for a
+        learner's raters, where a group of one or two (withheld) must not hold the others.
 
     Returns
     -------
@@ -911,7 +930,7 @@ def release(scores: pd.DataFrame, previous: Release | None, *, k: int,
             # would only hold back the release that first shows the cell.
             continue
         history = previous.history(e, s) if previous is not None else ()
-        if _may_release(now, history, k, floors):
+        if _may_release(now, history, k, floors, shown_groups):
             due[(e, s)] = now
     cells = dict(before)
     if not due:  # the usual case between releases: no figures to compute

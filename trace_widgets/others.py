@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from . import content as content_mod
+from . import group
 from .content import Raters
 
 __all__ = [
@@ -62,6 +63,9 @@ __all__ = [
     "gaps",
     "group_ids",
     "group_shown",
+    "release",
+    "release_groups",
+    "released_views",
     "responses",
     "summary",
     "views",
@@ -483,3 +487,104 @@ def responses(raters: pd.DataFrame, *, rules: Raters | None = None) -> pd.DataFr
         "invited": [int(grouped["count"].get(g, 0)) for g in ids],
         "responded": [int(grouped["sum"].get(g, 0)) for g in ids],
     })
+
+
+# --- what the learner may see: the one publication rule ---------------------------------------
+
+
+def release_groups(rules: Raters | None = None) -> dict[str, int]:
+    """The rater groups :func:`release` reports on their own, with their floors.
+
+    Examples
+    --------
+    >>> release_groups()
+    {'manager': 1, 'peer': 3, 'report': 3, 'other': 3}
+    """
+    return {g.id: g.floor for g in _rules(rules).groups}
+
+
+def release(cells: pd.DataFrame, previous: group.Release | None, *,
+            spaces: Sequence[str] | None = None, rules: Raters | None = None,
+            content: content_mod.Content | None = None) -> group.Release:
+    """What the learner may be shown of their raters now: :func:`trace_widgets.group.release`
+    (the rule against differencing) over the raters' cell scores.
+
+    A cell's figures of others move only when, against every earlier release of the cell,
+    at least the smallest anonymous floor of raters differ (arrived, changed or erased),
+    and each anonymous group differs in none or at least its floor: so no sequence of
+    views, however often the learner looks, gives one rater's answers. Persist the result
+    (the Plan step and the learner's report share one release per learner and round) and
+    show it with :func:`released_views`.
+
+    Parameters
+    ----------
+    cells
+        As for :func:`views` (pseudonymous ``participant``; the learner's own rows are left
+        out here).
+    previous
+        The release shown last (None when nothing was).
+    spaces
+        The spaces raters may rate (default the content's rater spaces).
+    """
+    c = content if content is not None else content_mod.get()
+    r = _rules(rules)
+    chosen = list(spaces) if spaces is not None else list(r.spaces)
+    theirs = cells.loc[cells["rater"].astype(str).isin(group_ids(r)).to_numpy()]
+    return group.release(theirs, previous, k=_anonymous_floor(r), groups=release_groups(r),
+                         spaces=chosen, content=c, shown_groups=True)
+
+
+def released_views(cells: pd.DataFrame, published: group.Release, *,
+                   spaces: Sequence[str] | None = None, rules: Raters | None = None,
+                   content: content_mod.Content | None = None) -> pd.DataFrame:
+    """:func:`views` as the learner may see them: their own scores and a named group's (a
+    line manager's, who is told it is not anonymous) as they are now, every anonymous
+    group and all others as last released (:func:`release`), every figure of a cell from
+    one release, with the same floors.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> def cells(*scores):
+    ...     return pd.DataFrame({"participant": ["me", *(f"r{i}" for i in range(len(scores)))],
+    ...                          "rater": ["self"] + ["peer"] * len(scores),
+    ...                          "element": "task", "space": "team", "score": [4.0, *scores]})
+    >>> shown = release(cells(2.0, 3.0, 4.0), None)
+    >>> later = release(cells(2.0, 3.0, 4.0, 1.0), shown)  # one more peer: held
+    >>> view = released_views(cells(2.0, 3.0, 4.0, 1.0), later)
+    >>> view.loc[(view["element"] == "task") & (view["space"] == "team")
+    ...          & (view["group"] == "peer"), ["n", "mean"]].to_dict("records")
+    [{'n': 3, 'mean': 3.0}]
+    """
+    c = content if content is not None else content_mod.get()
+    r = _rules(rules)
+    live = views(cells, spaces=spaces, rules=r, content=c)
+    named = {g.id for g in r.groups if g.named}
+    floors = release_groups(r)
+    anonymous = _anonymous_floor(r)
+    n = live["n"].to_numpy().copy()
+    mean = live["mean"].to_numpy().copy()
+    withheld = live["withheld"].to_numpy().copy()
+    # Cells in order, then groups: self, each group, all others (as views gives them).
+    width = len(group_ids(r)) + 2
+    for start in range(0, len(live), width):
+        e, s = str(live["element"].iat[start]), str(live["space"].iat[start])
+        hidden = 0
+        for offset, g in enumerate(group_ids(r), start=1):
+            f = published.figures(e, s, g)
+            count = 0 if f is None else f.n
+            shown = f is not None and not f.withheld and count >= floors[g]
+            hidden += 0 if shown else count
+            if g in named:
+                continue  # named: as it is now (its floor is applied by views)
+            n[start + offset] = count
+            mean[start + offset] = f.mean if shown and f is not None else np.nan
+            withheld[start + offset] = not shown
+        f = published.figures(e, s, group.ALL)
+        count = 0 if f is None else f.n
+        shown = (f is not None and not f.withheld and count >= r.all_others_floor
+                 and (hidden == 0 or hidden >= anonymous))
+        n[start + width - 1] = count
+        mean[start + width - 1] = f.mean if shown and f is not None else np.nan
+        withheld[start + width - 1] = not shown
+    return live.assign(n=n, mean=mean, withheld=withheld)

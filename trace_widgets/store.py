@@ -72,6 +72,7 @@ __all__ = [
     "WorkshopNotFoundError",
     "open_store",
     "pseudonym",
+    "rater_release_scope",
     "read_export",
 ]
 
@@ -225,6 +226,18 @@ def pseudonym(token: str) -> str:
     return "p-" + hashlib.sha256(b"trace-workbook pseudonym\0" + token.encode()).hexdigest()[:16]
 
 
+def rater_release_scope(token: str, round: int | None) -> str:  # noqa: A002
+    """The store's name for what a learner was shown of their raters in a round (one for
+    the Plan step and the learner's report); with ``round`` None, the prefix of them all.
+
+    Examples
+    --------
+    >>> rater_release_scope("A" * 32, 2) == rater_release_scope("A" * 32, None) + "2"
+    True
+    """
+    return f"raters:{pseudonym(token)}:" + ("" if round is None else str(int(round)))
+
+
 class Store:
     """The answer store. Use :func:`open_store`; close it (or use ``with``) when done."""
 
@@ -366,6 +379,9 @@ class Store:
             raters = select(m.participants.c.token).where(m.participants.c.subject == token)
             conn.execute(delete(m.answers).where(m.answers.c.participant.in_(raters)))
             conn.execute(delete(m.participants).where(m.participants.c.subject == token))
+            # What the learner was shown of their raters (aggregates and hashes) goes too.
+            conn.execute(delete(m.group_releases).where(
+                m.group_releases.c.scope.like(rater_release_scope(token, None) + "%")))
             gone = conn.execute(delete(m.answers).where(m.answers.c.participant == token))
             conn.execute(delete(m.participants).where(m.participants.c.token == token))
         if self.backend == "sqlite":

@@ -13,12 +13,12 @@ from html import escape
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import charts, others, scoring
+from .. import charts, group, others, scoring
 from .. import content as content_mod
 from .._browser import LinkBox
 from ..answers import AnswerError
 from ..chart_view import ChartPanel
-from ..store import StoreError
+from ..store import Store, StoreError, rater_release_scope
 from ._session import Session
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,46 @@ def group_table(view: pd.DataFrame, *, spaces: list[str],
         [(c.element(e).name, c.space(s).name) for e, s in table.index],
         names=[c.text("chart.condition"), c.text("chart.space")])
     return table
+
+
+_SAVE_ATTEMPTS = 8
+
+
+def rater_views(store: Store, token: str, mine: pd.DataFrame, *,
+                round: int | None = None) -> pd.DataFrame:  # noqa: A002
+    """What the learner may see of their raters in a round (default: now), by the one
+    publication rule: read what was shown last, apply :func:`trace_widgets.others.release`
+    to the raters' current answers, keep the new release, then show it
+    (:func:`trace_widgets.others.released_views`). The Plan step and the learner's report
+    both come here, so they show one release.
+
+    Parameters
+    ----------
+    store, token
+        The store and the learner's token.
+    mine
+        The learner's own current answers of that round.
+
+    Raises
+    ------
+    StoreError
+        The store is not available, or other views kept winning (rare; try again).
+    """
+    learner = store.participant(token)
+    wanted = learner.round if round is None else round
+    scope = rater_release_scope(learner.token, wanted)
+    about = store.about(learner.token, round=wanted)
+    cells = scoring.cell_scores(pd.concat([mine, about], ignore_index=True))
+    for _ in range(_SAVE_ATTEMPTS):
+        found = store.release_state(scope)
+        version, previous = (0, None) if found is None else (
+            found[0], group.Release.from_json(found[1]))
+        published = others.release(cells, previous)
+        text = published.to_json()
+        if (found is not None and text == found[1]) or store.save_release_state(
+                scope, text, expected=version):
+            return others.released_views(cells, published)
+    raise StoreError(content_mod.get().text("error.generic"))
 
 
 class OthersPanel:
@@ -191,10 +231,11 @@ class OthersPanel:
         c = content_mod.get()
         token = self.session.token or ""
         spaces = list(c.raters.spaces)
-        mine = self.session.answers()
-        cells = scoring.cell_scores(pd.concat([mine, self.session.store.about(token)],
-                                              ignore_index=True))
-        view = others.views(cells)
+        try:
+            view = rater_views(self.session.store, token, self.session.answers())
+        except StoreError as exc:
+            self.message.value = str(exc)
+            return
         gap = others.gaps(view)
         # The spaces the round's raters rated (the learner chose them per link).
         rated = view.loc[(view["group"] == others.ALL_OTHERS) & (view["n"] > 0), "space"]

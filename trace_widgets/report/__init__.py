@@ -99,11 +99,11 @@ def media_type(fmt: str) -> str:
 def learner_report(answers: pd.DataFrame, *, fmt: Format = "pdf", name: str | None = None,
                    workshop: str | None = None, today: dt.date | None = None,
                    history: pd.DataFrame | None = None, about: pd.DataFrame | None = None,
-                   extra: Sequence[Section] = (),
+                   raters: pd.DataFrame | None = None, extra: Sequence[Section] = (),
                    content: content_mod.Content | None = None) -> bytes:
     """One participant's report: :func:`learner_document` drawn by :func:`render`."""
     return render(learner_document(answers, name=name, workshop=workshop, today=today,
-                                   history=history, about=about, extra=extra,
+                                   history=history, about=about, raters=raters, extra=extra,
                                    content=content), fmt)
 
 

@@ -32,7 +32,7 @@ EXTREMES = 3
 def learner_document(answers: pd.DataFrame, *, name: str | None = None,
                      workshop: str | None = None, today: dt.date | None = None,
                      history: pd.DataFrame | None = None, about: pd.DataFrame | None = None,
-                     extra: Sequence[Section] = (),
+                     raters: pd.DataFrame | None = None, extra: Sequence[Section] = (),
                      content: content_mod.Content | None = None) -> Document:
     """The learner's report as a document, ready for :func:`trace_widgets.report.render`.
 
@@ -54,6 +54,10 @@ def learner_document(answers: pd.DataFrame, *, name: str | None = None,
         Others' ratings about the learner in this round (:meth:`Store.about`), given only
         once the learner has closed the round to raters: a section on self against others,
         every group withheld below its floor (:func:`trace_widgets.others.views`).
+    raters
+        What the learner may see of those ratings by the publication rule, as the Plan step
+        shows it (:func:`trace_widgets.journey._others.rater_views`); when given, the
+        section shows these figures rather than working them out from ``about``.
     extra
         More optional sections, placed after those; give only sections that have data,
         already past their floors.
@@ -94,7 +98,7 @@ def learner_document(answers: pd.DataFrame, *, name: str | None = None,
     if workshop:
         cover.append(c.text("report.workshop", title=workshop))
     cover.append(c.text("report.learner.private"))
-    optional = [_others(answers, about, c) if about is not None else None,
+    optional = [_others(answers, about, c, raters) if about is not None else None,
                 _trend(history, c) if history is not None else None]
     sections = [
         _read(c), _profile(cells, c), _grid(cells, c), _extremes(cells, c),
@@ -165,16 +169,18 @@ def _extremes(cells: pd.DataFrame, c: content_mod.Content) -> Section:
     ))
 
 
-def _others(mine: pd.DataFrame, about: pd.DataFrame, c: content_mod.Content
-            ) -> Section | None:
+def _others(mine: pd.DataFrame, about: pd.DataFrame, c: content_mod.Content,
+            released: pd.DataFrame | None = None) -> Section | None:
     """Self against others, as the Plan step shows it once the round is closed: each group
     at its floor, blind spots and hidden strengths, one chart per space rated."""
     from ..journey._others import group_table  # noqa: PLC0415 - the Plan step's own table
 
     if about.empty:
         return None
-    cells = scoring.cell_scores(pd.concat([mine, about], ignore_index=True), c)
-    view = others.views(cells)
+    if released is not None:
+        view = released
+    else:
+        view = others.views(scoring.cell_scores(pd.concat([mine, about], ignore_index=True), c))
     gap = others.gaps(view)
     rated = set(view.loc[(view["group"] == others.ALL_OTHERS) & (view["n"] > 0), "space"])
     spaces = [s for s in c.raters.spaces if s in rated]
