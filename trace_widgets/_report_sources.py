@@ -4,13 +4,15 @@ command-line twin and ``trace-workbook report`` gather a report's inputs."""
 from __future__ import annotations
 
 from . import report, store, workshop
-from .journey._others import rater_views
 
 
 def learner_report_of(s: store.Store, token: str, fmt: str) -> bytes:
     """A learner's report: their current answers, every round (for the trend), and others'
     ratings about them once they have closed the round to raters (as the Plan step shows
     them), with their first name and their workshop's title."""
+    # The journey imports this module (its report buttons), so the journey is read late.
+    from .journey._others import rater_views  # noqa: PLC0415
+
     person = s.participant(token)
     found = s.workshop(person.workshop) if person.workshop else None
     # Raters are asked by a learner on their own; their views show only after closing.
