@@ -249,7 +249,7 @@ def test_views_wide_gives_what_a_plain_groupby_gives(categorical: bool, by: list
     got = others.views_wide(frame, by=by)
     want = _reference_wide(frame, by)
     assert len(got) == len(want)
-    for col in by + ["element", "space"]:
+    for col in [*by, "element", "space"]:
         assert got[col].astype(object).tolist() == want[col].tolist()
     for g in ["self", *others.group_ids(), others.ALL_OTHERS]:
         assert got[f"n_{g}"].tolist() == want[f"n_{g}"].tolist()
