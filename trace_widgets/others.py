@@ -60,6 +60,7 @@ __all__ = [
     "SELF",
     "VIEW_COLUMNS",
     "flag",
+    "gap_grid",
     "gaps",
     "group_ids",
     "group_shown",
@@ -429,6 +430,51 @@ def gaps(view: pd.DataFrame, *, against: str = ALL_OTHERS, rules: Raters | None 
     out["flag"] = pd.Series([flag(s, o, rules) for s, o in zip(
         out["mean_self"], out["mean_others"], strict=True)], dtype=object, index=out.index)
     return out[list(GAP_COLUMNS)]
+
+
+def gap_grid(gap: pd.DataFrame, *, content: content_mod.Content | None = None
+             ) -> pd.DataFrame:
+    """The 5 x 4 grid of the gap, self minus all others, per condition and space: the
+    table twin of the self-against-others charts, with blind spots and hidden strengths
+    named in their cells.
+
+    Parameters
+    ----------
+    gap
+        The output of :func:`gaps` (against all others).
+
+    Returns
+    -------
+    DataFrame
+        Condition names as rows and space names as columns (content order, all four
+        spaces); each cell the signed gap to one decimal, with its flag's name when it has
+        one, or why there is none: withheld, or a space others do not rate.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = pd.DataFrame({"element": ["task"], "space": ["team"], "mean_self": [4.8],
+    ...                   "mean_others": [3.2], "gap": [1.6], "flag": ["blind_spot"]})
+    >>> grid = gap_grid(g)
+    >>> grid.shape, grid.loc["Task", "Team"]
+    ((5, 4), '+1.6 (Blind spot)')
+    """
+    c = content if content is not None else content_mod.get()
+    rated = set(c.raters.spaces)
+    found = {(str(e), str(s)): (g, f) for e, s, g, f in zip(
+        gap["element"], gap["space"], gap["gap"], gap["flag"], strict=True)}
+
+    def text(element: str, space: str) -> str:
+        value, mark = found.get((element, space), (np.nan, None))
+        if pd.isna(value):
+            return c.text("raters.grid.withheld" if space in rated else "raters.grid.not_rated")
+        shown = f"{float(value):+.1f}"
+        return shown if mark is None else shown + " (" + c.text(f"raters.{mark}") + ")"
+
+    return pd.DataFrame(
+        [[text(e.id, s.id) for s in c.spaces] for e in c.elements],
+        index=pd.Index([e.name for e in c.elements], name=c.text("chart.condition")),
+        columns=pd.Index([s.name for s in c.spaces], name=c.text("chart.space")))
 
 
 def summary(gap: pd.DataFrame, *, content: content_mod.Content | None = None) -> str:

@@ -256,3 +256,21 @@ def test_views_wide_gives_what_a_plain_groupby_gives(categorical: bool, by: list
         np.testing.assert_allclose(got[f"mean_{g}"].to_numpy(dtype=float),
                                    want[f"mean_{g}"].to_numpy(dtype=float), rtol=1e-12)
     assert got["mean_all_others"].notna().any()  # the test data reaches the floors
+
+
+def test_the_gap_grid_is_five_by_four_with_flags_and_reasons() -> None:
+    blind = cells(*[("peer", 2.5)] * 4)  # self 4.0 against 2.5: a blind spot
+    hidden = pd.DataFrame({"participant": ["me", *(f"q{i}" for i in range(4))],
+                           "rater": ["self", *["report"] * 4], "element": "route",
+                           "space": "system", "score": [2.0, 3.5, 3.5, 3.5, 3.5]})
+    few = cells(*[("peer", 4.0)] * 2, cell=("energy", "organisation"))  # withheld
+    grid = others.gap_grid(others.gaps(others.views(pd.concat([blind, hidden, few]))))
+    c = content.get()
+    assert list(grid.index) == [e.name for e in c.elements]
+    assert list(grid.columns) == [s.name for s in c.spaces]
+    assert grid.loc["Task", "Team"] == "+1.5 (Blind spot)"
+    assert grid.loc["Route", "System"] == "-1.5 (Hidden strength)"
+    assert grid.loc["Energy", "Organisation"] == "Not shown"
+    # Raters are not asked about the self space: it says so rather than "not shown".
+    assert set(grid["Self"]) == {"Not rated by others"}
+    assert (grid.drop(columns="Self").to_numpy() == "Not shown").sum() == 15 - 2

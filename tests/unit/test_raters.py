@@ -104,6 +104,12 @@ def test_the_rater_page_then_the_learner_sees_shown_groups_only(s: Store) -> Non
     assert "Line manager" in shown
     assert panel.gap_chart.view.value  # the chart and its table
     assert "Blind spot" in _texts(panel.results)  # self 5 against others about 2
+    grid = html.unescape(panel.grid.value)  # the 5 x 4 gap grid, under its heading
+    assert "The gap, condition by space" in _texts(panel.results)
+    assert "(Blind spot)" in grid  # self 5, all others about 2 where no statement reverses
+    assert grid.count("<tr>") == 1 + 5  # the header and five conditions
+    assert grid.count("Not rated by others") == 5  # the self space: raters are not asked
+    assert grid.count("Not shown") == 5 + 5  # organisation and system: not rated this time
     # Everyone's answers about the learner never carry a rater token.
     assert not set(s.about(me)["participant"]) & {*peers, manager, report}
 

@@ -153,6 +153,8 @@ class OthersPanel:
         self.gap_chart = ChartPanel()
         self.groups = widgets.HTML()
         self.groups.add_class("trace-others-groups")
+        self.grid = widgets.HTML()
+        self.grid.add_class("trace-others-grid")
         self.summary = widgets.HTML()  # a paragraph that wraps (a Label does not)
         self.summary.add_class("trace-others-summary")
         self.view = widgets.VBox([
@@ -248,6 +250,9 @@ class OthersPanel:
         table = group_table(view, spaces=spaces)
         self.groups.value = table.to_html(escape=True, border=0, classes="trace-table",
                                           index_names=False)
+        self.grid.value = (f"<p>{escape(c.text('raters.grid.intro'))}</p>"
+                           + others.gap_grid(gap).to_html(escape=True, border=0,
+                                                          classes="trace-table"))
         flagged = gap.loc[gap["flag"].notna()]
         marks = [c.text(f"raters.{f}") + ": " + c.text(
             "raters.summary.cell", element=c.element(str(e)).name, space=c.space(str(s)).name)
@@ -259,5 +264,6 @@ class OthersPanel:
         self.results.children = (
             widgets.HTML(f"<h3>{escape(c.text('raters.results.heading'))}</h3>"),
             self.summary, flags, self.gap_chart.view,
+            widgets.HTML(f"<h3>{escape(c.text('raters.grid.heading'))}</h3>"), self.grid,
             widgets.HTML(f"<h3>{escape(c.text('raters.results.groups'))}</h3>"), self.groups,
         )

@@ -206,6 +206,9 @@ def _others(mine: pd.DataFrame, about: pd.DataFrame, c: content_mod.Content,
                        title=c.text(f"{key}.title", space=c.space(space).name)),
             charts.gap_table(rows, self_label=you, others_label=everyone, spaces=[space]),
             content=c))
+    blocks += [Heading(c.text("raters.grid.heading")), Para(c.text("raters.grid.intro")),
+               table_of(others.gap_grid(others.gaps(view), content=c),
+                        c.text("raters.grid.caption"), content=c)]
     blocks += [Heading(c.text("raters.results.groups")),
                table_of(group_table(view, spaces=spaces, content=c), c.text(f"{key}.groups"),
                         content=c)]
