@@ -126,6 +126,10 @@ answers = Table(
     Column("space", String(64), nullable=True),
     Column("rater", String(32), nullable=False),
     Column("round", Integer, nullable=False, server_default="1"),
+    # The instrument (item bank) and its version the answer was given against: the store
+    # always writes them; rows from before they existed got the bundled instrument's.
+    Column("instrument", String(64), nullable=False, server_default=""),
+    Column("version", String(32), nullable=False, server_default=""),
     # A rating in value_int, a text in value_text, "not sure" as neither: the type
     # survives the round trip, which one untyped column would not promise.
     Column("value_int", BigInteger, nullable=True),
@@ -231,6 +235,22 @@ def _v8_research_keys(conn: Connection) -> None:
     research_keys.create(conn, checkfirst=True)
 
 
+def _v9_instruments(conn: Connection) -> None:
+    """Every answer names its instrument and version; older rows were all given against the
+    bundled instrument, whose version now is the only one there has been."""
+    from . import content  # noqa: PLC0415 - only this step needs content
+
+    found = {c["name"] for c in inspect(conn).get_columns("answers")}
+    for name, size in (("instrument", 64), ("version", 32)):
+        if name not in found:
+            conn.execute(text(f"ALTER TABLE answers ADD COLUMN {name} VARCHAR({size}) "
+                              "NOT NULL DEFAULT ''"))
+    if conn.execute(select(answers.c.id).where(answers.c.instrument == "").limit(1)).first():
+        main = content.load().instrument()  # the bundled one, whatever TRACE_CONTENT_DIR says
+        conn.execute(update(answers).where(answers.c.instrument == "")
+                     .values(instrument=main.id, version=main.version))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
     Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
@@ -243,6 +263,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "a team's leader joins with a key of their own", _v7_leader_key),
     Migration(8, "the server's key for research pseudonyms (made on first use)",
               _v8_research_keys),
+    Migration(9, "every answer names the instrument and version it was given against",
+              _v9_instruments),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 

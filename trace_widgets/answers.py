@@ -15,8 +15,8 @@ from . import settings
 from .settings import TEXT_HARD_CAP
 
 COLUMNS = (
-    "participant", "workshop", "exercise", "item", "element", "space", "rater", "round", "value",
-    "at",
+    "participant", "workshop", "exercise", "item", "element", "space", "rater", "round",
+    "instrument", "version", "value", "at",
 )
 """Columns of an answers frame, in order."""
 
@@ -58,6 +58,11 @@ class Answer:
     at: dt.datetime = dataclasses.field(default_factory=now)
     round: int = 1
     """The round of rating this answer belongs to (see DESIGN.md, "Data model")."""
+    instrument: str = ""
+    """The instrument (item bank) the item was given in: a statement's own, the main one for
+    everything else (content says; :func:`make` fills it in)."""
+    version: str = ""
+    """That instrument's version when the answer was given."""
 
     def as_row(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -174,15 +179,19 @@ def make(participant: str, item: str, value: object, *, workshop: str = "",
     Examples
     --------
     >>> a = make("p" * 22, "task.self.s1", 4)
-    >>> (a.exercise, a.element, a.space, a.value)
-    ('rating', 'task', 'self', 4)
+    >>> (a.exercise, a.element, a.space, a.value, a.instrument, a.version)
+    ('rating', 'task', 'self', 4, 'trace', '1')
+    >>> (b := make("p" * 22, "pulse.task.self", 4)).instrument, b.version
+    ('pulse', '1')
     """
+    c = content_mod.get()
     try:
-        spec = content_mod.get().item(item) if isinstance(item, str) else None
+        spec = c.item(item) if isinstance(item, str) else None
     except KeyError:
         spec = None
     if spec is None:
         raise AnswerError("item", f"{item!r} is not an item in the workbook")
+    bank = c.instruments.get(spec.instrument)
     return Answer(
         participant=check_token(participant),
         workshop=check_workshop_code(workshop),
@@ -194,6 +203,8 @@ def make(participant: str, item: str, value: object, *, workshop: str = "",
         value=check_value(spec, value),
         at=at if at is not None else now(),
         round=check_round(round),
+        instrument=bank.id if bank is not None else "",
+        version=bank.version if bank is not None else "",
     )
 
 

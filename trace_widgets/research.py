@@ -158,11 +158,15 @@ def long_layout(answers: pd.DataFrame, *, key: bytes,
     out["rater"] = frame["rater"].astype(str)
     if "round" in frame.columns:
         out["round"] = pd.array(frame["round"], dtype="Int64")
-    default_id, default_version = instrument(c)
-    for col, default in (("instrument", default_id), ("version", default_version)):
+    # Answers from before instruments were recorded were given against the item's own.
+    bank = spec.map(lambda s: s.instrument)
+    defaults = {"instrument": bank,
+                "version": bank.map(lambda i: c.instruments[i].version if i in c.instruments
+                                    else instrument(c)[1])}
+    for col, default in defaults.items():
         given = frame[col].astype(object) if col in frame.columns else None
         out[col] = (given.where(given.notna() & (given != ""), default).astype(str)
-                    if given is not None else default)
+                    if given is not None else default.astype(str))
     for col in ("exercise", "element", "space", "item"):
         out[col] = frame[col].where(frame[col].notna(), "").astype(str)
     out["reverse"] = spec.map(lambda s: int(s.reverse)).astype("int64")
@@ -195,8 +199,8 @@ def wide_layout(long: pd.DataFrame, content: content_mod.Content | None = None) 
     (3, True)
     """
     c = content or content_mod.get()
-    ids = [s.id for _, s in c.statements()]
     keys = [k for k in _KEYS if k in long.columns]
+    ids = _statement_ids(c, long)
     rated = long.loc[long["exercise"] == _RATING].sort_values("at", kind="stable")
     latest = rated.drop_duplicates([*keys, "item"], keep="last")
     people = latest[keys].drop_duplicates().sort_values(keys, kind="stable")
@@ -205,6 +209,14 @@ def wide_layout(long: pd.DataFrame, content: content_mod.Content | None = None) 
     wide = wide.astype("Int64").reset_index()
     wide.columns.name = None
     return wide
+
+
+def _statement_ids(c: content_mod.Content, long: pd.DataFrame) -> list[str]:
+    """The main instrument's statements, then those of any other instrument in ``long``
+    (each in its own rows: an instrument and version is part of a row's key)."""
+    present = set(long["instrument"]) if "instrument" in long.columns else set()
+    return [st.id for inst in c.instruments.values() if inst.main or inst.id in present
+            for st in inst.statements()] or [s.id for _, s in c.statements()]
 
 
 def apply_floor(long: pd.DataFrame, k: int | None = None) -> tuple[pd.DataFrame, int]:
@@ -229,11 +241,13 @@ def apply_floor(long: pd.DataFrame, k: int | None = None) -> tuple[pd.DataFrame,
 
 def _wording(c: content_mod.Content, item: str) -> str:
     spec = c.item(item)
-    if spec.element is not None and spec.space is not None:
-        cell = c.cell(spec.element, spec.space)
-        for s in cell.statements:
+    bank = c.instruments.get(spec.instrument)
+    if bank is not None and spec.element is not None and spec.space is not None:
+        for s in bank.statements(spec.element, spec.space):
             if s.id == item:
                 return s.text
+    if spec.element is not None and spec.space is not None:
+        cell = c.cell(spec.element, spec.space)
         for p in cell.prompts:
             if p.id == item:
                 return p.text
@@ -266,7 +280,7 @@ def codebook(long: pd.DataFrame, wide: pd.DataFrame,
     inst, version = instrument(c)
     scale = "; ".join(f"{p.value} = {p.label}" for p in c.scale.points)
     rows: list[dict[str, Any]] = []
-    item_ids = [s.id for _, s in c.statements()]
+    item_ids = _statement_ids(c, long)
     statements = set(item_ids)
     for name in dict.fromkeys([*long.columns, *wide.columns]):
         if name in statements:
@@ -290,7 +304,9 @@ def codebook(long: pd.DataFrame, wide: pd.DataFrame,
             "exercise": spec.exercise, "element": spec.element or "",
             "space": spec.space or "",
             "condition": c.element(spec.element).condition if spec.element else "",
-            "reverse": int(spec.reverse), "instrument": inst, "version": version,
+            "reverse": int(spec.reverse), "instrument": spec.instrument or inst,
+            "version": (c.instruments[spec.instrument].version
+                        if spec.instrument in c.instruments else version),
         })
     book = pd.DataFrame(rows, columns=["section", "name", "files", "type", "label", "values",
                                        "exercise", "element", "space", "condition", "reverse",

@@ -74,15 +74,20 @@ class _Grid:
     high: int
 
 
-def _grid(c: content_mod.Content) -> _Grid:
+def _grid(c: content_mod.Content, instrument: str | None = None) -> _Grid:
+    """The grid of one instrument (default: the main one, whose statements are the cells')."""
     element_no = {e.id: n for n, e in enumerate(c.elements)}
     space_no = {s.id: n for n, s in enumerate(c.spaces)}
-    cells = list(c.cells.values())
+    bank = c.instrument(instrument) if instrument is not None else None
+    if bank is None or bank.main:  # the main instrument's statements are the cells' own
+        cells = [((x.element, x.space), x.statements) for x in c.cells.values()]
+    else:
+        cells = list(bank.cells.items())
     ids: list[str] = []
     item_cell: list[int] = []
     reverse: list[bool] = []
-    for n, cell in enumerate(cells):
-        for st in cell.statements:
+    for n, (_, statements) in enumerate(cells):
+        for st in statements:
             ids.append(st.id)
             item_cell.append(n)
             reverse.append(st.reverse)
@@ -90,9 +95,9 @@ def _grid(c: content_mod.Content) -> _Grid:
         items=pd.Index(ids, dtype=object),
         item_cell=np.asarray(item_cell, dtype=np.int64),
         reverse=np.asarray(reverse, dtype=bool),
-        cell_element=np.asarray([element_no[x.element] for x in cells], dtype=np.int64),
-        cell_space=np.asarray([space_no[x.space] for x in cells], dtype=np.int64),
-        cell_items=np.asarray([len(x.statements) for x in cells], dtype=np.int64),
+        cell_element=np.asarray([element_no[e] for (e, _), _ in cells], dtype=np.int64),
+        cell_space=np.asarray([space_no[s] for (_, s), _ in cells], dtype=np.int64),
+        cell_items=np.asarray([len(sts) for _, sts in cells], dtype=np.int64),
         elements=pd.CategoricalDtype([e.id for e in c.elements], ordered=True),
         spaces=pd.CategoricalDtype([s.id for s in c.spaces], ordered=True),
         low=c.scale.low,
@@ -188,7 +193,8 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 # --- per participant --------------------------------------------------------------------------
 
 
-def item_scores(answers: pd.DataFrame, content: content_mod.Content | None = None) -> pd.DataFrame:
+def item_scores(answers: pd.DataFrame, content: content_mod.Content | None = None, *,
+                instrument: str | None = None) -> pd.DataFrame:
     """The current score of every rating statement each participant answered.
 
     Only rating rows count (``exercise == "rating"``); the latest row per (participant, item)
@@ -204,6 +210,10 @@ def item_scores(answers: pd.DataFrame, content: content_mod.Content | None = Non
         are dropped.
     content
         The content (default :func:`trace_widgets.content.get`).
+    instrument
+        Score the statements of this instrument (default: the main one, the cells' own).
+        Each call scores one instrument: answers to another one's statements are left out,
+        so a pulse and a full round are never pooled.
 
     Returns
     -------
@@ -222,7 +232,7 @@ def item_scores(answers: pd.DataFrame, content: content_mod.Content | None = Non
     """
     _require(answers, ("participant", "workshop", "exercise", "item", "rater", "value", "at"),
              "item_scores")
-    grid = _grid(content or content_mod.get())
+    grid = _grid(content or content_mod.get(), instrument)
     r = _rated(*_rating_rows(answers, grid), grid)
     cell = grid.item_cell[r.item]
     return pd.DataFrame({
@@ -300,7 +310,8 @@ def _empty_cells(grid: _Grid) -> pd.DataFrame:
     })
 
 
-def cell_scores(answers: pd.DataFrame, content: content_mod.Content | None = None) -> pd.DataFrame:
+def cell_scores(answers: pd.DataFrame, content: content_mod.Content | None = None, *,
+                instrument: str | None = None) -> pd.DataFrame:
     """Each participant's score for each TRACE cell (element x space) they rated.
 
     The score is the mean of the cell's answered statements after reversing (see
@@ -314,6 +325,10 @@ def cell_scores(answers: pd.DataFrame, content: content_mod.Content | None = Non
     content
         The content (default :func:`trace_widgets.content.get`); it says how many statements
         each cell has.
+    instrument
+        Score the statements of this instrument (default: the main one, the cells' own).
+        Each call scores one instrument: answers to another one's statements are left out,
+        so a pulse and a full round are never pooled.
 
     Returns
     -------
@@ -331,14 +346,17 @@ def cell_scores(answers: pd.DataFrame, content: content_mod.Content | None = Non
     >>> rows = [answers.make(p, "task.self.s1", 4), answers.make(p, "task.self.s3", None)]
     >>> cell_scores(answers.to_frame(rows))[["score", "answered", "items"]].to_dict("records")
     [{'score': nan, 'answered': 1, 'items': 4}]
+    >>> pulse = answers.to_frame([answers.make(p, "pulse.task.self", 4)])
+    >>> len(cell_scores(pulse)), cell_scores(pulse, instrument="pulse")["items"].tolist()
+    (0, [1])
     """
     _require(answers, ("participant", "exercise", "item", "rater", "value", "at"), "cell_scores")
-    grid = _grid(content or content_mod.get())
+    grid = _grid(content or content_mod.get(), instrument)
     return _cells(_rated(*_rating_rows(answers, grid), grid), grid)[0]
 
 
-def round_scores(answers: pd.DataFrame, content: content_mod.Content | None = None
-                 ) -> pd.DataFrame:
+def round_scores(answers: pd.DataFrame, content: content_mod.Content | None = None, *,
+                 instrument: str | None = None) -> pd.DataFrame:
     """Cell scores per round, for change from one round of rating to the next.
 
     Each round is scored on its own rows only: the latest answer per statement within the
@@ -353,6 +371,10 @@ def round_scores(answers: pd.DataFrame, content: content_mod.Content | None = No
         including ``round``. Every row of a participant's history may be given.
     content
         The content (default :func:`trace_widgets.content.get`).
+    instrument
+        Score the statements of this instrument (default: the main one, the cells' own).
+        Each call scores one instrument: answers to another one's statements are left out,
+        so a pulse and a full round are never pooled.
 
     Returns
     -------
@@ -372,7 +394,7 @@ def round_scores(answers: pd.DataFrame, content: content_mod.Content | None = No
     """
     _require(answers, ("participant", "exercise", "item", "rater", "round", "value", "at"),
              "round_scores")
-    grid = _grid(content or content_mod.get())
+    grid = _grid(content or content_mod.get(), instrument)
     frame, item = _rating_rows(answers, grid)
     person = pd.factorize(frame["participant"], sort=True)[0].astype(np.int64)
     rounds = np.asarray(frame["round"].to_numpy(), dtype=np.int64)

@@ -1097,7 +1097,8 @@ class Store:
 _COLS = m.answers.c
 _SELECT: Select[Any] = select(
     _COLS.participant, _COLS.workshop, _COLS.exercise, _COLS.item, _COLS.element,
-    _COLS.space, _COLS.rater, _COLS.round, _COLS.value_int, _COLS.value_text, _COLS.at,
+    _COLS.space, _COLS.rater, _COLS.round, _COLS.instrument, _COLS.version, _COLS.value_int,
+    _COLS.value_text, _COLS.at,
 )
 _SELECT_NAMES = tuple(c.name for c in _SELECT.selected_columns)
 

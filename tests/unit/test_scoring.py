@@ -43,8 +43,8 @@ def made_up() -> content.Content:
 def row(participant: str, item: str, value: object, *, minutes: float = 0, rater: str = "self",
         exercise: str = "rating", workshop: str = "", round_no: int = 1) -> tuple[object, ...]:
     element, space = item.split(".")[:2]
-    return (participant, workshop, exercise, item, element, space, rater, round_no, value,
-            T0 + dt.timedelta(minutes=minutes))
+    return (participant, workshop, exercise, item, element, space, rater, round_no, "trace",
+            "1", value, T0 + dt.timedelta(minutes=minutes))
 
 
 def frame(*rows: tuple[object, ...]) -> pd.DataFrame:
