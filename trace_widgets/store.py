@@ -85,8 +85,9 @@ EXERCISES = registry.workshop_exercises()
 results are made of them): the optional exercise kinds (``exercises.registry``)."""
 BUSY_TIMEOUT_MS = 10_000
 EXPORT_FORMAT = "trace-workbook/answers"
-EXPORT_VERSION = 2
-"""Version 2 added the ``round`` column; version 1 exports are read as round 1."""
+EXPORT_VERSION = 3
+"""Version 2 added the ``round`` column; version 1 exports are read as round 1. Version 3
+added ``instrument`` and ``version``; older exports get their item's own instrument."""
 CSV_COLUMNS = (*COLUMNS, "value_type")
 """CSV has no types, so a CSV export says what each value was: ``int``, ``text`` or ``none``."""
 
@@ -1263,11 +1264,27 @@ def read_export(data: str, fmt: Format) -> pd.DataFrame:
 
 def _from_json(data: str) -> list[dict[str, Any]]:
     doc = json.loads(data)
-    if doc.get("format") != EXPORT_FORMAT or doc.get("version") not in (1, EXPORT_VERSION):
+    if doc.get("format") != EXPORT_FORMAT or doc.get("version") not in range(
+            1, EXPORT_VERSION + 1):
         raise ValueError("unknown format or version")
-    return [{c: (dt.datetime.fromisoformat(r[c]) if c == "at"
-                 else _round(r.get(c, 1)) if c == "round" else r[c]) for c in COLUMNS}
+    return [_with_instrument({c: (dt.datetime.fromisoformat(r[c]) if c == "at"
+                                  else _round(r.get(c, 1)) if c == "round"
+                                  else r.get(c, "") if c in _NEW_IN_3 else r[c])
+                              for c in COLUMNS})
             for r in doc["answers"]]
+
+
+_NEW_IN_3 = ("instrument", "version")
+
+
+def _with_instrument(rec: dict[str, Any]) -> dict[str, Any]:
+    """An answer exported before answers named their instrument: its item's own, now."""
+    if not rec.get("instrument"):
+        c = content_mod.get()
+        spec = c.items.get(str(rec.get("item")))
+        bank = c.instruments.get(spec.instrument) if spec is not None else None
+        rec["instrument"], rec["version"] = (bank.id, bank.version) if bank else ("", "")
+    return rec
 
 
 def _round(value: object) -> int:
@@ -1277,7 +1294,8 @@ def _round(value: object) -> int:
 def _from_csv(data: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(data))
     fields = tuple(reader.fieldnames or ())
-    if fields not in (CSV_COLUMNS, tuple(c for c in CSV_COLUMNS if c != "round")):
+    before_3 = tuple(c for c in CSV_COLUMNS if c not in _NEW_IN_3)
+    if fields not in (CSV_COLUMNS, before_3, tuple(c for c in before_3 if c != "round")):
         raise ValueError("unexpected columns")
     records = []
     for r in reader:
@@ -1286,12 +1304,13 @@ def _from_csv(data: str) -> list[dict[str, Any]]:
             raise ValueError(f"unknown value_type {kind!r}")
         value: object = (None if kind == "none" else int(raw) if kind == "int"
                          else raw[1:] if raw.startswith("'") else raw)
-        rec: dict[str, Any] = {c: (r[c] or None) for c in COLUMNS}
+        rec: dict[str, Any] = {c: (r.get(c) or None) for c in COLUMNS}
         rec["workshop"] = r["workshop"]
+        rec["instrument"], rec["version"] = r.get("instrument", ""), r.get("version", "")
         rec["round"] = _round(r.get("round") or 1)
         rec["value"] = value
         rec["at"] = dt.datetime.fromisoformat(r["at"])
-        records.append(rec)
+        records.append(_with_instrument(rec))
     return records
 
 

@@ -156,3 +156,16 @@ def test_the_store_export_carries_instrument_and_version(s: Store) -> None:
     back = store.read_export(csv_text, "csv")
     assert back[["instrument", "version"]].to_dict("records") == [
         {"instrument": "pulse", "version": "1"}]
+
+
+def test_an_export_from_before_instruments_reads_back_with_the_items_own(s: Store) -> None:
+    t = s.new_participant(consent=True)
+    s.save(t, {PULSE: 3, FULL[0]: 4})
+    lines = s.export(participant=t).splitlines()
+    drop = [lines[0].split(",").index(c) for c in ("instrument", "version")]
+    old = "\n".join(",".join(v for n, v in enumerate(line.split(",")) if n not in drop)
+                    for line in lines) + "\n"
+    assert "instrument" not in old
+    back = store.read_export(old, "csv")
+    assert dict(zip(back["item"], back["instrument"], strict=True)) == {PULSE: "pulse",
+                                                                       FULL[0]: "trace"}
