@@ -21,7 +21,7 @@ way the scale means it.
 Examples
 --------
 >>> from trace_widgets import demo, psychometrics
->>> table = psychometrics.reliability(demo.demo_answers(200, structure="factor", seed=3))
+>>> table = psychometrics.reliability(demo.demo_answers(30, structure="factor", seed=3))
 >>> row = table.scales.set_index("scale").loc["task.self"]
 >>> bool(row["alpha"] > 0.7 and row["omega"] > 0.7)
 True
