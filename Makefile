@@ -59,7 +59,7 @@ lint: $(VENV)/.test-installed
 audit: $(VENV)/.test-installed
 	$(BIN)/python tools/audit_dependencies.py
 
-# The docstrings' examples run first (--doctest-modules: 175 of them, about 20 s of CPU).
+# The docstrings' examples run first (--doctest-modules trace_widgets: about 20 s of CPU).
 test: $(VENV)/.test-installed system-deps lint audit
 	$(BIN)/pytest --doctest-modules trace_widgets tests/unit notebooks tests/browser
 

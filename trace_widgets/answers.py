@@ -14,6 +14,25 @@ from . import content as content_mod
 from . import settings
 from .settings import TEXT_HARD_CAP
 
+__all__ = [
+    "COLUMNS",
+    "MAX_ROUND",
+    "Answer",
+    "AnswerError",
+    "Value",
+    "check_rater",
+    "check_rating",
+    "check_round",
+    "check_text",
+    "check_token",
+    "check_typed",
+    "check_value",
+    "check_workshop_code",
+    "make",
+    "now",
+    "to_frame",
+]
+
 COLUMNS = (
     "participant", "workshop", "exercise", "item", "element", "space", "rater", "round",
     "instrument", "version", "value", "at",

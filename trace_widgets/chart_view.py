@@ -15,6 +15,13 @@ from . import content as content_mod
 PROFILES_KEPT = 64
 """Drawn profiles a kernel keeps (about 10 KB each): a learner going back to an earlier
 answer gets the chart it saw then without drawing it again."""
+__all__ = [
+    "ChartPanel",
+    "chart_html",
+    "first_chart",
+    "warm_up",
+]
+
 
 
 def figure_html(svg: str, description: str, table: pd.DataFrame) -> str:

@@ -17,6 +17,18 @@ from ._cli_store import add_store_commands
 from ._cli_workshop import add_workshop_commands
 from ._paths import bundled, voila_share
 
+__all__ = [
+    "APP_NOTEBOOK",
+    "COACH_NOTEBOOK",
+    "REFILL_DELAY_S",
+    "app_url",
+    "build_parser",
+    "main",
+    "pool_sizes",
+    "serve",
+    "voila_command",
+]
+
 APP_NOTEBOOK = "app.ipynb"
 COACH_NOTEBOOK = "coach.ipynb"
 REFILL_DELAY_S = 2

@@ -49,12 +49,19 @@ from ._schema import (
 )
 
 __all__ = [
+    "CELLS_DIR",
+    "DEFAULT_JOURNEY",
+    "JOURNEYS_DIR",
+    "MODEL_FILE",
+    "RATERS_FILE",
+    "UI_FILE",
     "Cell",
     "Content",
     "ContentError",
     "Element",
     "Facilitation",
     "Instrument",
+    "ItemKind",
     "ItemSpec",
     "JourneySpec",
     "Problem",
@@ -64,6 +71,7 @@ __all__ = [
     "Space",
     "Statement",
     "StepSpec",
+    "StepType",
     "cell",
     "check",
     "data_dir",

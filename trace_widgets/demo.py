@@ -12,7 +12,7 @@ from . import answers as answers_mod
 from . import content as content_mod
 from .answers import Answer
 
-__all__ = ["STRUCTURES", "CollectingSink", "demo_answers", "participants"]
+__all__ = ["ROUND_GAP", "START", "STRUCTURES", "CollectingSink", "demo_answers", "participants"]
 
 _ALPHABET = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"))
 START = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.timezone.utc)

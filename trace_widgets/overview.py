@@ -8,6 +8,11 @@ import ipywidgets as widgets
 
 from . import content as content_mod
 
+__all__ = [
+    "overview",
+    "overview_html",
+]
+
 
 def overview_html(c: content_mod.Content | None = None) -> str:
     """The model as HTML built only from project content, every string escaped.

@@ -41,9 +41,12 @@ from .store import _FORMULA_START, Store
 
 __all__ = [
     "DEMO_KEY",
+    "DIGITS",
     "EXPORT_FORMAT",
+    "EXPORT_VERSION",
     "FILES",
     "PREFIX",
+    "TOKEN_COLUMNS",
     "Export",
     "apply_floor",
     "codebook",

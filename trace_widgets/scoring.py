@@ -29,6 +29,7 @@ __all__ = [
     "GAP_COLUMNS",
     "GROUP_COLUMNS",
     "ITEM_COLUMNS",
+    "RATING",
     "RaterSpec",
     "cell_scores",
     "element_scores",

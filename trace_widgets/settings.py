@@ -9,6 +9,23 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
+__all__ = [
+    "KERNEL_MB",
+    "MAX_FLOOR",
+    "MIN_ANONYMITY_K",
+    "PREFIX",
+    "TEXT_HARD_CAP",
+    "Settings",
+    "SettingsError",
+    "child_env",
+    "forget",
+    "get",
+    "in_voila",
+    "request_client",
+    "request_query",
+    "use",
+]
+
 PREFIX = "TRACE_"
 TEXT_HARD_CAP = 20_000
 MIN_ANONYMITY_K = 3

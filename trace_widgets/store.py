@@ -59,8 +59,12 @@ from .exercises import registry
 from .scoring import RATING
 
 __all__ = [
+    "EXERCISES",
+    "KINDS",
+    "LEADER_ROLE",
     "ConsentRequiredError",
     "Format",
+    "LeaderTakenError",
     "Participant",
     "RaterLink",
     "RaterLinkClosedError",

@@ -36,7 +36,10 @@ from .store import EXERCISES, KINDS, Store, StoreError, Workshop
 
 __all__ = [
     "ALPHABET",
+    "APP_NOTEBOOK",
+    "COACH_NOTEBOOK",
     "CODE_LENGTH",
+    "KEY_BYTES",
     "KINDS",
     "CoachAccessError",
     "JoinError",

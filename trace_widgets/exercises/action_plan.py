@@ -24,7 +24,16 @@ from ._base import ExerciseState, Stored, check_element, check_space
 from ._save import DEBOUNCE_SECONDS, Save, Saver, Scheduler, problem
 from ._text import TextField
 
-__all__ = ["ActionPlanState", "ActionPlanView", "action_plan_view", "plan_markdown"]
+__all__ = [
+    "KIND",
+    "KIND_ID",
+    "ActionPlanState",
+    "ActionPlanView",
+    "StartsOn",
+    "action_plan_view",
+    "download_link",
+    "plan_markdown",
+]
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from . import registry
 from ._base import check_element
 from ._save import Save
 
-__all__ = ["ExplorerState", "ExplorerView", "explorer_html", "explorer_view"]
+__all__ = ["KIND", "ExplorerState", "ExplorerView", "explorer_html", "explorer_view"]
 
 
 class ExplorerState(HasTraits):

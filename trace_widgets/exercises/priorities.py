@@ -21,7 +21,7 @@ from . import registry
 from ._base import ExerciseState, check_element, check_space
 from ._save import Save, Saver, problem
 
-__all__ = ["PrioritiesState", "PrioritiesView", "item_id", "priorities_view"]
+__all__ = ["KIND", "KIND_ID", "PrioritiesState", "PrioritiesView", "item_id", "priorities_view"]
 
 
 def _scores(scores: Mapping[str, object]) -> dict[str, float]:

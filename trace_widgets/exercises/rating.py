@@ -18,7 +18,7 @@ from ._base import ExerciseState, check_element, check_space
 from ._rating_control import RatingControl
 from ._save import Save, Saver
 
-__all__ = ["RatingState", "RatingView", "rating_view", "space_rating_view"]
+__all__ = ["KIND", "KIND_ID", "RatingState", "RatingView", "rating_view", "space_rating_view"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,8 +21,16 @@ from ._base import ExerciseState, check_element, check_space
 from ._save import DEBOUNCE_SECONDS, Save, Saver, Scheduler
 from ._text import TextField, text_limit
 
-__all__ = ["ReflectionState", "ReflectionView", "lowest_and_highest", "reflection_view",
-           "share_item"]
+__all__ = [
+    "KIND",
+    "KIND_ID",
+    "SHARE_PREFIX",
+    "ReflectionState",
+    "ReflectionView",
+    "lowest_and_highest",
+    "reflection_view",
+    "share_item",
+]
 
 log = logging.getLogger(__name__)
 
