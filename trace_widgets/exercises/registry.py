@@ -72,6 +72,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILTIN",
     "GROUP",
+    "PACKAGE",
     "ExerciseKind",
     "ItemsContext",
     "KindError",
@@ -83,6 +84,7 @@ __all__ = [
     "kinds",
     "problems",
     "register",
+    "section_default",
     "texts",
     "workshop_exercises",
 ]
