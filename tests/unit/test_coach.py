@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from trace_widgets import content, group, settings, store, workshop
+from trace_widgets._browser import BrowserLink, PrintButton
 from trace_widgets.coach import CoachPage, Dashboard
-from trace_widgets.coach._browser import BrowserLink, PrintButton
 
 SECRET = "PRIVATE-REFLECTION"
 

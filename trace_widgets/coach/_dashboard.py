@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
@@ -15,12 +14,15 @@ import pandas as pd
 
 from .. import charts, group, report, settings
 from .. import content as content_mod
-from .._browser import report_buttons
+from .._browser import BrowserLink, PrintButton, report_buttons
+from .._ui import css as _css
+from .._ui import download_link as _download_link
+from .._ui import heading_html as _heading
+from .._ui import para_html as _para
 from ..chart_view import chart_html
 from ..store import Store, StoreError, Workshop
 from ..workshop import group_summary, join_link, start_round
 from . import _render
-from ._browser import BrowserLink, PrintButton
 
 log = logging.getLogger(__name__)
 
@@ -48,22 +50,8 @@ class Rendered:
     round_now: str = ""
 
 
-def _css(widget: widgets.DOMWidget, *classes: str) -> widgets.DOMWidget:
-    for name in classes:
-        widget.add_class(name)
-    return widget
-
-
 def _html(value: str = "", *classes: str) -> widgets.HTML:
     return _css(widgets.HTML(value), *classes)
-
-
-def _heading(text: str, level: int = 2) -> str:
-    return f"<h{level}>{escape(text)}</h{level}>"
-
-
-def _para(text: str) -> str:
-    return f"<p>{escape(text)}</p>"
 
 
 class Dashboard:
@@ -471,7 +459,5 @@ def download_link(code: str, csv_text: str) -> str:
     '<a class="trace-download" download="trace-workshop-K7MQ4P.csv'
     """
     c = content_mod.get()
-    href = "data:text/csv;charset=utf-8," + urllib.parse.quote(csv_text, safe="")
-    name = c.text("coach.closed.download_name", code=code)
-    return (f'<a class="trace-download" download="{escape(name)}" href="{escape(href)}">'
-            f'{escape(c.text("coach.closed.download"))}</a>')
+    return _download_link(csv_text, mime="text/csv", label=c.text("coach.closed.download"),
+                          filename=c.text("coach.closed.download_name", code=code))

@@ -9,6 +9,10 @@ from html import escape
 import ipywidgets as widgets
 
 from .. import content as content_mod
+from .._browser import BrowserLink
+from .._ui import css as _css
+from .._ui import heading as _heading
+from .._ui import para as _para
 from ..answers import AnswerError
 from ..exercises import registry
 from ..store import KINDS, Store, StoreError, Workshop
@@ -21,18 +25,11 @@ from ..workshop import (
     leader_link,
     open_workshop,
 )
-from ._browser import BrowserLink
 
 log = logging.getLogger(__name__)
 
 OnOpen = Callable[[Workshop], object]
 """Called with a workshop whose dashboard the coach may now see."""
-
-
-def _css(widget: widgets.DOMWidget, *classes: str) -> widgets.DOMWidget:
-    for name in classes:
-        widget.add_class(name)
-    return widget
 
 
 def _text_field(description: str, *classes: str, placeholder: str = "",
@@ -42,14 +39,6 @@ def _text_field(description: str, *classes: str, placeholder: str = "",
                  style={"description_width": "initial"},
                  layout=widgets.Layout(width="auto", max_width="36rem"))
     return _css(field, *classes)
-
-
-def _heading(text: str, level: int = 2) -> widgets.HTML:
-    return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
-
-
-def _para(text: str, *classes: str) -> widgets.HTML:
-    return _css(widgets.HTML(f"<p>{escape(text)}</p>"), *classes)
 
 
 class NewWorkshopForm:

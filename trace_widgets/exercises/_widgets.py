@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,23 +10,16 @@ from typing import Any, TypeVar
 
 import ipywidgets as widgets
 
-from .. import content
+from .. import _ui, content
+from .._ui import css
 from ._save import Saver
 
 log = logging.getLogger(__name__)
 
-W = TypeVar("W", bound=widgets.DOMWidget)
 T = TypeVar("T")
 
 Change = dict[str, Any]
 """What traitlets passes to an observer: ``name``, ``old``, ``new``, ``owner``, ``type``."""
-
-
-def css(widget: W, *classes: str) -> W:
-    """Give ``widget`` stable CSS classes (the Voila template styles them) and return it."""
-    for name in classes:
-        widget.add_class(name)
-    return widget
 
 
 def full_width(**extra: str) -> widgets.Layout:
@@ -59,13 +51,12 @@ def labelled(**extra: str) -> dict[str, Any]:
 
 def heading(text: str, level: int = 3, *classes: str) -> widgets.HTML:
     """A heading of project-written ``text`` (escaped all the same)."""
-    tag = f"h{min(max(level, 2), 6)}"
-    return css(widgets.HTML(f"<{tag}>{html.escape(text)}</{tag}>"), "trace-heading", *classes)
+    return css(_ui.heading(text, min(max(level, 2), 6)), "trace-heading", *classes)
 
 
 def paragraph(text: str, *classes: str) -> widgets.HTML:
     """A paragraph of project-written ``text`` (escaped all the same)."""
-    return css(widgets.HTML(f"<p>{html.escape(text)}</p>"), "trace-text", *classes)
+    return _ui.para(text, "trace-text", *classes)
 
 
 def reset(widget: widgets.Widget, name: str, value: object) -> None:

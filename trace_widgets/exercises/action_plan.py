@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import html
 import logging
 import re
-import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import content
+from .. import _ui, content
 from .._schema import ActionPlan
 from ..answers import Answer, AnswerError, Value, check_typed
 from ..content import Content
@@ -233,15 +231,11 @@ def _shown(c: Content, kind: str, value: Value) -> str:
 
 
 def download_link(state: ActionPlanState) -> str:
-    """An ``<a download>`` whose address carries the plan as percent-encoded text.
-
-    ``quote(..., safe="")`` leaves only letters, digits and ``_.-~`` unencoded, so the
-    learner's words cannot become markup; ``text/plain`` is never rendered as HTML.
-    """
+    """An ``<a download>`` whose address carries the plan as percent-encoded text, so the
+    learner's words cannot become markup (:func:`trace_widgets._ui.download_link`)."""
     c = content.get()
-    href = "data:text/plain;charset=utf-8," + urllib.parse.quote(plan_markdown(state), safe="")
-    return (f'<a class="trace-download" download="{html.escape(c.text("plan.download_name"))}" '
-            f'href="{html.escape(href)}">{html.escape(c.text("plan.download"))}</a>')
+    return _ui.download_link(plan_markdown(state), mime="text/plain",
+                             filename=c.text("plan.download_name"), label=c.text("plan.download"))
 
 
 @dataclass(frozen=True)

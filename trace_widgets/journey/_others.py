@@ -16,19 +16,13 @@ import pandas as pd
 from .. import charts, group, others, scoring
 from .. import content as content_mod
 from .._browser import LinkBox
+from .._ui import para as _para
 from ..answers import AnswerError
 from ..chart_view import ChartPanel
 from ..store import Store, StoreError, rater_release_scope
 from ._session import Session
 
 log = logging.getLogger(__name__)
-
-
-def _para(text: str, *classes: str) -> widgets.HTML:
-    html = widgets.HTML(f"<p>{escape(text)}</p>")
-    for c in classes:
-        html.add_class(c)
-    return html
 
 
 def group_table(view: pd.DataFrame, *, spaces: list[str],

@@ -12,15 +12,12 @@ from .. import charts, scoring
 from .. import content as content_mod
 from .._browser import report_buttons
 from .._report_sources import learner_report_of
+from .._ui import heading as _heading
 from ..chart_view import ChartPanel
 from ._others import OthersPanel
 from ._session import Session
 from ._space import parts_here
 from ._step import BuiltStep
-
-
-def _heading(text: str, level: int) -> widgets.HTML:
-    return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
 
 
 class PlanStep:

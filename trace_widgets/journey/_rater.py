@@ -10,28 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from html import escape
 
 import ipywidgets as widgets
 
 from .. import content as content_mod
+from .._ui import heading as _heading
+from .._ui import para as _para
 from ..answers import Answer
 from ..exercises import space_rating_view
 from ..exercises._widgets import close_tree
 from ..store import RaterLink, RaterLinkClosedError, Store, StoreError
 
 log = logging.getLogger(__name__)
-
-
-def _para(text: str, *classes: str) -> widgets.HTML:
-    html = widgets.HTML(f"<p>{escape(text)}</p>")
-    for c in classes:
-        html.add_class(c)
-    return html
-
-
-def _heading(text: str, level: int = 2) -> widgets.HTML:
-    return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
 
 
 class RaterPage:

@@ -11,6 +11,7 @@ import ipywidgets as widgets
 
 from .. import content as content_mod
 from .. import scoring
+from .._ui import heading as _heading
 from ..answers import Answer
 from ..chart_view import ChartPanel, profile_html
 from ..exercises import registry
@@ -20,8 +21,6 @@ from ._step import BuiltStep
 log = logging.getLogger(__name__)
 
 
-def _heading(text: str, level: int) -> widgets.HTML:
-    return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
 
 
 def parts_here(session: Session, exercises: Sequence[str]) -> list[registry.ExerciseKind]:

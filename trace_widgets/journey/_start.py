@@ -10,6 +10,8 @@ import ipywidgets as widgets
 
 from .. import _throttle, privacy, settings
 from .. import content as content_mod
+from .._ui import heading as _heading
+from .._ui import para as _para
 from ..answers import AnswerError, check_text
 from ..overview import overview_html
 from ..store import StoreError, WorkbookNotFoundError, Workshop
@@ -17,18 +19,6 @@ from ..workshop import check_leader, find_open_workshop, participant_role
 from ._session import Session
 
 log = logging.getLogger(__name__)
-
-
-def _para(text: str, *classes: str) -> widgets.HTML:
-    """Project-written text as a paragraph (escaped all the same)."""
-    html = widgets.HTML(f"<p>{escape(text)}</p>")
-    for c in classes:
-        html.add_class(c)
-    return html
-
-
-def _heading(text: str, level: int = 2) -> widgets.HTML:
-    return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
 
 
 def _code_card(heading: str, label: str, button: str, css: str,
