@@ -250,10 +250,10 @@ def fill_demo(s: store.Store, target: store.Workshop, *, participants: int,
         ["participant", "item"], keep="last")
     people = demo_mod.participants(frame)
     # A team has one leader: when it already has one, everyone new joins as a member.
-    has_leader = bool((s.workshop_answers(target.code)["rater"] == "leader").any())
+    has_leader = bool((s.workshop_answers(target.code)["rater"] == group.LEADER).any())
     for person in people:
         mine = frame.loc[frame["participant"] == person]
-        leader = not has_leader and bool((mine["rater"] == "leader").any())
+        leader = not has_leader and bool((mine["rater"] == group.LEADER).any())
         role = workshop.participant_role(target, leader=leader)
         token = s.new_participant(workshop=target.code, role=role, consent=True)
         values = {str(i): _plain(v) for i, v in zip(mine["item"], mine["value"], strict=True)}

@@ -63,9 +63,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 # PostgreSQL can count past 2**31.
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
+# Spelled out, not read from exercises.registry: a migration must do tomorrow exactly what
+# it did the day it shipped, so the kinds a later release registers must not change it.
 ALL_EXERCISES = "reflection,priorities,action_plan"
-"""The default of ``workshops.exercises``: the optional built-in exercise kinds' ids
-(``exercises.registry``); the store always writes the column, so this is a fallback only."""
+"""The default of ``workshops.exercises``: the optional built-in exercise kinds' ids as they
+were when the column was made; the store always writes the column, so this is a fallback."""
 _V2_EXERCISES = "reflect,plan"  # what migration 2 called them (renamed by migration 3)
 _V3_RENAMED = {"reflect": ("reflection",), "plan": ("priorities", "action_plan")}
 

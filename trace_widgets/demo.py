@@ -11,6 +11,7 @@ import pandas as pd
 from . import answers as answers_mod
 from . import content as content_mod
 from .answers import Answer
+from .group import LEADER, MEMBER
 
 __all__ = ["ROUND_GAP", "START", "STRUCTURES", "CollectingSink", "demo_answers", "participants"]
 
@@ -113,7 +114,7 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
     c = content_mod.get()
     rng = np.random.default_rng(seed)
     level = {key: float(np.clip(rng.normal(3.3, 0.55), 1.8, 4.4)) for key in c.cells}
-    people = [(_token(rng), "leader" if i == 0 else "member", rng.normal(0, 0.35))
+    people = [(_token(rng), LEADER if i == 0 else MEMBER, rng.normal(0, 0.35))
               for i in range(n_participants)]
     # A person's own level of each condition: the common factor of its statements.
     trait = {(token, e.id): float(rng.normal(0, 0.9)) if structure == "factor" else 0.0
@@ -124,7 +125,7 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
         for i, (token, rater, leniency) in enumerate(people):
             begin = len(rows)
             t = START + sitting * ROUND_GAP + dt.timedelta(minutes=float(rng.uniform(0, 90)))
-            offset = leniency + (0.4 if rater == "leader" else 0.0) + 0.25 * sitting
+            offset = leniency + (0.4 if rater == LEADER else 0.0) + 0.25 * sitting
             stops = i == 2 and sitting == 0  # one member leaves before the system space
             for (element, space), cell in c.cells.items():
                 if stops and space == "system":

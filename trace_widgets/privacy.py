@@ -17,21 +17,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from . import content as content_mod
-from .store import LEADER_ROLE, Workshop
+from .group import LEADER, MEMBER
+from .store import Workshop
 
 __all__ = ["CLAIMS", "ROLES", "consent_claims", "role_of"]
 
-ROLES = ("solo", "cohort", "member", "leader")
+ROLES = ("solo", "cohort", MEMBER, LEADER)
 """A learner alone, a cohort workshop's participant, a team's member, a team's leader."""
 
 CLAIMS: Mapping[str, tuple[str, ...]] = {
     "solo": ("privacy.claim.own_private", "privacy.claim.operator"),
     "cohort": ("privacy.claim.group_only", "privacy.claim.own_hidden",
                "privacy.claim.reflections", "privacy.claim.operator"),
-    "member": ("privacy.claim.group_only", "privacy.claim.own_hidden",
+    MEMBER: ("privacy.claim.group_only", "privacy.claim.own_hidden",
                "privacy.claim.members_average", "privacy.claim.reflections",
                "privacy.claim.operator"),
-    "leader": ("privacy.claim.group_only", "privacy.claim.leader_shown",
+    LEADER: ("privacy.claim.group_only", "privacy.claim.leader_shown",
                "privacy.claim.reflections", "privacy.claim.operator"),
 }
 """The content ids of what each role's consent says about who sees their answers."""
@@ -52,7 +53,7 @@ def role_of(workshop: Workshop | None, *, leader: bool = False) -> str:
         return "solo"
     if workshop.kind != "team":
         return "cohort"
-    return LEADER_ROLE if leader else "member"
+    return LEADER if leader else MEMBER
 
 
 def consent_claims(role: str, *, k: int, comment_k: int,

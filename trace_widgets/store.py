@@ -56,12 +56,12 @@ from . import content as content_mod
 from . import settings
 from .answers import COLUMNS, Answer, AnswerError
 from .exercises import registry
+from .group import LEADER
 from .scoring import RATING
 
 __all__ = [
     "EXERCISES",
     "KINDS",
-    "LEADER_ROLE",
     "ConsentRequiredError",
     "Format",
     "LeaderTakenError",
@@ -82,8 +82,6 @@ __all__ = [
 
 Format = Literal["csv", "json"]
 KINDS = ("cohort", "team")
-LEADER_ROLE = "leader"
-"""The role of the one leader of a team workshop (group.LEADER names the same rater)."""
 EXERCISES = registry.workshop_exercises()
 """What a workshop may include besides the ratings (which every workshop has: the group
 results are made of them): the optional exercise kinds (``exercises.registry``)."""
@@ -303,16 +301,16 @@ class Store:
         with self._write() as conn:
             round_now = 1
             if workshop is not None:
-                self._require_open_workshop(conn, workshop, lock=role == LEADER_ROLE)
+                self._require_open_workshop(conn, workshop, lock=role == LEADER)
                 # Someone who joins in the workshop's second round rates in that round.
                 round_now = int(conn.scalar(select(m.workshops.c.round)
                                             .where(m.workshops.c.code == workshop)) or 1)
-            if workshop is not None and role == LEADER_ROLE:
+            if workshop is not None and role == LEADER:
                 # One leader per workshop: the workshop row is locked (FOR UPDATE; SQLite
                 # writes one at a time), so two people claiming at once cannot both win.
                 p = m.participants.c
                 taken = conn.scalar(select(func.count()).where(
-                    p.workshop == workshop, p.role == LEADER_ROLE))
+                    p.workshop == workshop, p.role == LEADER))
                 if taken:
                     raise LeaderTakenError
             conn.execute(insert(m.participants).values(

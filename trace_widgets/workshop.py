@@ -441,7 +441,7 @@ def participant_role(workshop: Workshop, *, leader: bool = False) -> str | None:
     """
     if workshop.kind != "team":
         return None
-    return "leader" if leader else "member"
+    return group.LEADER if leader else group.MEMBER
 
 
 def journey_steps(workshop: Workshop) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ import pandas as pd
 from .. import content, settings
 from ..answers import Answer, AnswerError, check_typed, make
 from ..content import Prompt
+from ..group import SHARE_PREFIX, SHARE_YES
 from . import _widgets as w
 from . import registry
 from ._base import ExerciseState, check_element, check_space
@@ -24,7 +25,6 @@ from ._text import TextField, text_limit
 __all__ = [
     "KIND",
     "KIND_ID",
-    "SHARE_PREFIX",
     "ReflectionState",
     "ReflectionView",
     "lowest_and_highest",
@@ -172,9 +172,6 @@ def reflection_view(state: ReflectionState, save: Save, *, scheduler: Scheduler 
 
 # -- the kind ----------------------------------------------------------------------------
 
-SHARE_PREFIX = "share."
-"""``share.{prompt}`` = "yes" shares a reflection with a workshop's coach (behind a floor)."""
-
 
 def share_item(prompt: str) -> str:
     """The item that says whether the reflection on ``prompt`` is shared.
@@ -236,7 +233,7 @@ class _Part:
         """In a workshop, the learner may share one reflection with the coach: it is shown
         only among at least ``comment_k`` shared answers, never with a name."""
         ctx, item = self.ctx, share_item(prompt)
-        box = w.css(widgets.Checkbox(value=ctx.value(item) == "yes",
+        box = w.css(widgets.Checkbox(value=ctx.value(item) == SHARE_YES,
                                      description=content.get().text(
                                          "journey.share.label", k=settings.get().comment_k),
                                      indent=False, layout=widgets.Layout(width="auto")),
@@ -244,12 +241,12 @@ class _Part:
 
         def changed(change: dict[str, object]) -> None:
             try:
-                ctx.save([make(ctx.token or "", item, "yes" if change["new"] else None,
+                ctx.save([make(ctx.token or "", item, SHARE_YES if change["new"] else None,
                                workshop=ctx.workshop, rater=ctx.rater)])
             except Exception:  # the box shows what is kept: put it back
                 log.exception("sharing %s failed", prompt)
                 box.unobserve(changed, "value")
-                box.value = ctx.value(item) == "yes"
+                box.value = ctx.value(item) == SHARE_YES
                 box.observe(changed, "value")
 
         box.observe(changed, "value")
