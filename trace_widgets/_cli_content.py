@@ -10,7 +10,13 @@ from pathlib import Path
 from . import _schema, content, settings
 from ._schema import say
 
-__all__ = ["add_content_commands"]
+__all__ = [
+    "add_content_commands",
+    "run_check",
+    "run_fingerprint",
+    "run_list",
+    "run_schema",
+]
 
 
 def add_content_commands(

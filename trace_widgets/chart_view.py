@@ -16,9 +16,12 @@ PROFILES_KEPT = 64
 """Drawn profiles a kernel keeps (about 10 KB each): a learner going back to an earlier
 answer gets the chart it saw then without drawing it again."""
 __all__ = [
+    "PROFILES_KEPT",
     "ChartPanel",
     "chart_html",
+    "figure_html",
     "first_chart",
+    "profile_html",
     "warm_up",
 ]
 

@@ -33,6 +33,7 @@ from . import _theme
 from . import content as content_mod
 
 __all__ = [
+    "ProfileParts",
     "distribution",
     "distribution_table",
     "gap",

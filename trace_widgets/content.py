@@ -51,6 +51,9 @@ from ._schema import (
 __all__ = [
     "CELLS_DIR",
     "DEFAULT_JOURNEY",
+    "FINGERPRINTS_FILE",
+    "INSTRUMENTS_DIR",
+    "INSTRUMENT_FILE",
     "JOURNEYS_DIR",
     "MODEL_FILE",
     "RATERS_FILE",
@@ -64,6 +67,7 @@ __all__ = [
     "ItemKind",
     "ItemSpec",
     "JourneySpec",
+    "Key",
     "Problem",
     "Prompt",
     "RaterGroup",
@@ -87,6 +91,7 @@ __all__ = [
     "record_fingerprints",
     "space",
     "spaces",
+    "statement_digest",
     "ui",
 ]
 

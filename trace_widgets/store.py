@@ -60,7 +60,11 @@ from .group import LEADER
 from .scoring import RATING
 
 __all__ = [
+    "BUSY_TIMEOUT_MS",
+    "CSV_COLUMNS",
     "EXERCISES",
+    "EXPORT_FORMAT",
+    "EXPORT_VERSION",
     "KINDS",
     "ConsentRequiredError",
     "Format",

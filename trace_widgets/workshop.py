@@ -41,6 +41,7 @@ __all__ = [
     "CODE_LENGTH",
     "KEY_BYTES",
     "KINDS",
+    "Answers",
     "CoachAccessError",
     "JoinError",
     "LeaderAccessError",
