@@ -98,8 +98,12 @@ def test_whole_journey_then_resume(voila: VoilaServer, browser: Browser, offline
         go_to(page, space)
         for i, item in enumerate(statement_ids(space)):
             assert selected_label(page, item) == rating_for(i), item
-        expect(page.locator(f".trace-step-{space} .trace-reflection textarea").first
-               ).to_have_value(f"{space}: {REFLECTION}")
+        # The question written to is back (questions may come in another order: while
+        # the learner rated, the lowest and highest moved and unwritten ones gave way).
+        page.wait_for_function(
+            "([sel, text]) => [...document.querySelectorAll(sel)].some(e => e.value === text)",
+            arg=[f".trace-step-{space} .trace-reflection textarea", f"{space}: {REFLECTION}"],
+            timeout=10_000)
     go_to(page, "plan")
     expect(page.locator(".trace-plan-text textarea").first).to_have_value(ACTION)
     again.close()

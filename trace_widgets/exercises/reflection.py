@@ -261,8 +261,8 @@ class _Part:
     def _show(self, pair: tuple[str, str] | None) -> None:
         """Questions on the lowest and highest condition. While the learner rates, the pair
         may change: a question not written to gives way to the new pair's, and one written
-        to stays (after the pair's, which keep the order a later sitting shows). Text the
-        learner wrote never disappears."""
+        to stays, in the place it first took. Text the learner wrote never disappears, and a
+        question kept is never redrawn, so focus and typing are not disturbed."""
         if pair is None or pair == self._reflecting:
             return
         c, ctx = content.get(), self.ctx
@@ -291,11 +291,6 @@ class _Part:
         lowest = c.text("journey.reflect.lowest", name=c.element(low).name)
         highest = c.text("journey.reflect.highest", name=c.element(high).name)
         self._heading.value = f"<p>{escape(lowest)}<br>{escape(highest)}</p>"
-        # The pair's questions in their order, as a later sitting shows them; a question
-        # written to but no longer the pair's after them.
-        order = [p for p in wanted if p in self._views] + [
-            p for p in self._views if p not in wanted]
-        self._views = {p: self._views[p] for p in order}
         views = tuple(v.widget for v in self._views.values())
         if self.widget.children[1:] != views:
             self.widget.children = (self._heading, *views)
