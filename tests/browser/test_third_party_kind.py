@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 import pytest
@@ -128,9 +129,14 @@ def test_a_learner_answers_the_new_kind_and_finds_it_after_a_reload(
             content.get().text("save.saved"), timeout=30_000)
         context.close()
 
-        # The store holds them as the kind's answers.
-        with open_store(server.store) as store:
-            saved = store.current(token).set_index("item")
+        # The store holds them as the kind's answers. "Saved" may still be the first
+        # choice's while the second is on its way, so give the second a moment.
+        for _ in range(60):
+            with open_store(server.store) as store:
+                saved = store.current(token).set_index("item")
+            if "importance.energy" in saved.index:
+                break
+            time.sleep(0.5)
         assert saved.loc["importance.task", "value"] == "most"
         assert saved.loc["importance.energy", "value"] == "later"
         assert set(saved.loc[["importance.task", "importance.energy"], "exercise"]) == {
