@@ -34,6 +34,14 @@ def _values(space: str, base: int) -> dict[str, object]:
     return out
 
 
+# The three peers' comments on the team (shown: three wrote) and one from someone Sam leads
+# (withheld: one of two wrote).
+COMMENTS = ("Weekly priorities are clear; the why behind them less so.",
+            "Sam asks good questions in our huddles.",
+            "Handovers still go wrong when Sam is away.",
+            "I would like more say in how the rota is planned.")
+
+
 def fill(store_url: str) -> dict[str, str]:
     """Two learners: Sam (raters asked, two rounds) and Alex (round 2 just started)."""
     from trace_widgets import content  # noqa: PLC0415
@@ -57,9 +65,14 @@ def fill(store_url: str) -> dict[str, str]:
             s.record_consent(token)
             for space in ("team", "organisation"):
                 s.save(token, _values(space, base), rater=group)
+            if n < len(COMMENTS):
+                s.save(token, {"rater_comment.team": COMMENTS[n]}, rater=group)
             links[f"{group}{n}"] = token
         s.record_consent(links["manager"])
         s.save(links["manager"], _values("team", 3), rater="manager")
+        s.save(links["manager"], {"rater_comment.team": (
+            "Sam keeps the team's purpose in front of everyone. Next: share the plan "
+            "earlier with the other wards.")}, rater="manager")
         links["fresh"] = s.invite(sam, "other", ["team"])
         alex = s.new_participant(consent=True, display_name="Alex")
         s.save(alex, _values("self", 4))

@@ -55,10 +55,12 @@ from .content import Raters
 __all__ = [
     "ALL_OTHERS",
     "BLIND_SPOT",
+    "COMMENT_COLUMNS",
     "GAP_COLUMNS",
     "HIDDEN_STRENGTH",
     "SELF",
     "VIEW_COLUMNS",
+    "comments",
     "flag",
     "gap_grid",
     "gaps",
@@ -533,6 +535,71 @@ def responses(raters: pd.DataFrame, *, rules: Raters | None = None) -> pd.DataFr
         "invited": [int(grouped["count"].get(g, 0)) for g in ids],
         "responded": [int(grouped["sum"].get(g, 0)) for g in ids],
     })
+
+
+COMMENT_COLUMNS = ("space", "group", "n", "withheld", "named", "comments")
+"""Columns of :func:`comments`: one row per space and rater group; ``comments`` is a tuple
+of texts (empty when withheld)."""
+
+
+def comments(about: pd.DataFrame, *, spaces: Sequence[str] | None = None,
+             rules: Raters | None = None) -> pd.DataFrame:
+    """What the learner may read of their raters' comments, space by space and group by
+    group, by the rule their scores follow: a group's comments in a space are shown only
+    when at least its floor of raters wrote one there. A group under its floor is withheld,
+    never added to another group; there is no "all others" list, which, beside the groups
+    shown, would give a withheld group's comments away. Shown comments are sorted, so
+    their order says nothing of who wrote first.
+
+    Parameters
+    ----------
+    about
+        Raters' current answers about the learner (:meth:`trace_widgets.store.Store.about`):
+        ``participant``, ``exercise``, ``space``, ``rater`` (the group) and ``value``.
+    spaces
+        The spaces to list (default: every space raters can rate).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> about = pd.DataFrame({
+    ...     "participant": ["a", "b", "c", "d", "e"], "exercise": ["rater_comment"] * 5,
+    ...     "space": ["team"] * 5, "rater": ["peer", "peer", "peer", "report", "manager"],
+    ...     "value": ["Clear.", "Calm.", "Busy.", "Kind.", "Sure."]})
+    >>> shown = comments(about, spaces=["team"])
+    >>> shown[["group", "n", "withheld", "comments"]].to_dict("records")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'group': 'manager', 'n': 1, 'withheld': False, 'comments': ('Sure.',)},
+     {'group': 'peer', 'n': 3, 'withheld': False, 'comments': ('Busy.', 'Calm.', 'Clear.')},
+     {'group': 'report', 'n': 1, 'withheld': True, 'comments': ()},
+     {'group': 'other', 'n': 0, 'withheld': True, 'comments': ()}]
+    """
+    from .exercises.rater_comment import KIND_ID  # noqa: PLC0415 - exercises import widgets
+
+    r = _rules(rules)
+    wanted = list(r.spaces if spaces is None else spaces)
+    named = {g.id: g.named for g in r.groups}
+    rows = about.loc[(about["exercise"] == KIND_ID).to_numpy(dtype=bool)] if len(about) else about
+    written: dict[tuple[str, str], set[str]] = {}
+    for who, space, grp, value in zip(rows.get("participant", ()), rows.get("space", ()),
+                                      rows.get("rater", ()), rows.get("value", ()),
+                                      strict=True):
+        # The latest row per rater and space is the comment (the store's current answers).
+        text = value.strip() if isinstance(value, str) else ""
+        key = (str(space), str(grp))
+        if text:
+            written.setdefault(key, set()).add(f"{who}\x00{text}")
+        else:
+            written.setdefault(key, set())
+    out = []
+    for space in wanted:
+        for g in r.groups:
+            found = written.get((space, g.id), set())
+            texts = sorted(t.split("\x00", 1)[1] for t in found)
+            shown = bool(texts) and group_shown(g.id, len(texts), r)
+            out.append({"space": space, "group": g.id, "n": len(texts), "withheld": not shown,
+                        "named": named[g.id], "comments": tuple(texts) if shown else ()})
+    return pd.DataFrame(out, columns=list(COMMENT_COLUMNS))
 
 
 # --- what the learner may see: the one publication rule ---------------------------------------

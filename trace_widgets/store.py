@@ -55,9 +55,12 @@ from . import answers as answers_mod
 from . import content as content_mod
 from . import settings
 from .answers import COLUMNS, Answer, AnswerError
-from .exercises import registry
+from .exercises import rater_comment, registry
 from .group import LEADER
 from .scoring import RATING
+
+RATER_EXERCISES = (RATING, rater_comment.KIND_ID)
+"""What a rater link answers: the statements of its spaces, and a comment on each."""
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -66,6 +69,7 @@ __all__ = [
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
     "KINDS",
+    "RATER_EXERCISES",
     "ConsentRequiredError",
     "Format",
     "LeaderTakenError",
@@ -492,7 +496,8 @@ class Store:
 
     def about(self, token: str, *, round: int | None = None  # noqa: A002
               ) -> pd.DataFrame:
-        """The current ratings others gave about the learner in a round (default: now).
+        """The current ratings and comments others gave about the learner in a round
+        (default: now).
 
         Rater tokens are replaced by :func:`pseudonym` (they never leave the store but to
         their owner); ``rater`` is each rater's group. What the learner may see of these
@@ -503,7 +508,7 @@ class Store:
         a, p = m.answers.c, m.participants.c
         raters = select(p.token).where(p.subject == learner.token, p.round == wanted)
         ids = (select(func.max(a.id).label("id"))
-               .where(a.participant.in_(raters), a.exercise == RATING)
+               .where(a.participant.in_(raters), a.exercise.in_(RATER_EXERCISES))
                .group_by(a.participant, a.item).subquery())
         frame = self._frame(_SELECT.join_from(m.answers, ids, a.id == ids.c.id)
                             .order_by(a.id))
@@ -1121,7 +1126,7 @@ def _check_rater_answer(a: Answer, link: Any) -> None:
     """A rater link rates the spaces it was made for, as its group, until it is closed."""
     if link.closed is not None:
         raise RaterLinkClosedError(content_mod.get().text("raters.page.closed"))
-    if a.exercise != RATING or a.space not in (link.spaces or "").split(","):
+    if a.exercise not in RATER_EXERCISES or a.space not in (link.spaces or "").split(","):
         raise AnswerError("item", "is not rated with this link")
     if a.rater != link.role:
         raise AnswerError("rater", "is not the group of this link")

@@ -1,7 +1,8 @@
 """Others' views and rounds in Chromium: a learner invites four raters (one line manager),
 each answers on their own link in their own browser, and the learner's workbook shows self
 against others where the floors are met and withholds the group below its floor. Then a
-second round: an unchanged value chosen again counts, and the trend shows both rounds."""
+second round: an unchanged value chosen again counts, and the trend shows both rounds.
+Raters' comments follow the same floors."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from .journey_steps import open_app, rate, rating_group, statement_ids, wait_sav
 pytestmark = pytest.mark.browser
 
 SCALE = [p.label for p in content.get().scale.points]
+COMMENTS = {"manager": "<b>Clear</b> about what matters most.",
+            "peer": "A peer's comment.", "report": "A comment from someone Sam leads."}
 
 
 def go_to(page: Page, step: str) -> None:
@@ -83,11 +86,18 @@ def test_raters_answer_on_their_links_and_floors_decide_what_the_learner_sees(
             rater.locator(".trace-rater-agree input").check()
             rater.locator("button.trace-rater-start").click()
             rate_all(rater, "team", 2 if group != "manager" else 3)
-            # Back by the same link: the answers are there.
+            comment = rater.locator(".trace-rater-comment textarea")
+            expect(comment).to_have_accessible_name(re.compile("Sam's leadership in Team"))
+            comment.fill(COMMENTS[group])
+            status = rater.locator(".trace-rater-page > .trace-save-status .trace-save-message")
+            expect(status).to_have_text("Saved", timeout=20_000)
+            # Back by the same link: the answers and the comment are there.
             rater.goto(url)
             first = statement_ids("team")[0]
             expect(rating_group(rater, first).locator("input:checked")).to_have_count(
                 1, timeout=60_000)
+            expect(rater.locator(".trace-rater-comment textarea")).to_have_value(
+                COMMENTS[group])
             ctx.close()
 
     page.locator("button.trace-check-raters").click()
@@ -111,6 +121,14 @@ def test_raters_answer_on_their_links_and_floors_decide_what_the_learner_sees(
     chart = page.locator(".trace-others-results figure.trace-chart")
     expect(chart.locator("svg").first).to_be_visible()
     expect(chart.locator("table")).to_contain_text("All others")
+    # Comments by the same floors: the manager's, as written (never markup); the two peers'
+    # and the one report's are not shown, and the page does not say whether they wrote.
+    said = page.locator(".trace-others-comments")
+    expect(said.locator(".trace-comments li")).to_have_text([COMMENTS["manager"]])
+    expect(said.locator("b")).to_have_count(0)
+    expect(said).to_contain_text("Team: Line manager (1)")
+    expect(said).to_contain_text("Peers (fewer than 3), People you lead (fewer than 3)")
+    expect(said).not_to_contain_text(COMMENTS["peer"])
     learner_ctx.close()
 
 

@@ -274,3 +274,56 @@ def test_the_gap_grid_is_five_by_four_with_flags_and_reasons() -> None:
     # Raters are not asked about the self space: it says so rather than "not shown".
     assert set(grid["Self"]) == {"Not rated by others"}
     assert (grid.drop(columns="Self").to_numpy() == "Not shown").sum() == 15 - 2
+
+
+def said(*writers: tuple[str, str], space: str = "team") -> pd.DataFrame:
+    """Raters' comment rows about the learner: one per (group, text)."""
+    return pd.DataFrame({"participant": [f"r{n}" for n in range(len(writers))],
+                         "exercise": "rater_comment", "space": space,
+                         "rater": [g for g, _ in writers], "value": [t for _, t in writers]})
+
+
+@pytest.mark.parametrize("group", list(FLOORS))
+@pytest.mark.parametrize("count", range(6))
+def test_a_groups_comments_are_shown_exactly_from_its_floor(group: str, count: int) -> None:
+    texts = [f"Comment {n}." for n in reversed(range(count))]
+    table = others.comments(said(*[(group, t) for t in texts]), spaces=["team"])
+    got = table.set_index("group").loc[group]
+    assert got["n"] == count
+    assert bool(got["withheld"]) == (count < FLOORS[group])
+    # Word for word and sorted (their order says nothing of who wrote first), or nothing.
+    assert got["comments"] == (tuple(sorted(texts)) if count >= FLOORS[group] else ())
+    # Never merged into another group, and no list of all others.
+    assert set(table["group"]) == set(FLOORS)
+    for other in set(FLOORS) - {group}:
+        assert table.set_index("group").loc[other, "comments"] == ()
+
+
+def test_a_blank_comment_does_not_count_towards_the_floor() -> None:
+    table = others.comments(said(("peer", "Kind."), ("peer", "Calm."), ("peer", "   "),
+                                 ("peer", None)), spaces=["team"])  # type: ignore[arg-type]
+    peer = table.set_index("group").loc["peer"]
+    assert (peer["n"], bool(peer["withheld"]), peer["comments"]) == (2, True, ())
+
+
+def test_comments_are_per_space_and_ignore_ratings() -> None:
+    rows = pd.concat([said(*[("peer", f"Team {n}.") for n in range(3)]),
+                      said(("peer", "System."), space="system"),
+                      said(("peer", 4)).assign(exercise="rating")], ignore_index=True)
+    table = others.comments(rows).set_index(["space", "group"])
+    assert table.loc[("team", "peer"), "comments"] == ("Team 0.", "Team 1.", "Team 2.")
+    assert bool(table.loc[("system", "peer"), "withheld"])
+    assert list(table.index.get_level_values("space").unique()) == list(
+        content.get().raters.spaces)
+
+
+def test_the_learner_is_not_told_whether_a_withheld_group_wrote() -> None:
+    from trace_widgets.journey._others import comment_lines  # noqa: PLC0415
+
+    base = [("manager", "Steady.")]
+    one_peer = comment_lines(others.comments(said(*base, ("peer", "Kind.")), spaces=["team"]))
+    no_peer = comment_lines(others.comments(said(*base), spaces=["team"]))
+    assert one_peer == no_peer
+    assert "Peers (fewer than 3)" in one_peer[-1][0]
+    # Nothing shown anywhere: not even which groups are withheld.
+    assert comment_lines(others.comments(said(("peer", "Kind.")), spaces=["team"])) == []

@@ -168,3 +168,50 @@ def test_workshop_participants_cannot_invite(s: Store) -> None:
     with pytest.raises(AnswerError):
         s.invite(learner(s), "boss", ["team"])
     assert store.RaterLink.__dataclass_fields__["token"].repr is False
+
+
+def comment(s: Store, token: str, text: str) -> RaterPage:
+    """Write ``text`` as the rater's comment on the team space, and save it now."""
+    page = RaterPage(s, token)
+    area = next(w for w in _walk(page.view)
+                if "trace-rater-comment" in getattr(w, "_dom_classes", ()))
+    area.value = text
+    page.comment_saver.flush()
+    return page
+
+
+def test_raters_comment_by_the_floors_and_the_learner_reads_them_literally(s: Store) -> None:
+    from trace_widgets import report  # noqa: PLC0415
+
+    me = learner(s)
+    peers = [s.invite(me, "peer", ["team"]) for _ in range(3)]
+    manager, lead = s.invite(me, "manager", ["team"]), s.invite(me, "report", ["team"])
+    for n, token in enumerate(peers):
+        rate(s, token, 2)
+        comment(s, token, f"<i>Peer</i> {n}.")
+    rate(s, manager, 3)
+    rate(s, lead, 3)
+    comment(s, lead, "The only report's words.")
+    with pytest.raises(AnswerError):  # a comment only on the link's own spaces
+        s.append(make(manager, "rater_comment.system", "Elsewhere.", rater="manager"))
+    # Back by the link: the comment is on the page again.
+    assert "<i>Peer</i> 0." in _texts(RaterPage(s, peers[0]).view)
+    session = Session(s)
+    session.open(me)
+    panel = OthersPanel(session)
+    panel.close_button.click()
+    shown = panel.comments.value
+    assert "&lt;i&gt;Peer&lt;/i&gt; 0." in shown
+    assert "<i>" not in shown
+    assert "Team: Peers (3)" in shown
+    assert "The only report's words" not in html.unescape(shown)
+    assert "People you lead (fewer than 3)" in shown
+    # The report: the same lines, the peers' words as said, the report's withheld.
+    doc = report.learner_report(session.answers(), fmt="html", about=s.about(me)).decode()
+    assert "What others wrote" in doc
+    assert "&lt;i&gt;Peer&lt;/i&gt; 2." in doc
+    assert "The only report" not in doc
+    # A rater's erase takes their comment with it; the peers fall below their floor.
+    s.erase(peers[0])
+    panel.refresh()
+    assert "Peer</i> 1." not in html.unescape(panel.comments.value)

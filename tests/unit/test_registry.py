@@ -22,7 +22,7 @@ TOKEN = "p" * 22
 
 def test_the_built_in_kinds_and_their_items() -> None:
     ids = [k.id for k in registry.kinds()]
-    assert ids == ["rating", "reflection", "priorities", "action_plan", "explorer"]
+    assert ids == ["rating", "reflection", "priorities", "action_plan", "explorer", "rater_comment"]
     c = content.get()
     assert {spec.exercise for spec in c.items.values()} == set(ids) - {"explorer"}
     assert store.EXERCISES == registry.workshop_exercises() == (

@@ -39,7 +39,7 @@ Examples
 --------
 >>> from trace_widgets.exercises import registry
 >>> [k.id for k in registry.kinds()]
-['rating', 'reflection', 'priorities', 'action_plan', 'explorer']
+['rating', 'reflection', 'priorities', 'action_plan', 'explorer', 'rater_comment']
 >>> registry.workshop_exercises()
 ('reflection', 'priorities', 'action_plan')
 >>> registry.kind("priorities").place
@@ -106,6 +106,7 @@ BUILTIN = (
     "trace_widgets.exercises.priorities:KIND",
     "trace_widgets.exercises.action_plan:KIND",
     "trace_widgets.exercises.explorer:KIND",
+    "trace_widgets.exercises.rater_comment:KIND",
 )
 """The kinds this package brings, in journey order, as ``module:attribute``: the same
 values as its entry points (a test keeps ``pyproject.toml`` in step). A checkout that has

@@ -65,6 +65,85 @@ def group_table(view: pd.DataFrame, *, spaces: list[str],
     return table
 
 
+def comment_lines(table: pd.DataFrame, *, content: content_mod.Content | None = None
+                  ) -> list[tuple[str, tuple[str, ...]]]:
+    """Raters' comments as the learner reads them: per space, a line for each group shown
+    (with how many wrote) and its comments, then one line naming the anonymous groups not
+    shown. Those are named whether or not anyone in them wrote, so the page never says that
+    one or two people of a group did; an unnamed manager who wrote nothing is not listed.
+    Nothing at all when no group's comments can be shown anywhere.
+
+    Parameters
+    ----------
+    table
+        The output of :func:`trace_widgets.others.comments`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from trace_widgets import others
+    >>> about = pd.DataFrame({"participant": ["a", "b"], "exercise": ["rater_comment"] * 2,
+    ...                       "space": ["team"] * 2, "rater": ["manager", "peer"],
+    ...                       "value": ["Steady.", "Kind."]})
+    >>> comment_lines(others.comments(about, spaces=["team"]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('Team: Line manager (1)', ('Steady.',)),
+     ('Team: not shown, as too few wrote one: Peers (fewer than 3), People you lead
+       (fewer than 3), Others (fewer than 3)', ())]
+    """
+    c = content if content is not None else content_mod.get()
+    if table["withheld"].all():
+        return []
+    floors = {g.id: g.floor for g in c.raters.groups}
+    lines: list[tuple[str, tuple[str, ...]]] = []
+    for space, rows in table.groupby("space", sort=False):
+        where = c.space(str(space)).name
+        hidden = []
+        for r in rows.to_dict("records"):
+            name = c.text(f"raters.group.{r['group']}")
+            if not r["withheld"]:
+                said = c.text("raters.comments.group", group=name, count=r["n"])
+                lines.append((c.text("raters.comments.space", space=where, said=said),
+                              tuple(str(t) for t in r["comments"])))
+            elif not r["named"]:
+                hidden.append(c.text("raters.comments.withheld_group", group=name,
+                                     floor=floors[str(r["group"])]))
+        if hidden:
+            said = c.text("raters.comments.withheld", groups=", ".join(hidden))
+            lines.append((c.text("raters.comments.space", space=where, said=said), ()))
+    return lines
+
+
+def comments_html(lines: list[tuple[str, tuple[str, ...]]], *,
+                  content: content_mod.Content | None = None) -> str:
+    """:func:`comment_lines` as HTML, every rater's text escaped (it is never markup).
+
+    Examples
+    --------
+    >>> comments_html([("Team: Peers (3)", ("<b>a</b>", "b", "c"))])  # doctest: +ELLIPSIS
+    '<p>...</p><p class="trace-comment-group">Team: Peers (3)</p><ul...><li>&lt;b&gt;a...'
+    """
+    c = content if content is not None else content_mod.get()
+    parts = [f"<p>{escape(c.text('raters.comments.intro'))}</p>"]
+    if not lines:
+        parts.append(f"<p>{escape(c.text('raters.comments.none'))}</p>")
+    for line, said in lines:
+        parts.append(f'<p class="trace-comment-group">{escape(line)}</p>')
+        if said:
+            parts.append('<ul class="trace-comments">'
+                         + "".join(f"<li>{escape(t)}</li>" for t in said) + "</ul>")
+    return "".join(parts)
+
+
+def rater_comments(store: Store, token: str, spaces: list[str], *,
+                   round: int | None = None) -> list[tuple[str, tuple[str, ...]]]:  # noqa: A002
+    """What the learner may read of their raters' comments in a round (default: now)."""
+    learner = store.participant(token)
+    wanted = learner.round if round is None else round
+    return comment_lines(others.comments(store.about(learner.token, round=wanted),
+                                         spaces=spaces))
+
+
 _SAVE_ATTEMPTS = 8
 
 
@@ -150,6 +229,8 @@ class OthersPanel:
         self.grid = widgets.HTML()
         self.grid.add_class("trace-others-grid")
         self.summary = widgets.HTML()  # a paragraph that wraps (a Label does not)
+        self.comments = widgets.HTML()
+        self.comments.add_class("trace-others-comments")
         self.summary.add_class("trace-others-summary")
         self.view = widgets.VBox([
             _para(c.text("raters.invite.intro")),
@@ -247,6 +328,12 @@ class OthersPanel:
         self.grid.value = (f"<p>{escape(c.text('raters.grid.intro'))}</p>"
                            + others.gap_grid(gap).to_html(escape=True, border=0,
                                                           classes="trace-table"))
+        try:
+            said = rater_comments(self.session.store, token, spaces)
+        except StoreError as exc:
+            self.message.value = str(exc)
+            return
+        self.comments.value = comments_html(said)
         flagged = gap.loc[gap["flag"].notna()]
         marks = [c.text(f"raters.{f}") + ": " + c.text(
             "raters.summary.cell", element=c.element(str(e)).name, space=c.space(str(s)).name)
@@ -260,4 +347,6 @@ class OthersPanel:
             self.summary, flags, self.gap_chart.view,
             widgets.HTML(f"<h3>{escape(c.text('raters.grid.heading'))}</h3>"), self.grid,
             widgets.HTML(f"<h3>{escape(c.text('raters.results.groups'))}</h3>"), self.groups,
+            widgets.HTML(f"<h3>{escape(c.text('raters.comments.heading'))}</h3>"),
+            self.comments,
         )

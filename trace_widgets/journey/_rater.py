@@ -18,7 +18,9 @@ from .._ui import heading as _heading
 from .._ui import para as _para
 from ..answers import Answer
 from ..exercises import space_rating_view
-from ..exercises._widgets import close_tree
+from ..exercises._save import Saver
+from ..exercises._widgets import close_tree, status_bar
+from ..exercises.rater_comment import comment_field
 from ..store import RaterLink, RaterLinkClosedError, Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -114,12 +116,21 @@ class RaterPage:
         parts: list[widgets.Widget] = [
             _para(c.text("raters.page.saved"), "trace-rater-saved"),
         ]
+        # One saver for the comments: a comment is saved a moment after the last keystroke.
+        comment_saver = Saver(save)
+        self.comment_saver = comment_saver
         for space in link.spaces:
             sp = c.space(space)
             view = space_rating_view(self.token, space, save, answers=current,
                                      rater=link.group)
+            field = comment_field(self.token, space, rater=link.group, answers=current,
+                                  saver=comment_saver, round=link.round,
+                                  label=c.text("raters.page.comment", name=whose,
+                                               space=sp.name))
             parts += [_heading(c.text("raters.page.space", space=sp.name, name=whose), 2),
-                      _para(c.text(f"raters.page.space.{space}", name=whose)), view.widget]
+                      _para(c.text(f"raters.page.space.{space}", name=whose)), view.widget,
+                      field.box]
+        parts.append(status_bar(comment_saver))
         parts.append(_para(c.text("raters.page.done", name=whose), "trace-rater-done"))
         return parts
 

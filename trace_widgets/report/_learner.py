@@ -173,7 +173,10 @@ def _others(mine: pd.DataFrame, about: pd.DataFrame, c: content_mod.Content,
             released: pd.DataFrame | None = None) -> Section | None:
     """Self against others, as the Plan step shows it once the round is closed: each group
     at its floor, blind spots and hidden strengths, one chart per space rated."""
-    from ..journey._others import group_table  # noqa: PLC0415 - the Plan step's own table
+    from ..journey._others import (  # noqa: PLC0415 - the Plan step's own table and lines
+        comment_lines,
+        group_table,
+    )
 
     if about.empty:
         return None
@@ -212,6 +215,12 @@ def _others(mine: pd.DataFrame, about: pd.DataFrame, c: content_mod.Content,
     blocks += [Heading(c.text("raters.results.groups")),
                table_of(group_table(view, spaces=spaces, content=c), c.text(f"{key}.groups"),
                         content=c)]
+    lines = comment_lines(others.comments(about, spaces=spaces, rules=c.raters), content=c)
+    blocks += [Heading(c.text("raters.comments.heading")), Para(c.text("raters.comments.intro"))]
+    if not lines:
+        blocks.append(Para(c.text("raters.comments.none"), muted=True))
+    for line, said in lines:
+        blocks += [Para(line, strong=True), *(Said("", text) for text in said)]
     return Section("others", c.text(f"{key}.heading"), tuple(blocks))
 
 
