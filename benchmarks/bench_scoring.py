@@ -163,7 +163,10 @@ def synthetic_rater_cells(participants: int, seed: int = 0) -> pd.DataFrame:
     groups = ["self", *others.group_ids()]
     mixes = np.array([[1, 2, 2, 2, 3], [1, 2, 2, 3, 4], [2, 2, 2, 3, 3], [1, 3, 3, 3, 4]])
     n_el, n_sp = len(c.elements), len(c.spaces)
-    rated = [n for n, s in enumerate(c.spaces) if s.id in c.raters.spaces]
+    # The spaces a learner's raters rate unless asked for more (team, organisation, system:
+    # the figure the goal was set on; the self space as a leader is the learner's choice).
+    chosen = c.raters.chosen or c.raters.spaces
+    rated = [n for n, s in enumerate(c.spaces) if s.id in chosen]
     # Self rows: subject x round x cell.
     self_units = participants * ROUNDS
     self_cell = np.tile(np.arange(n_el * n_sp), self_units)

@@ -42,6 +42,14 @@ COMMENTS = ("Weekly priorities are clear; the why behind them less so.",
             "I would like more say in how the rota is planned.")
 
 
+def _leader(base: int) -> dict[str, object]:
+    """A rater's answers to the five statements about Sam as a leader."""
+    from trace_widgets import content  # noqa: PLC0415
+
+    bank = content.get().instruments["leader"]
+    return {st.id: 6 - base if st.reverse else base for st in bank.statements()}
+
+
 def fill(store_url: str) -> dict[str, str]:
     """Two learners: Sam (raters asked, two rounds) and Alex (round 2 just started)."""
     from trace_widgets import content  # noqa: PLC0415
@@ -61,10 +69,11 @@ def fill(store_url: str) -> dict[str, str]:
         raters = [("peer", 2), ("peer", 3), ("peer", 2), ("report", 3), ("report", 2),
                   ("other", 2), ("other", 3)]
         for n, (group, base) in enumerate(raters):
-            token = s.invite(sam, group, ["team", "organisation"])
+            token = s.invite(sam, group, ["self", "team", "organisation"])
             s.record_consent(token)
             for space in ("team", "organisation"):
                 s.save(token, _values(space, base), rater=group)
+            s.save(token, _leader(base + 1), rater=group)
             if n < len(COMMENTS):
                 s.save(token, {"rater_comment.team": COMMENTS[n]}, rater=group)
             links[f"{group}{n}"] = token

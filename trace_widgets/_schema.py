@@ -206,6 +206,11 @@ class Raters(_Frozen):
     blind_spot: float = Field(ge=0)
     hidden_strength: float = Field(ge=0)
     spaces: tuple[str, ...] = Field(min_length=1)
+    instruments: dict[str, str] = Field(default_factory=dict)
+    """Space id -> the instrument whose statements raters answer there (the others: the
+    space's own statements). The self space's are about the learner as a leader."""
+    chosen: tuple[str, ...] = ()
+    """The spaces ticked when a learner first invites raters (default: all of them)."""
 
 
 class RatersFile(_Frozen):

@@ -84,7 +84,8 @@ class Answer:
     """That instrument's version when the answer was given."""
 
     def as_row(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Shallow: every field is immutable (dataclasses.asdict deep-copies, ten times slower).
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def check_text(text: object, *, limit: int | None = None, field: str = "value") -> str:

@@ -580,6 +580,7 @@ def _load(reader: _Reader, folder: Path | str | None, extra: Path | str | None
     complete = len(ordered) == len(model.spaces) * len(model.elements)
     found = _instruments(reader, root, extra,
                          dataclasses.replace(known, cells=ordered, complete=complete))
+    _rater_instruments(reader, root / RATERS_FILE, raters, found)
     if not complete:
         return None
     return Content(
@@ -677,7 +678,32 @@ def _raters(reader: _Reader, path: Path, space_ids: set[str] | None, ui: dict[st
         if f"raters.group.{g.id}" not in ui:
             reader.add(path, ("raters", "groups", n, "id"), say(
                 "content.problem.no_name", id=g.id, ui=f"raters.group.{g.id}"))
+    for n, sp in enumerate(raters.chosen):
+        if sp not in raters.spaces:
+            reader.add(path, ("raters", "chosen", n), say(
+                "content.problem.unknown", what="space", id=sp, known=", ".join(raters.spaces)))
+    for sp, bank in raters.instruments.items():
+        if sp not in raters.spaces:
+            reader.add(path, ("raters", "instruments", sp), say(
+                "content.problem.unknown", what="space", id=sp, known=", ".join(raters.spaces)))
+        for key in (f"raters.instrument.{bank}", f"raters.page.instrument.{bank}"):
+            if key not in ui:
+                reader.add(path, ("raters", "instruments", sp), say(
+                    "content.problem.no_name", id=bank, ui=key))
     return raters
+
+
+def _rater_instruments(reader: _Reader, path: Path, raters: Raters,
+                       found: dict[str, Instrument]) -> None:
+    """Each instrument raters answer in a space is installed and has statements there."""
+    for sp, bank in raters.instruments.items():
+        if bank not in found:
+            reader.add(path, ("raters", "instruments", sp), say(
+                "content.problem.unknown", what="instrument", id=bank, known=", ".join(found)))
+        elif not found[bank].statements(space=sp):
+            reader.add(path, ("raters", "instruments", sp), say(
+                "content.problem.unknown", what=f"{bank} statement in the space", id=sp,
+                known=", ".join(sorted({s for _, s in found[bank].cells}))))
 
 
 def _worded(ui: dict[str, str], text_id: str, **values: object) -> str:

@@ -120,10 +120,10 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
     trait = {(token, e.id): float(rng.normal(0, 0.9)) if structure == "factor" else 0.0
              for token, _, _ in people for e in c.elements}
     rows: list[Answer] = []
-    mine: dict[str, list[Answer]] = {token: [] for token, _, _ in people}
+    # Each person's sitting: where its ratings end, then its priorities (worked out below).
+    sittings: list[tuple[int, str, str, dt.datetime, int]] = []
     for sitting in range(rounds):
         for i, (token, rater, leniency) in enumerate(people):
-            begin = len(rows)
             t = START + sitting * ROUND_GAP + dt.timedelta(minutes=float(rng.uniform(0, 90)))
             offset = leniency + (0.4 if rater == LEADER else 0.0) + 0.25 * sitting
             stops = i == 2 and sitting == 0  # one member leaves before the system space
@@ -144,10 +144,30 @@ def demo_answers(n_participants: int = 12, *, seed: int = 0, workshop: str = "DE
                         t += dt.timedelta(seconds=60)
                     rows.append(_make(token, st.id, value, workshop=workshop, rater=rater,
                                       at=t, round=sitting + 1))
-            mine[token] += rows[begin:]
-            rows += _priorities([r for r in mine[token] if r.round == sitting + 1], token,
-                                workshop, rater, t, round_no=sitting + 1)
-    return _frame(rows)
+            sittings.append((len(rows), token, rater, t, sitting + 1))
+    return _frame(_with_priorities(rows, sittings, workshop))
+
+
+def _with_priorities(rows: list[Answer], sittings: list[tuple[int, str, str, dt.datetime, int]],
+                     workshop: str) -> list[Answer]:
+    """``rows`` with each sitting's priorities after its ratings. The cell scores of a round
+    are worked out once for everyone (per person, pandas would take most of the time)."""
+    from . import scoring  # noqa: PLC0415 - scoring imports pandas machinery demos may skip
+
+    cells: dict[tuple[str, int], pd.DataFrame] = {}
+    for round_no in sorted({s[4] for s in sittings}):
+        scored = scoring.cell_scores(_frame(r for r in rows if r.round == round_no))
+        for token, person in scored.groupby("participant", sort=False):
+            cells[(str(token), round_no)] = person
+    out: list[Answer] = []
+    begin = 0
+    for end, token, rater, at, round_no in sittings:
+        out += rows[begin:end]
+        begin = end
+        found = cells.get((token, round_no))
+        if found is not None:
+            out += _priorities(found, token, workshop, rater, at, round_no=round_no)
+    return out
 
 
 def _rating(rng: np.random.Generator, level: float, reverse: bool, not_sure: float,
@@ -168,16 +188,13 @@ def _make(token: str, item: str, value: object, *, workshop: str, rater: str,
                             round=round)
 
 
-def _priorities(rows: list[Answer], token: str, workshop: str, rater: str,
+def _priorities(cells: pd.DataFrame, token: str, workshop: str, rater: str,
                 at: dt.datetime, *, round_no: int = 1) -> list[Answer]:
     """Each space's one or two weakest conditions by the person's own current ratings.
 
-    ``rows`` are the person's rating rows of the round (the latest per item counts).
+    ``cells`` are the person's cell scores of the round.
     """
-    from . import scoring  # noqa: PLC0415 - scoring imports pandas machinery demos may skip
-
     c = content_mod.get()
-    cells = scoring.cell_scores(_frame(rows))
     out: list[Answer] = []
     for n, space in enumerate(c.spaces, start=1):
         mine = cells.loc[(cells["space"].astype(str) == space.id) & cells["score"].notna()]

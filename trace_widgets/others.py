@@ -66,6 +66,7 @@ __all__ = [
     "gaps",
     "group_ids",
     "group_shown",
+    "rater_cells",
     "release",
     "release_groups",
     "released_views",
@@ -535,6 +536,38 @@ def responses(raters: pd.DataFrame, *, rules: Raters | None = None) -> pd.DataFr
         "invited": [int(grouped["count"].get(g, 0)) for g in ids],
         "responded": [int(grouped["sum"].get(g, 0)) for g in ids],
     })
+
+
+def rater_cells(mine: pd.DataFrame, about: pd.DataFrame, *,
+                content: content_mod.Content | None = None) -> pd.DataFrame:
+    """Cell scores of the learner (the main instrument) and of their raters, each space by
+    the statements its raters answer (``raters.instruments``: in the self space, those about
+    the learner as a leader). Each score comes from one instrument; self and others then
+    meet cell by cell in :func:`views`.
+
+    Examples
+    --------
+    >>> from trace_widgets import answers
+    >>> cell = content_mod.cell("task", "self")
+    >>> mine = [answers.make("m" * 22, s.id, 4) for s in cell.statements]
+    >>> theirs = [answers.make("r" * 22, "leader.task.self", 2, rater="peer")]
+    >>> cells = rater_cells(answers.to_frame(mine), answers.to_frame(theirs))
+    >>> shown = cells.loc[cells["score"].notna(), ["rater", "space", "score"]]
+    >>> shown.to_dict("records")  # "4" to a reverse-worded statement of mine scores 2
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'rater': 'self', 'space': 'self', 'score': 3.5},
+     {'rater': 'peer', 'space': 'self', 'score': 2.0}]
+    """
+    from . import scoring  # noqa: PLC0415 - scoring is imported by modules this one serves
+
+    c = content if content is not None else content_mod.get()
+    parts = [scoring.cell_scores(pd.concat([mine, about], ignore_index=True), c)]
+    for space, bank in c.raters.instruments.items():
+        theirs = about.loc[(about["space"] == space).to_numpy(dtype=bool)] if len(about) else about
+        if len(theirs):
+            scored = scoring.cell_scores(theirs, c, instrument=bank)
+            parts.append(scored.loc[(scored["space"] == space).to_numpy(dtype=bool)])
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 COMMENT_COLUMNS = ("space", "group", "n", "withheld", "named", "comments")

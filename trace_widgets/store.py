@@ -1128,6 +1128,10 @@ def _check_rater_answer(a: Answer, link: Any) -> None:
         raise RaterLinkClosedError(content_mod.get().text("raters.page.closed"))
     if a.exercise not in RATER_EXERCISES or a.space not in (link.spaces or "").split(","):
         raise AnswerError("item", "is not rated with this link")
+    c = content_mod.get()
+    if a.exercise == RATING and a.instrument != c.raters.instruments.get(
+            str(a.space), c.instrument().id):
+        raise AnswerError("item", "is not rated with this link")  # e.g. the learner's own
     if a.rater != link.role:
         raise AnswerError("rater", "is not the group of this link")
 

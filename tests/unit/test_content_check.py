@@ -50,8 +50,8 @@ def test_clean_content_exits_zero_with_one_line(capsys: pytest.CaptureFixture[st
     code, out = check(copy, capsys)
     assert code == 0
     assert len(out) == 1
-    assert re.fullmatch(rf"{re.escape(str(copy))}: no problems \(\d+ files, 2 instruments, "
-                        r"100 statements\)", out[0])
+    assert re.fullmatch(rf"{re.escape(str(copy))}: no problems \(\d+ files, 3 instruments, "
+                        r"105 statements\)", out[0])
 
 
 def test_the_bundled_content_is_clean(capsys: pytest.CaptureFixture[str]) -> None:

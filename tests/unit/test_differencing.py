@@ -204,9 +204,11 @@ def _unprotected(s: store.Store, w: store.Workshop) -> group.Summary:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["cohort", "team"])
+@pytest.mark.parametrize("kind", ["cohort"])
 def test_the_attack_works_on_figures_of_the_moment(sqlite_url: str, kind: str) -> None:
-    """The attack is real: without the release rule it recovers scores in every cell."""
+    """The attack is real: without the release rule it recovers scores in every cell.
+    (A team workshop too: ``benchmarks/privacy_attack.py`` plays both kinds, two minutes
+    more than the suite can spend on what the cohort already shows.)"""
     on_screen, in_csv, _ = play(sqlite_url, kind, seed=1, read=_unprotected)
     assert on_screen.recovered == in_csv.recovered == {(e.id, "team")
                                                        for e in content.get().elements}
@@ -215,7 +217,10 @@ def test_the_attack_works_on_figures_of_the_moment(sqlite_url: str, kind: str) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["cohort", "team"])
+@pytest.mark.parametrize(("store_url", "kind"), [
+    ("sqlite", "cohort"), ("sqlite", "team"),
+    # PostgreSQL once: the rule is the same code, the store's part is what differs.
+    pytest.param("postgres", "cohort", marks=pytest.mark.postgres)], indirect=["store_url"])
 def test_reading_every_view_after_every_answer_recovers_nothing(store_url: str,
                                                                 kind: str) -> None:
     on_screen, in_csv, answered = play(store_url, kind, seed=2)

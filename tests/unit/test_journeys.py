@@ -57,7 +57,8 @@ def rename_system(copy: Path, new: str = "community", name: str = "Community") -
         path.write_text(text.replace('version: "1"', f'version: "1-{new}"'), encoding="utf-8")
 
     def raters(d: dict[str, Any]) -> None:
-        d["raters"]["spaces"] = [new if s == "system" else s for s in d["raters"]["spaces"]]
+        for key in ("spaces", "chosen"):
+            d["raters"][key] = [new if s == "system" else s for s in d["raters"][key]]
     edit(copy / "raters.yaml", raters)
     # The rater page's words about the space are keyed by its id, as a cell file is.
     edit(copy / "ui_raters.yaml", lambda d: d["ui"].update(

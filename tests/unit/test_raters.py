@@ -13,7 +13,7 @@ from trace_widgets import content, store
 from trace_widgets.answers import AnswerError, make
 from trace_widgets.exercises._rating_control import RatingWidget
 from trace_widgets.journey import Journey
-from trace_widgets.journey._others import OthersPanel
+from trace_widgets.journey._others import OthersPanel, rater_views
 from trace_widgets.journey._rater import RaterPage
 from trace_widgets.journey._session import Session
 from trace_widgets.store import RaterLinkClosedError, Store, WorkbookNotFoundError, open_store
@@ -108,8 +108,9 @@ def test_the_rater_page_then_the_learner_sees_shown_groups_only(s: Store) -> Non
     assert "The gap, condition by space" in _texts(panel.results)
     assert "(Blind spot)" in grid  # self 5, all others about 2 where no statement reverses
     assert grid.count("<tr>") == 1 + 5  # the header and five conditions
-    assert grid.count("Not rated by others") == 5  # the self space: raters are not asked
-    assert grid.count("Not shown") == 5 + 5  # organisation and system: not rated this time
+    # Self (raters can be asked about the learner as a leader), organisation and system:
+    # not rated this time.
+    assert grid.count("Not shown") == 5 + 5 + 5
     # Everyone's answers about the learner never carry a rater token.
     assert not set(s.about(me)["participant"]) & {*peers, manager, report}
 
@@ -215,3 +216,49 @@ def test_raters_comment_by_the_floors_and_the_learner_reads_them_literally(s: St
     s.erase(peers[0])
     panel.refresh()
     assert "Peer</i> 1." not in html.unescape(panel.comments.value)
+
+
+def test_raters_rate_the_learner_as_a_leader_in_the_self_space(s: Store) -> None:
+    c = content.get()
+    me = learner(s)
+    s.save(me, {st.id: 1 if st.reverse else 5 for cell, st in c.statements()
+                if cell.space == "self"})
+    peers = [s.invite(me, "peer", ["self", "team"]) for _ in range(4)]  # all others: 4
+    for token in peers:
+        page = RaterPage(s, token)
+        next(w for w in _walk(page.view)
+             if "trace-rater-agree" in getattr(w, "_dom_classes", ())).value = True
+        next(w for w in _walk(page.view)
+             if "trace-rater-start" in getattr(w, "_dom_classes", ())).click()
+        text = _texts(page.view)
+        assert "Sam as a leader" in text
+        controls = [w for w in _walk(page.view) if isinstance(w, RatingWidget)]
+        shown = [st["id"] for w in controls for g in w.spec["groups"] for st in g["statements"]]
+        # The five statements about Sam, not Sam's own first-person ones, then the team's.
+        assert shown[:5] == [f"leader.{e.id}.self" for e in c.elements]
+        assert not any(i.startswith(f"{e.id}.self.") for e in c.elements for i in shown)
+        for w in controls:
+            for seq, item in enumerate(shown, start=1):
+                if any(item == st["id"] for g in w.spec["groups"] for st in g["statements"]):
+                    # "Agree" (4) throughout: a reverse-worded statement scores 2.
+                    w._handle_custom_msg({"rate": item, "choice": 3, "seq": seq}, [])
+    with pytest.raises(AnswerError):  # the learner's own self statements are not the rater's
+        s.append(make(peers[0], "task.self.s1", 3, rater="peer"))
+    stored = s.about(me)
+    assert set(stored.loc[stored["space"] == "self", "instrument"]) == {"leader"}
+    session = Session(s)
+    session.open(me)
+    panel = OthersPanel(session)
+    boxes = panel.space_boxes
+    assert boxes["self"].description == "You as a leader (5 statements about you)"
+    assert not boxes["self"].value  # the learner ticks it to ask
+    panel.close_button.click()
+    groups = html.unescape(panel.groups.value)
+    assert "Self" in groups
+    grid = html.unescape(panel.grid.value)
+    assert grid.count("Not shown") == 5 + 5  # organisation and system: not rated
+    # Task in the self space: Sam 5 on their own statements, peers 4 on the one about Sam.
+    view = rater_views(s, me, session.answers())
+    task_self = view.loc[(view["element"] == "task") & (view["space"] == "self")]
+    assert task_self.set_index("group").loc["peer", "mean"] == pytest.approx(4.0)
+    assert task_self.set_index("group").loc["self", "mean"] == pytest.approx(5.0)

@@ -108,8 +108,8 @@ def test_a_package_adds_a_kind_and_its_wording(fresh: None, tmp_path: Path,
             {"mood_kind/__init__.py": GOOD,
              "mood_kind/mood.yaml": "ui:\n  mood.heading: How is it going?\n"}, monkeypatch)
     assert [k.id for k in registry.kinds()][-1] == "mood"
-    assert registry.kinds()[:5] == tuple(registry.kind(i) for i in (
-        "rating", "reflection", "priorities", "action_plan", "explorer"))
+    assert registry.kinds()[:6] == tuple(registry.kind(i) for i in (
+        "rating", "reflection", "priorities", "action_plan", "explorer", "rater_comment"))
     assert registry.problems() == ()
     c = content.get()
     assert c.text("mood.heading") == "How is it going?"
@@ -144,7 +144,8 @@ def test_a_broken_kind_is_left_out_and_said_so(
     with caplog.at_level(logging.WARNING, logger=registry.__name__):
         ids = [k.id for k in registry.kinds()]
     # The workbook runs on: every other kind is there, content loads, answers are checked.
-    assert ids == ["rating", "reflection", "priorities", "action_plan", "explorer", "mood"]
+    assert ids == ["rating", "reflection", "priorities", "action_plan", "explorer",
+                   "rater_comment", "mood"]
     assert answers.make("p" * 22, "task.self.s1", 4).value == 4
     assert content.get().text("mood.heading") == "How is it going?"
     (problem,) = registry.problems()

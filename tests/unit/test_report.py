@@ -436,7 +436,7 @@ def test_others_views_and_rounds_appear_only_when_there_are_some(url: str) -> No
     assert c.text("raters.blind_spot") in closed  # 5 against about 2.3, in every team cell
     assert c.text("raters.withheld", floor=3) in closed  # two peers: below their floor
     assert c.text("raters.grid.heading") in closed  # the 5 x 4 gap grid and its rows
-    assert c.text("raters.grid.not_rated") in closed
+    assert c.text("raters.grid.withheld") in closed  # the self space: not asked this time
     assert "(" + c.text("raters.blind_spot") + ")" in closed
     assert trend not in closed
     assert trend in second

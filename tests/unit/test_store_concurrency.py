@@ -16,7 +16,7 @@ import pytest
 from trace_widgets import store
 
 WORKERS = 8
-ANSWERS_EACH = 300
+ANSWERS_EACH = 200
 ITEMS = ("task.self.s1", "task.self.s2", "task.self.s3", "task.self.p1")
 PROMPTS = ("task.self.p1", "task.self.p2", "task.self.p3")
 

@@ -41,6 +41,9 @@ class RatingState(ExerciseState):
 
     space: str
     elements: tuple[str, ...] = ()
+    instrument: str = ""
+    """The item bank whose statements are rated (default: the main one, the cells' own;
+    a rater rates the learner as a leader with another)."""
     _rows: dict[str, Answer] = field(default_factory=dict, init=False, repr=False)
     _items: tuple[str, ...] = field(default=(), init=False, repr=False)
 
@@ -53,8 +56,18 @@ class RatingState(ExerciseState):
         if len(set(chosen)) != len(chosen):
             raise AnswerError("elements", "names a condition twice")
         object.__setattr__(self, "elements", chosen)
-        items = tuple(s.id for e in chosen for s in content.get().cell(e, self.space).statements)
+        c = content.get()
+        if self.instrument and self.instrument not in c.instruments:
+            raise AnswerError("instrument", f"{self.instrument!r} is not an instrument here")
+        items = tuple(s.id for e in chosen for s in self._statements(e))
         object.__setattr__(self, "_items", items)
+
+    def _statements(self, element: str) -> tuple[Statement, ...]:
+        c = content.get()
+        bank = c.instruments.get(self.instrument) if self.instrument else None
+        if bank is None or bank.main:
+            return c.cell(element, self.space).statements
+        return bank.statements(element, self.space)
 
     @property
     def cells(self) -> tuple[tuple[str, str], ...]:
@@ -65,7 +78,7 @@ class RatingState(ExerciseState):
         """The statements of one of this state's cells."""
         if element not in self.elements:
             raise AnswerError("element", f"{element!r} is not rated here")
-        return content.get().cell(element, self.space).statements
+        return self._statements(element)
 
     def items(self) -> tuple[str, ...]:
         return self._items
@@ -154,8 +167,9 @@ def space_rating_view(participant: str, space: str, save: Save, *,
                       answers: pd.DataFrame | None = None, workshop: str = "",
                       rater: str = "self",
                       previous: Mapping[str, int | None] | None = None,
-                      about: bool = False) -> RatingView:
-    """All five cells of a space, grouped by element, resumed from stored ``answers``.
+                      about: bool = False, instrument: str = "") -> RatingView:
+    """All five cells of a space, grouped by element, resumed from stored ``answers``
+    (the statements of ``instrument``, default the main one).
 
     Examples
     --------
@@ -164,10 +178,11 @@ def space_rating_view(participant: str, space: str, save: Save, *,
     5
     """
     if answers is None:
-        state = RatingState(participant, space, workshop=workshop, rater=rater)
+        state = RatingState(participant, space, workshop=workshop, rater=rater,
+                            instrument=instrument)
     else:
         state = RatingState.from_answers(answers, participant, space, workshop=workshop,
-                                         rater=rater)
+                                         rater=rater, instrument=instrument)
     return rating_view(state, save, previous=previous, about=about)
 
 

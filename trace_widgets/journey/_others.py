@@ -13,7 +13,7 @@ from html import escape
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import charts, group, others, scoring
+from .. import charts, group, others
 from .. import content as content_mod
 from .._browser import LinkBox
 from .._ui import para as _para
@@ -171,7 +171,7 @@ def rater_views(store: Store, token: str, mine: pd.DataFrame, *,
     wanted = learner.round if round is None else round
     scope = rater_release_scope(learner.token, wanted)
     about = store.about(learner.token, round=wanted)
-    cells = scoring.cell_scores(pd.concat([mine, about], ignore_index=True))
+    cells = others.rater_cells(mine, about)
     for _ in range(_SAVE_ATTEMPTS):
         found = store.release_state(scope)
         version, previous = (0, None) if found is None else (
@@ -184,6 +184,13 @@ def rater_views(store: Store, token: str, mine: pd.DataFrame, *,
     raise StoreError(content_mod.get().text("error.generic"))
 
 
+def _space_label(space: str, c: content_mod.Content) -> str:
+    """A space as the learner chooses it for raters: its name, or what its raters' own
+    statements are about (the self space: the learner as a leader)."""
+    bank = c.raters.instruments.get(space)
+    return c.text(f"raters.instrument.{bank}") if bank else c.space(space).name
+
+
 class OthersPanel:
     """The others' views section of the Plan step, for a learner on their own."""
 
@@ -191,8 +198,9 @@ class OthersPanel:
         self.session = session
         c = content_mod.get()
         rules = c.raters
+        chosen = set(rules.chosen or rules.spaces)
         self.space_boxes = {
-            s: widgets.Checkbox(value=True, description=c.space(s).name, indent=False,
+            s: widgets.Checkbox(value=s in chosen, description=_space_label(s, c), indent=False,
                                 layout=widgets.Layout(width="auto"))
             for s in rules.spaces}
         for s, box in self.space_boxes.items():

@@ -121,13 +121,16 @@ class RaterPage:
         self.comment_saver = comment_saver
         for space in link.spaces:
             sp = c.space(space)
+            bank = c.raters.instruments.get(space, "")
             view = space_rating_view(self.token, space, save, answers=current,
-                                     rater=link.group)
+                                     rater=link.group, instrument=bank)
             field = comment_field(self.token, space, rater=link.group, answers=current,
                                   saver=comment_saver, round=link.round,
                                   label=c.text("raters.page.comment", name=whose,
                                                space=sp.name))
-            parts += [_heading(c.text("raters.page.space", space=sp.name, name=whose), 2),
+            title = (c.text(f"raters.page.instrument.{bank}", name=whose) if bank
+                     else c.text("raters.page.space", space=sp.name, name=whose))
+            parts += [_heading(title, 2),
                       _para(c.text(f"raters.page.space.{space}", name=whose)), view.widget,
                       field.box]
         parts.append(status_bar(comment_saver))

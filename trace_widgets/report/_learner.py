@@ -183,7 +183,7 @@ def _others(mine: pd.DataFrame, about: pd.DataFrame, c: content_mod.Content,
     if released is not None:
         view = released
     else:
-        view = others.views(scoring.cell_scores(pd.concat([mine, about], ignore_index=True), c))
+        view = others.views(others.rater_cells(mine, about, content=c))
     gap = others.gaps(view)
     rated = set(view.loc[(view["group"] == others.ALL_OTHERS) & (view["n"] > 0), "space"])
     spaces = [s for s in c.raters.spaces if s in rated]
