@@ -63,7 +63,7 @@ def fill(store_url: str) -> dict[str, str]:
         s.start_round(sam)
         for space in (sp.id for sp in c.spaces):
             s.save(sam, _values(space, 4 if space != "system" else 3))
-        links = {"manager": s.invite(sam, "manager", ["team", "organisation"])}
+        links = {"manager": s.invite(sam, "manager", ["self", "team", "organisation"])}
         # Three peers (shown), two people led and two others (each withheld, under 3), and
         # everyone together (shown: what it adds to the shown groups is 4 people).
         raters = [("peer", 2), ("peer", 3), ("peer", 2), ("report", 3), ("report", 2),

@@ -50,7 +50,10 @@ def group_table(view: pd.DataFrame, *, spaces: list[str],
 
     def shown(r: pd.Series) -> str:
         if r["withheld"]:
-            return c.text("raters.withheld", floor=floors.get(r["group"], 1))
+            floor = floors.get(r["group"], 1)
+            # One is enough for a named group (the manager): withheld, it did not answer.
+            return c.text("raters.withheld" if floor > 1 else "raters.not_answered",
+                          floor=floor)
         return f"{r['mean']:.1f}" if pd.notna(r["mean"]) else c.text("chart.no_score")
 
     rows["text"] = rows.apply(shown, axis=1)
