@@ -51,7 +51,7 @@ class RatingState(ExerciseState):
         for e in chosen:
             check_element(e)
         if len(set(chosen)) != len(chosen):
-            raise AnswerError("elements", "names a condition twice")
+            raise AnswerError("elements", "answer.error.element_twice")
         object.__setattr__(self, "elements", chosen)
         items = tuple(s.id for e in chosen for s in content.get().cell(e, self.space).statements)
         object.__setattr__(self, "_items", items)
@@ -64,7 +64,7 @@ class RatingState(ExerciseState):
     def statements(self, element: str) -> tuple[Statement, ...]:
         """The statements of one of this state's cells."""
         if element not in self.elements:
-            raise AnswerError("element", f"{element!r} is not rated here")
+            raise AnswerError("element", "answer.error.not_rated_here", element=element)
         return content.get().cell(element, self.space).statements
 
     def items(self) -> tuple[str, ...]:

@@ -102,7 +102,7 @@ def rater_views(store: Store, token: str, mine: pd.DataFrame, *,
         if (found is not None and text == found[1]) or store.save_release_state(
                 scope, text, expected=version):
             return others.released_views(cells, published)
-    raise StoreError(content_mod.get().text("error.generic"))
+    raise StoreError("error.generic")
 
 
 class OthersPanel:
