@@ -193,7 +193,7 @@ class _Part:
 
     def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
         if space is None:
-            raise ValueError("the rating is shown in a space step")
+            raise ValueError(content.ui("exercise.error.space_step", kind=KIND_ID))
         # In a new round the journey's session knows last round's answers (a starting
         # point); other contexts have none.
         self.view = space_rating_view(ctx.token or "", space, ctx.save, answers=ctx.answers(),

@@ -213,7 +213,7 @@ class _Part:
 
     def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
         if space is None:
-            raise ValueError("reflections are shown in a space step")
+            raise ValueError(content.ui("exercise.error.space_step", kind=KIND_ID))
         self.ctx = ctx
         self.space = space
         self.widget = w.css(widgets.VBox([widgets.Label(content.get().text(
