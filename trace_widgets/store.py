@@ -123,7 +123,7 @@ class WorkshopNotFoundError(StoreError):
 class WorkshopClosedError(StoreError):
     """The workshop is closed: it takes no new participants and no new answers."""
 
-    default_text_id = "store.error.workshop_closed"
+    default_text_id = "workshop.join.closed"
 
 
 class LeaderTakenError(StoreError):
