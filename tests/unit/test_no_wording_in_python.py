@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from trace_widgets import content
+from trace_widgets import content, settings, store
 
 PACKAGE = Path(__file__).resolve().parents[2] / "trace_widgets"
 
@@ -246,3 +247,23 @@ def test_it_catches_cli_wording() -> None:
     tree = ast.parse('say(f"closed workshop {code}")\n'
                      'parser.add_parser("x", help="open a workshop")\n')
     assert findings([("_cli_workshop.py", tree)])
+
+
+def test_an_error_is_worded_by_the_content_in_use_else_the_bundled_one(tmp_path: Path) -> None:
+    reworded = tmp_path / "reworded"
+    shutil.copytree(content.data_dir(), reworded)
+    errors = reworded / "ui_errors.yaml"
+    errors.write_text(errors.read_text().replace(
+        "We could not find that workshop.", "Ni allwn ddod o hyd i'r gweithdy hwnnw."))
+    broken = tmp_path / "broken"
+    shutil.copytree(content.data_dir(), broken)
+    (broken / "model.yaml").write_text("elements: [nope\n")
+    before = settings.get()
+    try:
+        settings.use(before.with_(content_dir=str(reworded)))
+        assert str(store.WorkshopNotFoundError()) == "Ni allwn ddod o hyd i'r gweithdy hwnnw."
+        settings.use(before.with_(content_dir=str(broken)))
+        assert str(store.WorkshopNotFoundError()) == "We could not find that workshop."
+    finally:
+        settings.use(before)
+    assert str(store.StoreError("no.such.text", code="K7")) == "no.such.text (code='K7')"
