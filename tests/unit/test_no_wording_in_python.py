@@ -43,8 +43,12 @@ ALLOWED: dict[str, str] = {
 """Modules whose errors never reach a learner, rater, coach or CLI user, each with its
 reason. Keep it short: anything a page or the CLI may show belongs in content."""
 
-TEXT_KWARGS = {"description", "placeholder", "tooltip", "value", "help"}
-"""Widget and argparse keywords that carry text a person reads."""
+TEXT_KWARGS = {"description", "placeholder", "tooltip", "label", "title", "heading", "caption",
+               "alt", "text"}
+"""Keywords that carry text a person reads, in any call (a widget, a chart, a report block,
+a button of our own)."""
+WIDGET_KWARGS = {"value"}
+CLI_KWARGS = {"help"}
 WIDGET_MODULES = {"widgets", "ipywidgets"}
 CLI_FILES = re.compile(r"^(cli|_cli_\w+)\.py$")
 TEXT_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -134,19 +138,17 @@ def findings(trees: list[tuple[str, ast.Module]] | None = None) -> list[Finding]
                 func = node.func
                 widget = (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
                           and func.value.id in WIDGET_MODULES)
-                texts = [k.value for k in node.keywords if k.arg in TEXT_KWARGS]
-                if widget:
+                wanted = (TEXT_KWARGS | (WIDGET_KWARGS if widget else set())
+                          | (CLI_KWARGS if cli else set()))
+                texts = [k.value for k in node.keywords if k.arg in wanted]
+                if widget or (cli and _name(func) in {"print", "say", "tell", "write", "fail"}):
                     texts += node.args
-                if cli and (_name(func) in {"print", "say", "write", "fail"}
-                            or "description" in {k.arg for k in node.keywords}):
-                    texts += node.args
-                    texts += [k.value for k in node.keywords if k.arg == "description"]
-                if (widget or cli) and any(_is_wording(t) for t in texts):
+                if any(_is_wording(t) for t in texts):
                     found.append(Finding(path, node.lineno,
                                          f"literal words given to {ast.unparse(func)}: "
                                          f"{ast.unparse(node)[:100]}"))
             elif isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Attribute) and t.attr in TEXT_KWARGS - {"help"}
+                    isinstance(t, ast.Attribute) and t.attr in TEXT_KWARGS | WIDGET_KWARGS
                     for t in node.targets) and _is_wording(node.value):
                 found.append(Finding(path, node.lineno,
                                      f"literal words assigned: {ast.unparse(node)[:100]}"))
@@ -221,6 +223,8 @@ def test_the_allow_list_names_modules_that_exist_and_says_why() -> None:
     'button = widgets.Button(description="Save my answers")',
     'note = widgets.HTML("<p>Nothing saved yet</p>")',
     'box.placeholder = "Type your reflection here"',
+    'chart = charts.likert_profile(frame, title="Scores by condition")',
+    'block = Heading(text="Your plan for the month")',
 ])
 def test_it_catches_a_literal(source: str) -> None:
     tree = ast.parse("class StoreError(WordedError): ...\n"
