@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from . import _schema, content, settings
 from ._schema import say
@@ -17,6 +19,8 @@ __all__ = [
     "run_list",
     "run_schema",
 ]
+
+T = TypeVar("T")
 
 
 def add_content_commands(
@@ -56,6 +60,18 @@ def _folders(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
     return folder, more
 
 
+def _on_content(args: argparse.Namespace, action: Callable[..., T]) -> T | None:
+    """``action(folder, instruments=more)`` on the folders the command names (see
+    :func:`_folders`), or None when the content is malformed: then every problem is printed
+    on stderr, one a line as ``file:line: key: message``."""
+    folder, more = _folders(args)
+    try:
+        return action(folder, instruments=more)
+    except content.ContentError as exc:
+        print(exc, file=sys.stderr)  # noqa: T201
+        return None
+
+
 def run_check(args: argparse.Namespace) -> int:
     """Print every problem as ``file:line: key: message``; exit 1 if there is any."""
     folder, more = _folders(args)
@@ -67,7 +83,9 @@ def run_check(args: argparse.Namespace) -> int:
         print(say("content.check.problems", count=len(problems), folder=shown),  # noqa: T201
               file=sys.stderr)
         return 1
-    c = content.load(folder, instruments=more)
+    c = _on_content(args, content.load)
+    if c is None:
+        return 1
     files = sum(1 for _ in shown.rglob("*.yaml"))
     print(say("content.check.clean", folder=shown, files=files,  # noqa: T201
               instruments=len(c.instruments),
@@ -76,17 +94,19 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """The installed exercise kinds, instruments (id, version, statements) and journeys."""
+    """The installed exercise kinds (and those an entry point offered that were left out,
+    with why), instruments (id, version, statements) and journeys."""
     from .exercises import registry  # noqa: PLC0415 - the kinds import content
 
-    folder, more = _folders(args)
-    try:
-        c = content.load(folder, instruments=more)
-    except content.ContentError as exc:
-        print(exc, file=sys.stderr)  # noqa: T201
+    c = _on_content(args, content.load)
+    if c is None:
         return 1
     lines = [say("content.list.kinds"), *(say("content.list.kind", id=k.id)
                                           for k in registry.kinds())]
+    left_out = registry.problems()
+    if left_out:
+        lines.append(say("content.list.left_out"))
+        lines += [say("content.list.problem", problem=p) for p in left_out]
     lines.append(say("content.list.instruments"))
     for i in c.instruments.values():
         lines.append(say("content.list.instrument", id=i.id, version=i.version,
@@ -101,11 +121,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_fingerprint(args: argparse.Namespace) -> int:
     """Record each instrument version that has no fingerprint yet (never rewrites one)."""
-    folder, more = _folders(args)
-    try:
-        done = content.record_fingerprints(folder, instruments=more)
-    except content.ContentError as exc:
-        print(exc, file=sys.stderr)  # noqa: T201
+    done = _on_content(args, content.record_fingerprints)
+    if done is None:
         return 1
     for inst, path in done:
         print(say("content.fingerprint.recorded", instrument=inst.id,  # noqa: T201

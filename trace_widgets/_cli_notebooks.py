@@ -7,7 +7,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from ._cli_output import fail, say
+from ._cli_output import fail, say, text
 from ._paths import bundled
 
 LEARNER_NOTEBOOKS = "[0-9][0-9]_*.ipynb"
@@ -44,18 +44,19 @@ def run_notebooks(args: argparse.Namespace) -> int:
         made = copy_notebooks(folder)
     except OSError as exc:
         return fail(exc)
-    say(f"{len(made)} notebooks copied to {folder}; open {folder / '00_start.ipynb'} in "
-        "JupyterLab" if made else f"your notebooks are already in {folder}")
+    if made:
+        say("cli.notebooks.copied", count=len(made), folder=folder,
+            first=folder / "00_start.ipynb")
+    else:
+        say("cli.notebooks.there", folder=folder)
     return 0
 
 
 def add_notebooks_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
                           ) -> None:
     """Register ``notebooks`` on the main parser's subcommands."""
-    command = subparsers.add_parser(
-        "notebooks", help="copy the journey's notebooks into a folder of your own",
-        description="Copy the journey's notebooks (00_start ... 05_plan) into a folder of your "
-                    "own to open in JupyterLab. Notebooks already there are kept.")
+    command = subparsers.add_parser("notebooks", help=text("cli.help.notebooks"),
+                                    description=text("cli.help.notebooks_long"))
     command.add_argument("--to", default=DEFAULT_FOLDER,
-                         help=f"the folder (default: ./{DEFAULT_FOLDER})")
+                         help=text("cli.help.notebooks_to", folder=DEFAULT_FOLDER))
     command.set_defaults(handler=run_notebooks)

@@ -7,7 +7,7 @@ import os
 import sys
 
 from . import report, store, workshop
-from ._cli_output import fail, say
+from ._cli_output import fail, say, text
 from ._report_sources import learner_report_of, workshop_report_of
 
 STDIN = "-"
@@ -24,26 +24,15 @@ def add_report_command(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     >>> parser.parse_args(["report", "--workshop", "K7MQ4P"]).format
     'pdf'
     """
-    cmd = subparsers.add_parser(
-        "report", help="write a learner's report or a workshop's group report (PDF or HTML)",
-        description="Write a learner's report (their scores, reflections, priorities and "
-                    "plan) or a workshop's group report (the same anonymised figures as the "
-                    "coach's dashboard) as a tagged PDF or a self-contained HTML file. "
-                    "A workshop report needs the coach key, read from standard input.",
-    )
+    cmd = subparsers.add_parser("report", help=text("cli.help.report"),
+                                description=text("cli.help.report_long"))
     whose = cmd.add_mutually_exclusive_group(required=True)
-    whose.add_argument("--participant", metavar="TOKEN",
-                       help="the workbook code (its token); - reads it from standard input, "
-                            "which keeps it out of shell history")
-    whose.add_argument("--workshop", metavar="CODE",
-                       help="a workshop code; its coach key is read from standard input")
+    whose.add_argument("--participant", metavar="TOKEN", help=text("cli.help.token"))
+    whose.add_argument("--workshop", metavar="CODE", help=text("cli.help.report_workshop"))
     cmd.add_argument("--format", choices=report.FORMATS, default="pdf",
-                     help="pdf (default, tagged PDF/UA-1) or html")
-    cmd.add_argument("--output", "-o", metavar="FILE",
-                     help="write to FILE (readable by you only) instead of standard output")
-    cmd.add_argument("--store", metavar="URL",
-                     help="store URL (default: TRACE_STORE, else a SQLite file in your data "
-                          "folder)")
+                     help=text("cli.help.report_format"))
+    cmd.add_argument("--output", "-o", metavar="FILE", help=text("cli.help.output_private"))
+    cmd.add_argument("--store", metavar="URL", help=text("cli.help.store"))
     cmd.set_defaults(handler=run_report)
 
 
@@ -74,7 +63,7 @@ def _write(data: bytes, output: str | None) -> None:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        say(f"wrote the report to {output}")
+        say("cli.wrote", what=text("cli.what.report"), path=output)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import psychometrics, research, store
-from ._cli_output import emit, fail, say
+from ._cli_output import emit, fail, say, text
 
 _SHOWN = ("scale", "n", "alpha", "alpha_low", "alpha_high", "omega", "flag")
 
@@ -25,44 +25,32 @@ def add_research_commands(
     >>> parser.parse_args(["research", "reliability", "--input", "a.csv"]).handler.__name__
     'run_reliability'
     """
-    research_cmd = subparsers.add_parser(
-        "research", help="pseudonymised research exports and reliability statistics",
-        description="Research data: export answers with pseudonyms and a codebook, or "
-                    "compute the reliability of every scale from an export.")
+    research_cmd = subparsers.add_parser("research", help=text("cli.help.research"),
+                                         description=text("cli.help.research_long"))
     commands = research_cmd.add_subparsers(dest="research_command", metavar="COMMAND",
                                            required=True)
     export = commands.add_parser(
-        "export", help="write a pseudonymised export (long and wide CSV, codebook, metadata)",
-        description="Write the answers of every workshop (or those named) into a folder: "
-                    f"{', '.join(research.FILES.values())}. Workbook codes become "
-                    "pseudonyms; free text is left out unless --text is given; workshops "
-                    "under the anonymity floor are left out.")
+        "export", help=text("cli.help.research_export"),
+        description=text("cli.help.research_export_long",
+                         files=", ".join(research.FILES.values())))
     export.add_argument("--output", "-o", metavar="FOLDER", required=True,
-                        help="the folder to write into (made if needed, readable by you only)")
+                        help=text("cli.help.research_output"))
     export.add_argument("--workshop", metavar="CODE", action="append",
-                        help="only this workshop (repeat for several; default: all)")
-    export.add_argument("--solo", action="store_true",
-                        help="also answers given outside workshops (learners working alone "
-                             "and the raters they invited)")
-    export.add_argument("--text", action="store_true", help="include free-text answers")
+                        help=text("cli.help.research_workshop"))
+    export.add_argument("--solo", action="store_true", help=text("cli.help.research_solo"))
+    export.add_argument("--text", action="store_true", help=text("cli.help.research_text"))
     export.add_argument("--history", action="store_true",
-                        help="every answer row, changes included (default: current answers)")
-    export.add_argument("--store", metavar="URL",
-                        help="store URL (default: TRACE_STORE, else a SQLite file in your "
-                             "data folder)")
+                        help=text("cli.help.research_history"))
+    export.add_argument("--store", metavar="URL", help=text("cli.help.store"))
     export.set_defaults(handler=run_export)
 
-    rel = commands.add_parser(
-        "reliability", help="the reliability table of every scale, from a long export",
-        description="Print alpha (with Feldt's 95%% interval) and omega of every scale, and "
-                    "the flagged statements; write the whole table (scales and statements) "
-                    "as CSV.")
+    rel = commands.add_parser("reliability", help=text("cli.help.reliability"),
+                              description=text("cli.help.reliability_long"))
     rel.add_argument("--input", "-i", metavar="FILE", required=True,
-                     help=f"a long export ({research.FILES['long']}) or the export's folder")
-    rel.add_argument("--output", "-o", metavar="CSV",
-                     help="where to write the table (default: reliability.csv beside FILE)")
+                     help=text("cli.help.reliability_input", file=research.FILES["long"]))
+    rel.add_argument("--output", "-o", metavar="CSV", help=text("cli.help.reliability_output"))
     rel.add_argument("--rater", action="append", metavar="ROLE",
-                     help="only answers of this rater role (repeat for several; default all)")
+                     help=text("cli.help.reliability_rater"))
     rel.set_defaults(handler=run_reliability)
 
 
@@ -76,10 +64,9 @@ def run_export(args: argparse.Namespace) -> int:
     except (store.StoreError, ValueError, OSError) as exc:
         return fail(exc)
     meta = made.metadata
-    say(f"wrote {meta['rows']['long']} answers of {meta['rows']['wide']} people in "
-        f"{len(meta['workshops'])} workshops to {args.output} "
-        f"({meta['withheld_workshops']} under the anonymity floor of "
-        f"{meta['anonymity_floor']} left out)")
+    say("cli.research.wrote", answers=meta["rows"]["long"], people=meta["rows"]["wide"],
+        workshops=len(meta["workshops"]), folder=args.output,
+        withheld=meta["withheld_workshops"], floor=meta["anonymity_floor"])
     return 0
 
 
@@ -93,18 +80,18 @@ def run_reliability(args: argparse.Namespace) -> int:
         answers = research.read_long(source)
         table = psychometrics.reliability(answers, raters=args.rater)
     except (KeyError, ValueError) as exc:
-        return fail(ValueError(f"{source} is not a long research export ({exc})"))
+        return fail(ValueError(text("cli.research.not_long", path=source, problem=exc)))
     except OSError as exc:
         return fail(exc)
     with pd.option_context("display.width", 120, "display.max_rows", None):
         sys.stdout.write(table.scales[list(_SHOWN)].round(3).to_string(index=False) + "\n")
         flagged = table.items.loc[table.items["flag"], ["scale", "item", "item_total"]]
         if len(flagged):
-            sys.stdout.write("\nStatements with a corrected item-total correlation under "
-                             f"{psychometrics.ITEM_TOTAL_MIN}:\n")
+            sys.stdout.write("\n" + text("cli.research.flagged",
+                                          min=psychometrics.ITEM_TOTAL_MIN) + "\n")
             sys.stdout.write(flagged.round(3).to_string(index=False) + "\n")
     try:
-        emit(table.table().to_csv(index=False), output, what="the reliability table")
+        emit(table.table().to_csv(index=False), output, what="cli.what.reliability")
     except OSError as exc:
         return fail(exc)
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from . import store
-from ._cli_output import emit, fail
+from ._cli_output import emit, fail, text
 
 STDIN = "-"
 
@@ -25,29 +25,23 @@ def add_store_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     >>> parser.parse_args(["erase", "--participant", "-"]).handler.__name__
     'run_erase'
     """
-    code_help = ("the workbook code (its token); - reads it from standard input, which "
-                 "keeps it out of shell history")
-    store_help = "store URL (default: TRACE_STORE, else a SQLite file in your data folder)"
+    code_help = text("cli.help.token")
+    store_help = text("cli.help.store")
 
-    export = subparsers.add_parser(
-        "export", help="write the answers of one workbook or one workshop as CSV or JSON",
-        description="Write every answer of one workbook, or of one workshop (with workbook "
-                    "codes replaced by pseudonyms), as CSV or JSON.",
-    )
+    export = subparsers.add_parser("export", help=text("cli.help.export"),
+                                   description=text("cli.help.export_long"))
     whose = export.add_mutually_exclusive_group(required=True)
     whose.add_argument("--participant", metavar="TOKEN", help=code_help)
-    whose.add_argument("--workshop", metavar="CODE", help="a workshop code")
+    whose.add_argument("--workshop", metavar="CODE", help=text("cli.help.a_workshop"))
     export.add_argument("--format", choices=("csv", "json"), default="csv",
-                        help="csv (default) or json")
+                        help=text("cli.help.export_format"))
     export.add_argument("--output", "-o", metavar="FILE",
-                        help="write to FILE (readable by you only) instead of standard output")
+                        help=text("cli.help.output_private"))
     export.add_argument("--store", metavar="URL", help=store_help)
     export.set_defaults(handler=run_export)
 
-    erase = subparsers.add_parser(
-        "erase", help="erase one workbook and every answer in it",
-        description="Erase one workbook and every answer in it. This cannot be undone.",
-    )
+    erase = subparsers.add_parser("erase", help=text("cli.help.erase"),
+                                  description=text("cli.help.erase_long"))
     erase.add_argument("--participant", metavar="TOKEN", required=True, help=code_help)
     erase.add_argument("--store", metavar="URL", help=store_help)
     erase.set_defaults(handler=run_erase)
@@ -59,7 +53,7 @@ def run_export(args: argparse.Namespace) -> int:
         token = _token(args.participant) if args.participant is not None else None
         with store.open_store(args.store) as s:
             data = s.export(participant=token, workshop=args.workshop, fmt=args.format)
-        emit(data, args.output, what="the export")
+        emit(data, args.output, what="cli.what.export")
     except (store.StoreError, ValueError, OSError) as exc:
         return fail(exc)
     return 0
@@ -73,7 +67,7 @@ def run_erase(args: argparse.Namespace) -> int:
             gone = s.erase(token)
     except (store.StoreError, ValueError, OSError) as exc:
         return fail(exc)
-    print(f"Erased the workbook and its {gone} answer{'s' if gone != 1 else ''}.")  # noqa: T201
+    print(text("cli.erased_one") if gone == 1 else text("cli.erased", count=gone))  # noqa: T201
     return 0
 
 

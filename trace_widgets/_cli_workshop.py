@@ -10,7 +10,7 @@ import pandas as pd
 from . import content as content_mod
 from . import demo as demo_mod
 from . import group, settings, store, workshop
-from ._cli_output import emit, fail, say
+from ._cli_output import emit, fail, say, text
 from .answers import AnswerError
 from .store import KINDS
 
@@ -34,89 +34,55 @@ def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.Argume
     >>> parser.parse_args(["demo", "--workshop", "--participants", "25"]).participants
     25
     """
-    store_help = "store URL (default: TRACE_STORE, else a SQLite file in your data folder)"
-    base_help = ("the app's address as participants reach it, up to the notebook name "
-                 "(default: http://HOST:PORT/voila/render/ from the settings)")
+    store_help = text("cli.help.store")
+    base_help = text("cli.help.base_url")
 
-    ws = subparsers.add_parser(
-        "workshop", help="open or close a coached workshop, or print its group results",
-        description="Open a workshop for a room of participants, close it, or print its "
-                    "anonymised group results.",
-    )
+    ws = subparsers.add_parser("workshop", help=text("cli.help.workshop"),
+                               description=text("cli.help.workshop_long"))
     actions = ws.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    new = actions.add_parser(
-        "new", help="open a workshop: prints its join code, join link and coach key",
-        description="Open a workshop. Prints the join code and link for participants, and "
-                    "the coach key once: keep it, it is the only way into the dashboard.",
-    )
-    new.add_argument("--title", required=True, help="what you call the workshop")
-    new.add_argument("--kind", choices=KINDS, default="cohort",
-                     help="cohort: each person rates their own context (default); team: "
-                          "everyone rates one shared team, and the leader joins with a "
-                          "leader code of their own")
-    new.add_argument("--spaces",
-                     help="comma-separated space ids it covers (default: every space of "
-                          "its journey)")
+    new = actions.add_parser("new", help=text("cli.help.new"),
+                             description=text("cli.help.new_long"))
+    new.add_argument("--title", required=True, help=text("cli.help.title"))
+    new.add_argument("--kind", choices=KINDS, default="cohort", help=text("cli.help.kind"))
+    new.add_argument("--spaces", help=text("cli.help.spaces"))
     new.add_argument("--exercises", default=",".join(store.EXERCISES),
-                     help="what it includes besides the ratings, comma-separated, out of "
-                          f"{', '.join(store.EXERCISES)}; default all, '' for ratings only")
-    new.add_argument("--code", help="a join code of your own (default: a random one)")
+                     help=text("cli.help.exercises", known=", ".join(store.EXERCISES)))
+    new.add_argument("--code", help=text("cli.help.code"))
     new.add_argument("--base-url", help=base_help)
     new.add_argument("--store", metavar="URL", help=store_help)
     new.set_defaults(handler=run_new)
 
-    close = actions.add_parser(
-        "close", help="close a workshop: its answers are frozen",
-        description="Close a workshop: it takes no new participants and no new answers.",
-    )
-    close.add_argument("code", metavar="CODE", help="the workshop's join code")
+    close = actions.add_parser("close", help=text("cli.help.close"),
+                               description=text("cli.help.close_long"))
+    close.add_argument("code", metavar="CODE", help=text("cli.help.workshop_code"))
     close.add_argument("--store", metavar="URL", help=store_help)
     close.set_defaults(handler=run_close)
 
-    next_round = actions.add_parser(
-        "round", help="start a workshop's next round: everyone rates again",
-        description="Start the workshop's next round of rating. Participants' open pages "
-                    "say so and take the new round's answers, with their earlier answers "
-                    "as a starting point; anyone who joins later rates in the new round. "
-                    "Earlier rounds' answers and figures are kept, and the results show "
-                    "each round and the change.",
-    )
-    next_round.add_argument("code", metavar="CODE", help="the workshop's join code")
+    next_round = actions.add_parser("round", help=text("cli.help.round"),
+                                    description=text("cli.help.round_long"))
+    next_round.add_argument("code", metavar="CODE", help=text("cli.help.workshop_code"))
     next_round.add_argument("--store", metavar="URL", help=store_help)
     next_round.set_defaults(handler=run_round)
 
-    results = actions.add_parser(
-        "results", help="write a workshop's anonymised group figures as CSV",
-        description="Write the group figures per cell as CSV, with the same anonymity "
-                    "floor as the coach's dashboard: cells rated by fewer than k people "
-                    "are left empty.",
-    )
-    results.add_argument("code", metavar="CODE", help="the workshop's join code")
-    results.add_argument("--output", "-o", metavar="FILE",
-                         help="write to FILE instead of standard output")
+    results = actions.add_parser("results", help=text("cli.help.results"),
+                                 description=text("cli.help.results_long"))
+    results.add_argument("code", metavar="CODE", help=text("cli.help.workshop_code"))
+    results.add_argument("--output", "-o", metavar="FILE", help=text("cli.help.output"))
     results.add_argument("--store", metavar="URL", help=store_help)
     results.set_defaults(handler=run_results)
 
-    demo = subparsers.add_parser(
-        "demo", help="fill a workshop with synthetic answers, to rehearse or test",
-        description="Create a demo workshop (its title says demo data) or fill one, with "
-                    "realistic synthetic participants who join and answer through the "
-                    "store's checks. Real workshops are never filled.",
-    )
+    demo = subparsers.add_parser("demo", help=text("cli.help.demo"),
+                                 description=text("cli.help.demo_long"))
     demo.add_argument("--workshop", action="store_true", required=True,
-                      help="fill a workshop (the only kind of demo for now)")
-    demo.add_argument("--code", help="fill this demo workshop, or create it with this code")
+                      help=text("cli.help.demo_workshop"))
+    demo.add_argument("--code", help=text("cli.help.demo_code"))
     demo.add_argument("--participants", type=int, default=25,
-                      help=f"how many participants join (1-{MAX_DEMO_PARTICIPANTS}, "
-                           "default 25)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    demo.add_argument("--kind", choices=KINDS, default="team",
-                      help="the kind of a new demo workshop (default team)")
-    demo.add_argument("--spaces",
-                      help="the spaces of a new demo workshop (default: every space of "
-                           "the default journey)")
-    demo.add_argument("--title", help="the title of a new demo workshop")
+                      help=text("cli.help.demo_participants", most=MAX_DEMO_PARTICIPANTS))
+    demo.add_argument("--seed", type=int, default=0, help=text("cli.help.demo_seed"))
+    demo.add_argument("--kind", choices=KINDS, default="team", help=text("cli.help.demo_kind"))
+    demo.add_argument("--spaces", help=text("cli.help.demo_spaces"))
+    demo.add_argument("--title", help=text("cli.help.demo_title"))
     demo.add_argument("--base-url", help=base_help)
     demo.add_argument("--store", metavar="URL", help=store_help)
     demo.set_defaults(handler=run_demo)
@@ -146,12 +112,12 @@ def run_close(args: argparse.Namespace) -> int:
         code = _code(args.code) or ""
         with store.open_store(args.store) as s:
             if s.workshop(code) is None:
-                raise store.WorkshopNotFoundError(f"There is no workshop {args.code!r}.")
+                raise store.WorkshopNotFoundError("cli.workshop.none", code=args.code)
             closed = s.close_workshop(code)
     except (store.StoreError, ValueError) as exc:
         return fail(exc)
     when = closed.closed.strftime("%Y-%m-%d %H:%M UTC") if closed.closed else ""
-    say(f"closed workshop {closed.code} ({closed.title}) at {when}")
+    say("cli.workshop.closed", code=closed.code, title=closed.title, when=when)
     return 0
 
 
@@ -162,12 +128,11 @@ def run_round(args: argparse.Namespace) -> int:
         with store.open_store(args.store) as s:
             found = s.workshop(code)
             if found is None:
-                raise store.WorkshopNotFoundError(f"There is no workshop {args.code!r}.")
+                raise store.WorkshopNotFoundError("cli.workshop.none", code=args.code)
             now = workshop.start_round(s, found)
     except (store.StoreError, ValueError) as exc:
         return fail(exc)
-    say(f"started round {now.round} of workshop {now.code} ({now.title}): participants' "
-        f"answers go into round {now.round} from now")
+    say("cli.workshop.round", round=now.round, code=now.code, title=now.title)
     return 0
 
 
@@ -179,13 +144,13 @@ def run_results(args: argparse.Namespace) -> int:
         with store.open_store(args.store) as s:
             found = s.workshop(code)
             if found is None:
-                raise store.WorkshopNotFoundError(f"There is no workshop {args.code!r}.")
+                raise store.WorkshopNotFoundError("cli.workshop.none", code=args.code)
             # The same release as the dashboard's: printing results again and again
             # gives away no more than watching the dashboard.
             summary = workshop.group_summary(s, found, k=current.anonymity_k,
                                              comment_k=current.comment_k)
-        text = group.aggregates_csv(summary)
-        emit(text, args.output, what="the group results")
+        text_out = group.aggregates_csv(summary)
+        emit(text_out, args.output, what="cli.what.results")
     except (store.StoreError, ValueError, OSError) as exc:
         return fail(exc)
     return 0
@@ -195,7 +160,7 @@ def run_demo(args: argparse.Namespace) -> int:
     """Handle ``trace-workbook demo --workshop``; return the exit code."""
     c = content_mod.get()
     if not 1 <= args.participants <= MAX_DEMO_PARTICIPANTS:
-        return fail(ValueError(f"--participants must be 1 to {MAX_DEMO_PARTICIPANTS}"))
+        return fail(ValueError(text("cli.demo.participants", most=MAX_DEMO_PARTICIPANTS)))
     marker = c.text("workshop.demo_marker")
     try:
         code = _code(args.code)
@@ -207,14 +172,13 @@ def run_demo(args: argparse.Namespace) -> int:
                 found, key = workshop.open_workshop(s, title, args.kind,
                                                     _chosen_spaces(args), code=code)
             elif marker not in found.title:
-                raise ValueError(f"workshop {found.code} is not a demo workshop (its title "
-                                 f"does not say {marker}); demo data only goes into demos")
+                raise ValueError(text("cli.demo.not_a_demo", code=found.code, marker=marker))
             added = fill_demo(s, found, participants=args.participants, seed=args.seed)
     except (store.StoreError, AnswerError, ValueError) as exc:
         return fail(exc)
     if key is not None:
         _print_opened(found, key, _base(args.base_url))
-    say(f"{added} demo participants joined workshop {found.code} and answered")
+    say("cli.demo.joined", count=added, code=found.code)
     return 0
 
 
@@ -273,9 +237,9 @@ def _plain(value: object) -> object:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _spaces(text: str) -> list[str]:
+def _spaces(listed: str) -> list[str]:
     """A comma-separated list (of spaces, or of exercises) as its items."""
-    return [s.strip() for s in text.split(",") if s.strip()]
+    return [s.strip() for s in listed.split(",") if s.strip()]
 
 
 def _chosen_spaces(args: argparse.Namespace) -> list[str]:
@@ -286,12 +250,12 @@ def _chosen_spaces(args: argparse.Namespace) -> list[str]:
     return list(content_mod.get().journey(journey).spaces)
 
 
-def _code(text: str | None) -> str | None:
-    if text is None:
+def _code(typed: str | None) -> str | None:
+    if typed is None:
         return None
-    code = workshop.normalise_code(text)
+    code = workshop.normalise_code(typed)
     if not code:
-        raise ValueError(f"{text!r} is not a workshop code (letters and digits, up to 16)")
+        raise ValueError(text("cli.workshop.not_a_code", text=typed))
     return code
 
 
@@ -305,22 +269,20 @@ def _base(base_url: str | None) -> str:
 def _print_opened(made: store.Workshop, key: str, base: str,
                   leader_key: str | None = None) -> None:
     lines = [
-        f"Workshop opened: {made.title}",
-        f"  join code:  {made.code}",
-        f"  join link:  {workshop.join_link(made.code, base)}",
-        f"  coach key:  {key}",
-        f"  dashboard:  {workshop.dashboard_link(made.code, key, base)}",
+        text("cli.opened.title", title=made.title),
+        text("cli.opened.code", code=made.code),
+        text("cli.opened.link", link=workshop.join_link(made.code, base)),
+        text("cli.opened.key", key=key),
+        text("cli.opened.dashboard", link=workshop.dashboard_link(made.code, key, base)),
     ]
     if leader_key is not None:
         lines += [
-            f"  leader code: {leader_key}",
-            f"  leader link: {workshop.leader_link(made.code, leader_key, base)}",
+            text("cli.opened.leader_code", code=leader_key),
+            text("cli.opened.leader_link",
+                 link=workshop.leader_link(made.code, leader_key, base)),
         ]
-    lines.append("The coach key is shown only this once: keep it private, it opens the "
-                 "dashboard.")
+    lines.append(text("cli.opened.keep_key"))
     if leader_key is not None:
-        lines.append("Send the leader link (or code) to the team's leader only: one person "
-                     "joins with it, as the leader, and is told that you see their scores. "
-                     "It is shown only this once too.")
+        lines.append(text("cli.opened.leader_note"))
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()

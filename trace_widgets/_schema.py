@@ -24,20 +24,25 @@ Digest = Field(pattern=r"^[0-9a-f]{16,64}$")
 PROBLEMS_FILE = "ui_content.yaml"
 """The wording of content problems and of the ``content`` commands, in the bundled content.
 It is read on its own, so a broken content folder can still be described."""
+CLI_FILE = "ui_cli.yaml"
+"""The wording of the other commands, read on its own too: ``--help`` loads no content."""
 
 
 @functools.lru_cache(maxsize=1)
 def _problem_texts() -> dict[str, str]:
-    try:
-        raw = yaml.safe_load((bundled("data", PROBLEMS_FILE) / PROBLEMS_FILE).read_text(
-            encoding="utf-8"))
-        return {str(k): str(v) for k, v in raw["ui"].items()}
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
-        return {}
+    texts: dict[str, str] = {}
+    for name in (PROBLEMS_FILE, CLI_FILE):
+        try:
+            raw = yaml.safe_load((bundled("data", name) / name).read_text(encoding="utf-8"))
+            texts.update({str(k): str(v) for k, v in raw["ui"].items()})
+        except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+            continue
+    return texts
 
 
 def say(key: str, /, **values: object) -> str:
-    """A content problem's message (``content.*`` in ``ui_content.yaml``), filled in.
+    """A content problem's message (``content.*`` in ``ui_content.yaml``), or what the
+    command line says (``cli.*`` in ``ui_cli.yaml``), filled in.
 
     Examples
     --------
@@ -93,8 +98,8 @@ class Element(_Frozen):
     @classmethod
     def _readable(cls, colour: str) -> str:
         if contrast_on_white(colour) < AA_TEXT:
-            raise ValueError(f"{colour} has {contrast_on_white(colour):.2f}:1 contrast on "
-                             f"white; text needs at least {AA_TEXT}:1")
+            raise ValueError(say("content.problem.contrast", colour=colour,
+                                 contrast=contrast_on_white(colour), needed=AA_TEXT))
         return colour
 
 

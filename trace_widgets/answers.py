@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import content as content_mod
 from . import settings
+from ._words import say
 from .settings import TEXT_HARD_CAP
 
 __all__ = [
@@ -51,11 +52,24 @@ MAX_ROUND = 1_000
 
 
 class AnswerError(ValueError):
-    """A value is not acceptable; ``field`` names what was wrong, the message says why."""
+    """A value is not acceptable; ``field`` names what was wrong, and the UI text
+    ``text_id`` (``answer.error.*``), filled in with ``values``, says why: ``str()`` gives
+    ``field: why``.
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    Examples
+    --------
+    >>> str(AnswerError("value", "answer.error.not_a_round", high=MAX_ROUND))
+    'value: is not a round (1-1000)'
+    """
+
+    def __init__(self, field: str, text_id: str, /, **values: object) -> None:
+        super().__init__(field, text_id)
         self.field = field
+        self.text_id = text_id
+        self.values = values
+
+    def __str__(self) -> str:
+        return f"{self.field}: {say(self.text_id, **self.values)}"
 
 
 def now() -> dt.datetime:
@@ -95,16 +109,16 @@ def check_text(text: object, *, limit: int | None = None, field: str = "value") 
     lone surrogates (they cannot be stored as UTF-8 and usually mean a forged request).
     """
     if not isinstance(text, str):
-        raise AnswerError(field, f"expected text, got {type(text).__name__}")
+        raise AnswerError(field, "answer.error.not_text_but", type=type(text).__name__)
     cap = min(limit if limit is not None else settings.get().text_limit, TEXT_HARD_CAP)
     if len(text) > cap:
-        raise AnswerError(field, f"is {len(text):,} characters long; the limit is {cap:,}")
+        raise AnswerError(field, "answer.error.too_long", length=len(text), limit=cap)
     if "\x00" in text:
-        raise AnswerError(field, "contains a NUL character")
+        raise AnswerError(field, "answer.error.nul")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise AnswerError(field, "contains an unpaired surrogate character") from None
+        raise AnswerError(field, "answer.error.surrogate") from None
     return text
 
 
@@ -116,9 +130,10 @@ def check_rating(value: object, *, field: str = "value",
     scale = (content or content_mod.get()).scale
     # bool is an int in Python; a forged True must not become a rating of 1.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise AnswerError(field, f"a rating must be a whole number, got {type(value).__name__}")
+        raise AnswerError(field, "answer.error.rating_type", type=type(value).__name__)
     if not scale.low <= value <= scale.high:
-        raise AnswerError(field, f"rating {value} is outside {scale.low}-{scale.high}")
+        raise AnswerError(field, "answer.error.rating_range", value=value, low=scale.low,
+                          high=scale.high)
     return value
 
 
@@ -138,15 +153,15 @@ def check_typed(spec: content_mod.ItemSpec, value: object, c: content_mod.Conten
         return None
     if spec.kind == "flag":
         if value != "yes":
-            raise AnswerError("value", "a flag is 'yes' or nothing")
+            raise AnswerError("value", "answer.error.flag")
         return value
     text = check_text(value)
     if spec.kind == "date" and text and not _valid_date(text):
-        raise AnswerError("value", f"{text!r} is not a date (YYYY-MM-DD)")
+        raise AnswerError("value", "answer.error.not_a_date", value=text)
     if spec.kind == "element" and text and text not in {e.id for e in c.elements}:
-        raise AnswerError("value", f"{text!r} is not a TRACE condition")
+        raise AnswerError("value", "answer.error.not_an_element", value=text)
     if spec.kind == "space" and text and text not in {s.id for s in c.spaces}:
-        raise AnswerError("value", f"{text!r} is not a TRACE space")
+        raise AnswerError("value", "answer.error.not_a_space", value=text)
     return text
 
 
@@ -163,7 +178,7 @@ def _valid_date(text: str) -> bool:
 def check_rater(rater: object, *, field: str = "rater") -> str:
     """A rater role: ``self``, or a role such as ``member`` or ``leader``."""
     if not isinstance(rater, str) or not _RATER.match(rater):
-        raise AnswerError(field, "is not a rater role")
+        raise AnswerError(field, "answer.error.not_a_rater")
     return rater
 
 
@@ -176,19 +191,19 @@ def check_round(value: object, *, field: str = "round") -> int:
     2
     """
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROUND:
-        raise AnswerError(field, f"is not a round (1-{MAX_ROUND})")
+        raise AnswerError(field, "answer.error.not_a_round", high=MAX_ROUND)
     return value
 
 
 def check_token(token: object, *, field: str = "participant") -> str:
     if not isinstance(token, str) or not _TOKEN.match(token):
-        raise AnswerError(field, "is not a workbook code")
+        raise AnswerError(field, "answer.error.not_a_token")
     return token
 
 
 def check_workshop_code(code: object, *, field: str = "workshop") -> str:
     if not isinstance(code, str) or not _CODE.match(code):
-        raise AnswerError(field, "is not a workshop code")
+        raise AnswerError(field, "answer.error.not_a_code")
     return code
 
 
@@ -210,7 +225,7 @@ def make(participant: str, item: str, value: object, *, workshop: str = "",
     except KeyError:
         spec = None
     if spec is None:
-        raise AnswerError("item", f"{item!r} is not an item in the workbook")
+        raise AnswerError("item", "answer.error.unknown_item", item=item)
     bank = c.instruments.get(spec.instrument)
     return Answer(
         participant=check_token(participant),

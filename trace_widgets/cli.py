@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from . import __version__, _chart_server, _fork_server, _serve_checks, settings
 from ._cli_content import add_content_commands
 from ._cli_notebooks import add_notebooks_command
+from ._cli_output import tell, text
 from ._cli_report import add_report_command
 from ._cli_research import add_research_commands
 from ._cli_store import add_store_commands
@@ -77,7 +78,7 @@ def serve(args: argparse.Namespace) -> int:
     notebooks = bundled("notebooks", APP_NOTEBOOK)
     taken = _serve_checks.port_taken(current.host, current.port)
     if taken:
-        print(f"trace-workbook: {taken}", file=sys.stderr)  # noqa: T201
+        tell(taken)
         return 1
     if not current.throttle_dir:
         current = current.with_(throttle_dir=str(_serve_checks.private_folder("trace-throttle-")))
@@ -90,7 +91,7 @@ def serve(args: argparse.Namespace) -> int:
         jupyter_path.insert(0, str(kernels))  # its kernel spec comes first
     env = settings.child_env(current, jupyter_path=os.pathsep.join(jupyter_path))
     command = voila_command(current)
-    print(f"TRACE workbook: open {app_url(current)}  (Ctrl-C to stop)", flush=True)  # noqa: T201
+    print(text("cli.serve.open", url=app_url(current)), flush=True)  # noqa: T201
     # Voila reads voila.json from its working folder, next to the notebooks.
     os.chdir(notebooks)
     os.execve(command[0], command, env)  # noqa: S606 - replaces this process with Voila
@@ -98,17 +99,14 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="trace-workbook",
-        description="The TRACE leadership workbook: serve the app, export or erase answers.",
-    )
+    parser = argparse.ArgumentParser(prog="trace-workbook", description=text("cli.help.main"))
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve_cmd = commands.add_parser("serve", help="serve the workbook app with Voila")
-    serve_cmd.add_argument("--port", type=int, help="port to listen on (default 8866)")
-    serve_cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve_cmd.add_argument("--store", help="store URL (default: a SQLite file in your data folder)")
-    serve_cmd.add_argument("--pool-size", type=int, help="kernels kept warm for visitors")
+    serve_cmd = commands.add_parser("serve", help=text("cli.help.serve"))
+    serve_cmd.add_argument("--port", type=int, help=text("cli.help.port"))
+    serve_cmd.add_argument("--host", help=text("cli.help.host"))
+    serve_cmd.add_argument("--store", help=text("cli.help.serve_store"))
+    serve_cmd.add_argument("--pool-size", type=int, help=text("cli.help.pool_size"))
     serve_cmd.set_defaults(handler=serve)
     add_store_commands(commands)
     add_notebooks_command(commands)
@@ -128,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except settings.SettingsError as exc:
-        print(f"trace-workbook: {exc}", file=sys.stderr)  # noqa: T201
+        tell(str(exc))
         return 2
 
 

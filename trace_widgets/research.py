@@ -439,7 +439,7 @@ def export(s: Store, *, workshops: Collection[str] | None = None, solo: bool = F
     chosen = list(known) if workshops is None else [str(w) for w in workshops]
     missing = [w for w in chosen if w not in known]
     if missing:
-        raise ValueError(f"no workshop with the code {', '.join(missing)}")
+        raise ValueError(c.text("research.error.no_workshop", codes=", ".join(missing)))
     # Every row, then the latest per person, item and round here: the store's own "latest"
     # is one round's, and research wants each round.
     frames = [s.workshop_answers(code, latest=False, pseudonymous=False) for code in chosen]
@@ -476,8 +476,7 @@ def _assemble(long: pd.DataFrame, c: content_mod.Content, *, include_text: bool,
         "withheld_workshops": withheld,
         "free_text": include_text,
         "history": history,
-        "pseudonyms": "r- and the first 20 hex digits of HMAC-SHA256(server key, workbook "
-                      "code); the key stays on the server",
+        "pseudonyms": c.text("research.meta.pseudonyms"),
         "instruments": [{"instrument": i, "version": v} for i, v in pairs],
         "rows": {"long": len(long), "wide": len(wide)},
         "files": dict(FILES),

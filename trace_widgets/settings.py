@@ -35,7 +35,19 @@ MAX_FLOOR = 100
 
 
 class SettingsError(ValueError):
-    """A setting from the environment or the command line is not usable."""
+    """A setting from the environment or the command line is not usable. Worded by UI text
+    id (``settings.error.*`` in ``ui_cli.yaml``), read from the bundled content on its own:
+    the content in use cannot be read without valid settings."""
+
+    def __init__(self, text_id: str, /, **values: object) -> None:
+        super().__init__(text_id)
+        self.text_id = text_id
+        self.values = values
+
+    def __str__(self) -> str:
+        from ._schema import say  # noqa: PLC0415 - pydantic only when there is an error
+
+        return say(self.text_id, prefix=PREFIX, **self.values)
 
 
 def _default_store() -> str:
@@ -101,18 +113,13 @@ class Settings:
     makes one); empty: each kernel counts its own."""
 
     def __post_init__(self) -> None:
-        # Floors first, with messages that say why: they cannot be switched off. (Content
-        # cannot word these: reading content needs valid settings.)
+        # Floors first, with messages that say why: they cannot be switched off.
         if not MIN_ANONYMITY_K <= self.anonymity_k <= MAX_FLOOR:
-            raise SettingsError(
-                f"{PREFIX}ANONYMITY_K={self.anonymity_k!r} is not allowed: the anonymity floor "
-                f"must be {MIN_ANONYMITY_K} to {MAX_FLOOR} (a group figure from fewer than "
-                f"{MIN_ANONYMITY_K} people can give away one person's answers)")
+            raise SettingsError("settings.error.anonymity_k", value=self.anonymity_k,
+                                low=MIN_ANONYMITY_K, high=MAX_FLOOR)
         if not self.anonymity_k <= self.comment_k <= MAX_FLOOR:
-            raise SettingsError(
-                f"{PREFIX}COMMENT_K={self.comment_k!r} is not allowed: the floor for shared "
-                f"reflections must be at least {PREFIX}ANONYMITY_K={self.anonymity_k} "
-                f"and at most {MAX_FLOOR}")
+            raise SettingsError("settings.error.comment_k", value=self.comment_k,
+                                low=self.anonymity_k, high=MAX_FLOOR)
         checks = {
             "port": 1 <= self.port <= 65535,
             "text_limit": 1 <= self.text_limit <= TEXT_HARD_CAP,
@@ -124,9 +131,9 @@ class Settings:
         for name, ok in checks.items():
             if not ok:
                 value = getattr(self, name)
-                raise SettingsError(f"{PREFIX}{name.upper()}={value!r} is out of range")
+                raise SettingsError("settings.error.range", name=name.upper(), value=value)
         if not self.store.strip():
-            raise SettingsError(f"{PREFIX}STORE is empty")
+            raise SettingsError("settings.error.no_store")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -161,7 +168,7 @@ def _convert(name: str, raw: str, kind: type) -> object:
     try:
         return kind(raw.strip())
     except ValueError:
-        raise SettingsError(f"{PREFIX}{name.upper()}={raw!r} is not a whole number") from None
+        raise SettingsError("settings.error.not_a_number", name=name.upper(), value=raw) from None
 
 
 _current: Settings | None = None

@@ -54,6 +54,7 @@ from . import _migrations as m
 from . import answers as answers_mod
 from . import content as content_mod
 from . import settings
+from ._words import WordedError, say
 from .answers import COLUMNS, Answer, AnswerError
 from .exercises import rater_comment, registry
 from .group import LEADER
@@ -102,39 +103,43 @@ CSV_COLUMNS = (*COLUMNS, "value_type")
 """CSV has no types, so a CSV export says what each value was: ``int``, ``text`` or ``none``."""
 
 _WRITE = "trace_write"  # execution option that makes SQLite begin with BEGIN IMMEDIATE
-_NOT_FOUND = "We could not find that workbook. Check the code and try again."
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
-class StoreError(Exception):
-    """The store cannot do what was asked; the message is plain enough to show a learner."""
+class StoreError(WordedError):
+    """The store cannot do what was asked, plainly enough to show a learner: the error
+    carries a UI text id and its values (``store.error.*``), ``str()`` words it."""
 
 
 class WorkbookNotFoundError(StoreError):
     """No workbook has this token (or it is not a token). Says nothing about other tokens."""
 
-    def __init__(self) -> None:
-        super().__init__(_NOT_FOUND)
+    default_text_id = "store.error.workbook_not_found"
 
 
 class WorkshopNotFoundError(StoreError):
     """No workshop has this code."""
 
+    default_text_id = "store.error.workshop_not_found"
+
 
 class WorkshopClosedError(StoreError):
     """The workshop is closed: it takes no new participants and no new answers."""
+
+    default_text_id = "workshop.join.closed"
 
 
 class LeaderTakenError(StoreError):
     """A team workshop has its leader already: one leader per workshop."""
 
-    def __init__(self) -> None:
-        super().__init__(content_mod.get().text("workshop.leader.taken"))
+    default_text_id = "workshop.leader.taken"
 
 
 class ConsentRequiredError(StoreError):
     """The participant has not consented yet, so nothing of theirs may be kept."""
+
+    default_text_id = "store.error.consent_required"
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,8 @@ class RaterLink:
 
 class RaterLinkClosedError(StoreError):
     """The learner has closed this rater link's round: it takes no more answers."""
+
+    default_text_id = "raters.page.closed"
 
 
 @dataclass(frozen=True)
@@ -418,14 +425,13 @@ class Store:
         c = content_mod.get()
         rules = c.raters
         if group not in {g.id for g in rules.groups}:
-            raise AnswerError("group", "is not a rater group")
+            raise AnswerError("group", "answer.error.not_a_rater_group")
         chosen = tuple(spaces) if not isinstance(spaces, str) else ()
         if not chosen or not set(chosen) <= set(rules.spaces) or len(set(chosen)) < len(chosen):
-            raise AnswerError("spaces", "must be different spaces out of "
-                                        + ", ".join(rules.spaces))
+            raise AnswerError("spaces", "answer.error.spaces", known=", ".join(rules.spaces))
         learner = self.participant(token)
         if learner.subject is not None or learner.workshop:
-            raise AnswerError("participant", "cannot invite raters")
+            raise AnswerError("participant", "answer.error.cannot_invite")
         rater = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
         with self._write() as conn:
             conn.execute(insert(m.participants).values(
@@ -530,26 +536,26 @@ class Store:
         ('self', 'team')
         """
         if not answers_mod.check_workshop_code(code, field="code"):
-            raise AnswerError("code", "is empty")
+            raise AnswerError("code", "answer.error.empty")
         title = answers_mod.check_text(title, limit=200, field="title").strip()
         if not title:
-            raise AnswerError("title", "is empty")
+            raise AnswerError("title", "answer.error.empty")
         if kind not in KINDS:
-            raise AnswerError("kind", f"must be one of {', '.join(KINDS)}")
+            raise AnswerError("kind", "answer.error.one_of", known=", ".join(KINDS))
         known = {s.id for s in content_mod.get().spaces}
         chosen = tuple(spaces) if not isinstance(spaces, str) else ()
         if not chosen or not set(chosen) <= known or len(set(chosen)) < len(chosen):
-            raise AnswerError("spaces", "must be different spaces out of "
-                                        + ", ".join(s.id for s in content_mod.get().spaces))
+            raise AnswerError("spaces", "answer.error.spaces",
+                              known=", ".join(s.id for s in content_mod.get().spaces))
         optional = registry.workshop_exercises()
         extra = tuple(exercises) if not isinstance(exercises, str) else (exercises, "")
         if not set(extra) <= set(optional) or len(set(extra)) < len(extra):
-            raise AnswerError("exercises", "must be different ones out of "
-                                           + ", ".join(optional))
+            raise AnswerError("exercises", "answer.error.different_ones",
+                              known=", ".join(optional))
         extra = tuple(e for e in optional if e in extra)
         key_hash = answers_mod.check_text(coach_key_hash, limit=512, field="coach_key_hash")
         if not key_hash or any(c.isspace() for c in key_hash):
-            raise AnswerError("coach_key_hash", "is not a hash")
+            raise AnswerError("coach_key_hash", "answer.error.not_a_hash")
         made = Workshop(code, title, kind, chosen, key_hash, answers_mod.now(), None, extra)
         try:
             with self._write() as conn:
@@ -560,7 +566,7 @@ class Store:
                 ))
         except StoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):
-                raise StoreError(f"The workshop code {code} is taken.") from None
+                raise StoreError("store.error.code_taken", code=code) from None
             raise
         return made
 
@@ -597,7 +603,7 @@ class Store:
                          .values(closed=answers_mod.now()))
         found = self.workshop(code)
         if found is None:
-            raise WorkshopNotFoundError("We could not find that workshop.")
+            raise WorkshopNotFoundError
         return found
 
     def set_leader_key_hash(self, code: str, key_hash: str) -> bool:
@@ -613,7 +619,7 @@ class Store:
         """
         key_hash = answers_mod.check_text(key_hash, limit=512, field="leader_key_hash")
         if not key_hash or any(c.isspace() for c in key_hash):
-            raise AnswerError("leader_key_hash", "is not a hash")
+            raise AnswerError("leader_key_hash", "answer.error.not_a_hash")
         w = m.workshops.c
         with self._write() as conn:
             done = conn.execute(update(m.workshops).where(
@@ -839,7 +845,7 @@ class Store:
         except AnswerError:
             code = ""
         if not code:
-            raise WorkshopNotFoundError("We could not find that workshop.")
+            raise WorkshopNotFoundError
         a, w = m.answers.c, m.workshops.c
         query = _SELECT.where(a.workshop == code)
         if latest:
@@ -939,9 +945,9 @@ class Store:
         [4]
         """
         if (participant is None) == (workshop is None):
-            raise ValueError("export one participant or one workshop")
+            raise ValueError(say("store.error.export_scope"))
         if fmt not in ("csv", "json"):
-            raise ValueError(f"unknown export format {fmt!r}; use csv or json")
+            raise ValueError(say("store.error.export_format", fmt=fmt))
         if participant is not None:
             frame, scope = self.history(participant), {"participant": participant}
         else:
@@ -986,7 +992,7 @@ class Store:
         """
         scope = _scope(scope)
         if not isinstance(state, str):
-            raise AnswerError("state", "must be text")
+            raise AnswerError("state", "answer.error.not_text")
         r = m.group_releases.c
         at = answers_mod.now()
         try:
@@ -1024,7 +1030,7 @@ class Store:
             if not rows and workshop and conn.scalar(
                 select(m.workshops.c.code).where(m.workshops.c.code == workshop)
             ) is None:
-                raise WorkshopNotFoundError("We could not find that workshop.")
+                raise WorkshopNotFoundError
         return _frame_from_rows(rows)
 
     def _require_open_workshop(self, conn: Connection, code: str, *,
@@ -1036,9 +1042,9 @@ class Store:
         row = conn.execute(select(m.workshops.c.closed).where(m.workshops.c.code == code)
                            .with_for_update(read=not lock)).one_or_none() if code else None
         if row is None:
-            raise WorkshopNotFoundError("We could not find that workshop.")
+            raise WorkshopNotFoundError
         if row.closed is not None:
-            raise WorkshopClosedError(f"The workshop {code} is closed.")
+            raise WorkshopClosedError("store.error.workshop_closed", code=code)
 
     def _require_can_answer(self, conn: Connection, batch: Sequence[Answer]) -> None:
         p = m.participants.c
@@ -1053,12 +1059,12 @@ class Store:
             if row is None:
                 raise WorkbookNotFoundError
             if row.consent_at is None:
-                raise ConsentRequiredError("Nothing can be saved until you give your consent.")
+                raise ConsentRequiredError
             if a.workshop != (row.workshop or ""):
-                raise AnswerError("workshop", "is not the workshop of this workbook")
+                raise AnswerError("workshop", "answer.error.other_workshop")
             if a.round != row.round:
                 # Earlier rounds are closed; a later one has not been started.
-                raise AnswerError("round", "is not the round this workbook rates in now")
+                raise AnswerError("round", "answer.error.other_round")
             if row.subject is not None:
                 _check_rater_answer(a, row)
         for code in sorted({a.workshop for a in batch if a.workshop}):
@@ -1072,9 +1078,8 @@ class Store:
             with self._write() as conn:
                 found, _ = m.upgrade(conn)
         if found > m.LATEST:
-            raise StoreError(f"The store at {self.url} was made by a newer version of the "
-                             f"workbook (schema {found}, this one knows {m.LATEST}). "
-                             "Upgrade trace-workbook.")
+            raise StoreError("store.error.newer_schema", url=self.url, found=found,
+                             latest=m.LATEST)
 
     def _truncate_wal(self) -> None:
         # Best effort: a reader that is still open keeps its frames; the next checkpoint
@@ -1117,28 +1122,27 @@ _SELECT_NAMES = tuple(c.name for c in _SELECT.selected_columns)
 
 def _unavailable(exc: SQLAlchemyError, *, writing: bool) -> StoreError:
     # The details (SQL, parameters) go to the log through __cause__, not to the learner.
-    saved = " Nothing was saved." if writing else ""
-    return StoreError(f"The answer store is not available right now ({type(exc).__name__})."
-                      f"{saved} Please try again.")
+    return StoreError("store.error.unavailable_write" if writing
+                      else "store.error.unavailable_read", error=type(exc).__name__)
 
 
 def _check_rater_answer(a: Answer, link: Any) -> None:
     """A rater link rates the spaces it was made for, as its group, until it is closed."""
     if link.closed is not None:
-        raise RaterLinkClosedError(content_mod.get().text("raters.page.closed"))
+        raise RaterLinkClosedError
     if a.exercise not in RATER_EXERCISES or a.space not in (link.spaces or "").split(","):
-        raise AnswerError("item", "is not rated with this link")
+        raise AnswerError("item", "answer.error.not_this_link")
     c = content_mod.get()
     if a.exercise == RATING and a.instrument != c.raters.instruments.get(
             str(a.space), c.instrument().id):
-        raise AnswerError("item", "is not rated with this link")  # e.g. the learner's own
+        raise AnswerError("item", "answer.error.not_this_link")  # e.g. the learner's own
     if a.rater != link.role:
-        raise AnswerError("rater", "is not the group of this link")
+        raise AnswerError("rater", "answer.error.not_this_group")
 
 
 def _scope(scope: object) -> str:
     if not isinstance(scope, str) or not 1 <= len(scope) <= 200:
-        raise AnswerError("scope", "must be 1 to 200 characters")
+        raise AnswerError("scope", "answer.error.length", low=1, high=200)
     return scope
 
 
@@ -1151,13 +1155,14 @@ def _token(token: object) -> str:
 
 def _recheck(a: object) -> Answer:
     if not isinstance(a, Answer):
-        raise AnswerError("answer", f"expected an Answer, got {type(a).__name__}")
+        raise AnswerError("answer", "answer.error.not_an_answer", type=type(a).__name__)
     if not isinstance(a.at, dt.datetime) or a.at.tzinfo is None:
-        raise AnswerError("at", "must be a time with a time zone")
+        raise AnswerError("at", "answer.error.no_time_zone")
     made = answers_mod.make(a.participant, a.item, a.value, workshop=a.workshop, rater=a.rater,
                             at=a.at, round=a.round)
     if (made.exercise, made.element, made.space) != (a.exercise, a.element, a.space):
-        raise AnswerError("item", f"{a.item!r} is not in {a.exercise}/{a.element}/{a.space}")
+        raise AnswerError("item", "answer.error.item_elsewhere", item=a.item,
+                          where=f"{a.exercise}/{a.element}/{a.space}")
     return made
 
 
@@ -1273,7 +1278,7 @@ def read_export(data: str, fmt: Format) -> pd.DataFrame:
     try:
         records = _from_csv(data) if fmt == "csv" else _from_json(data)
     except (KeyError, TypeError, ValueError, csv.Error) as exc:
-        raise StoreError(f"This is not a TRACE workbook {fmt} export ({exc}).") from None
+        raise StoreError("store.error.not_an_export", fmt=fmt, problem=exc) from None
     return _frame({c: [r[c] for r in records] for c in COLUMNS})
 
 
@@ -1281,7 +1286,7 @@ def _from_json(data: str) -> list[dict[str, Any]]:
     doc = json.loads(data)
     if doc.get("format") != EXPORT_FORMAT or doc.get("version") not in range(
             1, EXPORT_VERSION + 1):
-        raise ValueError("unknown format or version")
+        raise ValueError(say("store.error.export_version"))
     return [_with_instrument({c: (dt.datetime.fromisoformat(r[c]) if c == "at"
                                   else _round(r.get(c, 1)) if c == "round"
                                   else r.get(c, "") if c in _NEW_IN_3 else r[c])
@@ -1311,12 +1316,12 @@ def _from_csv(data: str) -> list[dict[str, Any]]:
     fields = tuple(reader.fieldnames or ())
     before_3 = tuple(c for c in CSV_COLUMNS if c not in _NEW_IN_3)
     if fields not in (CSV_COLUMNS, before_3, tuple(c for c in before_3 if c != "round")):
-        raise ValueError("unexpected columns")
+        raise ValueError(say("store.error.export_columns"))
     records = []
     for r in reader:
         kind, raw = r["value_type"], r["value"]
         if kind not in ("none", "int", "text"):
-            raise ValueError(f"unknown value_type {kind!r}")
+            raise ValueError(say("store.error.export_value_type", value_type=kind))
         value: object = (None if kind == "none" else int(raw) if kind == "int"
                          else raw[1:] if raw.startswith("'") else raw)
         rec: dict[str, Any] = {c: (r.get(c) or None) for c in COLUMNS}
@@ -1336,8 +1341,7 @@ def _create_engine(url: str) -> Engine:
     try:
         u = make_url(url)
     except (ArgumentError, ValueError):
-        raise StoreError("The store URL is not valid; use sqlite:///FILE or "
-                         "postgresql://USER@HOST/DATABASE.") from None
+        raise StoreError("store.error.bad_url") from None
     backend = u.get_backend_name()
     try:
         if backend == "sqlite":
@@ -1347,9 +1351,9 @@ def _create_engine(url: str) -> Engine:
                 u = u.set(drivername="postgresql+psycopg")
             return create_engine(u, pool_pre_ping=True)
     except (ImportError, ArgumentError) as exc:
-        raise StoreError(f"Cannot use the store at {u.render_as_string()}: {exc}. For "
-                         "PostgreSQL install trace-workbook[postgres].") from None
-    raise StoreError(f"The store must be SQLite or PostgreSQL, not {backend!r}.")
+        raise StoreError("store.error.cannot_use", url=u.render_as_string(),
+                         problem=exc) from None
+    raise StoreError("store.error.backend", backend=backend)
 
 
 def _sqlite_engine(u: URL) -> Engine:
@@ -1367,7 +1371,8 @@ def _sqlite_engine(u: URL) -> Engine:
                 # and -shm files the same permissions).
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as exc:
-            raise StoreError(f"Cannot create the store file {path}: {exc.strerror}.") from None
+            raise StoreError("store.error.cannot_create", path=path,
+                             problem=exc.strerror) from None
         engine = create_engine(u.set(database=str(path)))
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)

@@ -86,19 +86,19 @@ _OPEN_ATTEMPTS = 20
 class CoachAccessError(StoreError):
     """The code and key do not open a dashboard; says nothing about which one was wrong."""
 
-    def __init__(self) -> None:
-        super().__init__(content_mod.get().text("workshop.coach_denied"))
+    default_text_id = "workshop.coach_denied"
 
 
 class LeaderAccessError(StoreError):
     """The leader code does not fit this workshop; the same message whatever is wrong."""
 
-    def __init__(self) -> None:
-        super().__init__(content_mod.get().text("workshop.leader.denied"))
+    default_text_id = "workshop.leader.denied"
 
 
 class JoinError(StoreError):
     """The code does not lead to an open workshop; the message is plain enough to show."""
+
+    default_text_id = "workshop.join.not_found"
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -309,7 +309,7 @@ def open_workshop(store: Store, title: str, kind: str, spaces: Sequence[str], *,
             # A taken random code is retried; anything else (or a chosen code) is the error.
             if code is not None or store.workshop(this) is None:
                 raise
-    raise StoreError("Could not find a free workshop code; please try again.")
+    raise StoreError("workshop.error.no_free_code")
 
 
 def check_coach(store: Store, code: object, key: object) -> Workshop:
@@ -364,7 +364,7 @@ def issue_leader_key(store: Store, workshop: Workshop) -> str:
     """
     key = new_coach_key()
     if not store.set_leader_key_hash(workshop.code, hash_key(key)):
-        raise StoreError(content_mod.get().text("workshop.leader.no_key"))
+        raise StoreError("workshop.leader.no_key")
     return key
 
 
@@ -416,16 +416,15 @@ def find_open_workshop(store: Store, text: object) -> Workshop:
     ...     find_open_workshop(s, " " + w.code.lower()).code == w.code
     True
     """
-    c = content_mod.get()
     if not _throttle.allowed():
-        raise JoinError(c.text("workshop.join.not_found"))
+        raise JoinError("workshop.join.not_found")
     code = normalise_code(text)
     found = store.workshop(code) if code else None
     if found is None:
         _throttle.failed()
-        raise JoinError(c.text("workshop.join.not_found"))
+        raise JoinError("workshop.join.not_found")
     if not found.is_open:
-        raise JoinError(c.text("workshop.join.closed"))
+        raise JoinError("workshop.join.closed")
     return found
 
 
@@ -515,7 +514,7 @@ def start_round(store: Store, workshop: Workshop) -> Workshop:
     store.start_workshop_round(workshop.code)
     found = store.workshop(workshop.code)
     if found is None:  # it was there a moment ago; erased meanwhile
-        raise StoreError(content_mod.get().text("error.generic"))
+        raise StoreError("error.generic")
     return found
 
 
@@ -588,4 +587,4 @@ def group_summary(store: Store, workshop: Workshop, *, k: int | None = None,
             return summary
         if store.save_release_state(scope, text, expected=version):
             return summary
-    raise StoreError(content_mod.get().text("error.generic"))
+    raise StoreError("error.generic")

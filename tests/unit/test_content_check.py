@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from trace_widgets import _schema, cli, content, settings
+from trace_widgets.exercises import registry
 
 
 @pytest.fixture
@@ -246,6 +247,35 @@ def test_a_researchers_own_instrument(capsys: pytest.CaptureFixture[str], copy: 
     finally:
         settings.use(before)
     assert "focus" not in content.get().instruments
+
+
+def test_list_shows_the_kinds_left_out_and_why(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    left_out = registry.KindProblem("mood-kind", "mood", "mood_kind:KIND", "kinds.problem.import",
+                                    "ModuleNotFoundError: No module named 'mood_kind'")
+    monkeypatch.setattr(registry, "problems", lambda: (left_out,))
+    assert cli.main(["content", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    heading = out.index(_schema.say("content.list.left_out"))
+    assert out[heading + 1] == f"  {left_out}"
+    assert "No module named 'mood_kind'" in out[heading + 1]
+    assert out.index("Instruments (id, version, statements):") > heading
+
+
+def test_list_says_nothing_of_kinds_left_out_when_there_are_none(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["content", "list"]) == 0
+    assert _schema.say("content.list.left_out") not in capsys.readouterr().out
+
+
+def test_list_and_fingerprint_print_the_problems_of_a_broken_folder(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    copy = tmp_path / "data"
+    shutil.copytree(content.data_dir(), copy)
+    (copy / "raters.yaml").write_text("groups: [nope\n")
+    for command in ("list", "fingerprint"):
+        assert cli.main(["content", command, str(copy)]) == 1
+        assert f"{copy / 'raters.yaml'}:" in capsys.readouterr().err
 
 
 def test_list_shows_kinds_instruments_and_journeys(capsys: pytest.CaptureFixture[str]) -> None:

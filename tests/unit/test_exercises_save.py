@@ -134,7 +134,7 @@ def test_without_a_loop_a_failed_save_says_failed(caplog: pytest.LogCaptureFixtu
 
 
 def test_a_problem_quoting_a_huge_value_is_cut_short() -> None:
-    state_error = answers.AnswerError("value", f"{'x' * 5_000!r} is not a date (YYYY-MM-DD)")
+    state_error = answers.AnswerError("value", "answer.error.not_a_date", value="x" * 5_000)
     text = problem(state_error)
     assert len(text) == 160
     assert text.endswith("…")

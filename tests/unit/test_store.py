@@ -24,7 +24,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from sqlalchemy import event, inspect, text, update
 
-from trace_widgets import _migrations, answers, settings, store
+from trace_widgets import _migrations, answers, content, settings, store
 from trace_widgets.answers import COLUMNS, AnswerError
 from trace_widgets.store import (
     ConsentRequiredError,
@@ -278,7 +278,8 @@ def test_unknown_or_malformed_token_is_a_plain_not_found(s: Store, token: str, b
     for call in calls:
         with pytest.raises(WorkbookNotFoundError) as caught:
             call(bad)
-        assert str(caught.value) == "We could not find that workbook. Check the code and try again."
+        assert caught.value.text_id == "store.error.workbook_not_found"
+        assert str(caught.value) == content.ui("store.error.workbook_not_found")
     assert _count(s) == 1  # the real workbook is untouched
 
 
@@ -454,8 +455,10 @@ def test_export_a_workshop_with_pseudonyms(s: Store) -> None:
 
 def test_read_export_refuses_other_files() -> None:
     for data, fmt in (("a,b\n1,2\n", "csv"), ('{"format": "other"}', "json"), ("[", "json")):
-        with pytest.raises(StoreError, match="not a TRACE workbook"):
+        with pytest.raises(StoreError, match="not a TRACE workbook") as caught:
             store.read_export(data, fmt)  # type: ignore[arg-type]
+        assert caught.value.text_id == "store.error.not_an_export"
+        assert caught.value.values["fmt"] == fmt
 
 
 def test_erase_removes_every_row(s: Store, token: str) -> None:
@@ -622,8 +625,10 @@ def test_migrations_build_exactly_the_current_schema(s: Store) -> None:
 def test_a_newer_schema_is_refused(store_url: str) -> None:
     with store.open_store(store_url) as s, s._engine.begin() as conn:
         conn.execute(update(_migrations.schema_version).values(version=_migrations.LATEST + 1))
-    with pytest.raises(StoreError, match="newer version"):
+    with pytest.raises(StoreError, match="newer version") as caught:
         store.open_store(store_url)
+    assert caught.value.text_id == "store.error.newer_schema"
+    assert caught.value.values["found"] == _migrations.LATEST + 1
 
 
 def test_a_failing_migration_changes_nothing(store_url: str,

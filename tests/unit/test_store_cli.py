@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trace_widgets import settings, store
+from trace_widgets import _schema, settings, store
 from trace_widgets._cli_store import add_store_commands
 
 HASH = "scrypt$" + "ab" * 32
@@ -79,7 +79,8 @@ def test_token_from_stdin(token: str, monkeypatch: pytest.MonkeyPatch,
 
 def test_erase(url: str, token: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(["erase", "--participant", token]) == 0
-    assert capsys.readouterr().out.strip() == "Erased the workbook and its 3 answers."
+    assert capsys.readouterr().out.strip() == _schema.say("cli.erased", count=3)
+    assert _schema.say("cli.erased", count=3) == "Erased the workbook and its 3 answers."
     with store.open_store(url) as s, pytest.raises(store.WorkbookNotFoundError):
         s.participant(token)
 

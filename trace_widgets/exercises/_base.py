@@ -133,7 +133,7 @@ class ExerciseState:
     def _make(self, item: str, value: object, at: dt.datetime | None = None, *,
               check_item: bool = True) -> Answer:
         if check_item and item not in self.items():
-            raise AnswerError("item", f"{item!r} is not part of this exercise")
+            raise AnswerError("item", "answer.error.not_in_exercise", item=item)
         return answers_mod.make(self.participant, item, value, workshop=self.workshop,
                                 rater=self.rater, at=at)
 
@@ -142,7 +142,7 @@ def check_space(space: object) -> str:
     """A space id from the content, else :class:`AnswerError`."""
     known = [s.id for s in content.get().spaces]
     if not isinstance(space, str) or space not in known:
-        raise AnswerError("space", f"{space!r} is not a TRACE space")
+        raise AnswerError("space", "answer.error.not_a_space", value=space)
     return space
 
 
@@ -150,5 +150,5 @@ def check_element(element: object) -> str:
     """An element id from the content, else :class:`AnswerError`."""
     known = [e.id for e in content.get().elements]
     if not isinstance(element, str) or element not in known:
-        raise AnswerError("element", f"{element!r} is not a TRACE condition")
+        raise AnswerError("element", "answer.error.not_an_element", value=element)
     return element

@@ -10,6 +10,7 @@ from typing import Protocol
 from traitlets import Enum, HasTraits, Unicode
 
 from .. import content
+from .._words import say
 from ..answers import Answer, AnswerError
 
 log = logging.getLogger(__name__)
@@ -146,12 +147,10 @@ def problem(error: AnswerError) -> str:
 
     Examples
     --------
-    >>> problem(AnswerError("value", "contains a NUL character"))
+    >>> problem(AnswerError("value", "answer.error.nul"))
     'contains a NUL character'
     """
-    text = str(error)
-    prefix = f"{error.field}: "
-    text = text[len(prefix):] if text.startswith(prefix) else text
+    text = say(error.text_id, **error.values)
     return text if len(text) <= PROBLEM_CHARS else text[: PROBLEM_CHARS - 1] + "…"
 
 

@@ -107,7 +107,7 @@ class ActionPlanState(ExerciseState):
             When the plan already has ``max_actions`` actions.
         """
         if self.count >= self.max_actions:
-            raise AnswerError("plan", f"holds up to {self.max_actions} actions")
+            raise AnswerError("plan", "answer.error.max_actions", limit=self.max_actions)
         n = self.count + 1
         defaults: dict[str, object] = {"element": element or self.element,
                                        "space": space or self.space}
@@ -156,9 +156,9 @@ class ActionPlanState(ExerciseState):
 
     def _check(self, n: object, field_id: object) -> None:
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.count:
-            raise AnswerError("item", f"there is no action {n!r}")
+            raise AnswerError("item", "answer.error.no_action", number=n)
         if field_id not in self.fields:
-            raise AnswerError("item", f"{field_id!r} is not a field of an action")
+            raise AnswerError("item", "answer.error.no_action_field", field=field_id)
 
     def _resume(self, rows: Stored) -> None:
         # The plan runs to the last action with anything in it; cleared slots are not actions.

@@ -156,7 +156,7 @@ def _items(c: registry.ItemsContext) -> tuple[content.ItemSpec, ...]:
 
 
 def _check(spec: content.ItemSpec, value: object, c: content.Content) -> Value:
-    raise AnswerError("item", f"{spec.id!r}: the explorer records nothing")
+    raise AnswerError("item", "answer.error.explorer", item=spec.id)
 
 
 KIND = registry.ExerciseKind(id="explorer", items=_items, check=_check)

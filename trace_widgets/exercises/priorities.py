@@ -27,7 +27,7 @@ __all__ = ["KIND", "KIND_ID", "PrioritiesState", "PrioritiesView", "item_id", "p
 def _scores(scores: Mapping[str, object]) -> dict[str, float]:
     """Checked scores by element id; missing and NaN scores are left out ("no score yet")."""
     if not isinstance(scores, Mapping):
-        raise AnswerError("scores", "must map condition ids to scores")
+        raise AnswerError("scores", "answer.error.scores")
     scale = content.get().scale
     out: dict[str, float] = {}
     for element, score in scores.items():
@@ -35,12 +35,12 @@ def _scores(scores: Mapping[str, object]) -> dict[str, float]:
         if score is None:
             continue
         if isinstance(score, bool) or not isinstance(score, numbers.Real):
-            raise AnswerError("scores", f"the score of {element!r} is not a number")
+            raise AnswerError("scores", "answer.error.score_type", element=element)
         number = float(score)
         if math.isnan(number):
             continue
         if not scale.low <= number <= scale.high:
-            raise AnswerError("scores", f"the score of {element!r} is off the scale")
+            raise AnswerError("scores", "answer.error.score_range", element=element)
         out[element] = number
     return out
 
@@ -113,10 +113,10 @@ class PrioritiesState(ExerciseState):
             For an unknown condition, a repeat, or more than :attr:`limit`.
         """
         if isinstance(elements, str):
-            raise AnswerError("value", "must be a list of condition ids, not one string")
+            raise AnswerError("value", "answer.error.element_list")
         chosen = [check_element(e) for e in elements]
         if len(chosen) > self.limit:
-            raise AnswerError("value", f"choose at most {self.limit} conditions")
+            raise AnswerError("value", "answer.error.max_choices", limit=self.limit)
         row = self._make(self.item, ",".join(chosen))
         self._rows[self.item] = row
         return row
@@ -124,7 +124,7 @@ class PrioritiesState(ExerciseState):
     def toggle(self, element: str, on: bool) -> Answer:
         """Add or take away one condition, keeping content order; returns the row."""
         if not isinstance(on, bool):
-            raise AnswerError("value", f"expected true or false, got {type(on).__name__}")
+            raise AnswerError("value", "answer.error.not_a_bool", type=type(on).__name__)
         check_element(element)
         now = set(self.chosen) - {element} | ({element} if on else set())
         return self.choose(e.id for e in content.get().elements if e.id in now)
@@ -256,8 +256,8 @@ def _check(spec: content.ItemSpec, value: object, c: content.Content) -> Value:
         if len(chosen) > c.max_priorities or not set(chosen) <= known or len(set(chosen)) < len(
             chosen
         ):
-            raise AnswerError("value", f"{text!r} is not a choice of up to {c.max_priorities} "
-                                       "different conditions")
+            raise AnswerError("value", "answer.error.not_a_choice", value=text,
+                              limit=c.max_priorities)
     return text
 
 

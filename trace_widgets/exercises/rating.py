@@ -54,11 +54,12 @@ class RatingState(ExerciseState):
         for e in chosen:
             check_element(e)
         if len(set(chosen)) != len(chosen):
-            raise AnswerError("elements", "names a condition twice")
+            raise AnswerError("elements", "answer.error.element_twice")
         object.__setattr__(self, "elements", chosen)
         c = content.get()
         if self.instrument and self.instrument not in c.instruments:
-            raise AnswerError("instrument", f"{self.instrument!r} is not an instrument here")
+            raise AnswerError("instrument", "answer.error.unknown_instrument",
+                              instrument=self.instrument)
         items = tuple(s.id for e in chosen for s in self._statements(e))
         object.__setattr__(self, "_items", items)
 
@@ -77,7 +78,7 @@ class RatingState(ExerciseState):
     def statements(self, element: str) -> tuple[Statement, ...]:
         """The statements of one of this state's cells."""
         if element not in self.elements:
-            raise AnswerError("element", f"{element!r} is not rated here")
+            raise AnswerError("element", "answer.error.not_rated_here", element=element)
         return self._statements(element)
 
     def items(self) -> tuple[str, ...]:
@@ -208,7 +209,7 @@ class _Part:
 
     def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
         if space is None:
-            raise ValueError("the rating is shown in a space step")
+            raise ValueError(content.ui("exercise.error.space_step", kind=KIND_ID))
         # In a new round the journey's session knows last round's answers (a starting
         # point); other contexts have none.
         self.view = space_rating_view(ctx.token or "", space, ctx.save, answers=ctx.answers(),

@@ -40,7 +40,7 @@ def _prompt(item: object) -> Prompt:
     c = content.get()
     spec = c.items.get(item) if isinstance(item, str) else None
     if spec is None or spec.exercise != "reflection" or spec.element is None or spec.space is None:
-        raise AnswerError("item", f"{item!r} is not a reflection prompt")
+        raise AnswerError("item", "answer.error.not_a_prompt", item=item)
     return next(p for p in c.cell(spec.element, spec.space).prompts if p.id == item)
 
 
@@ -67,14 +67,14 @@ class ReflectionState(ExerciseState):
     def __post_init__(self) -> None:
         super().__post_init__()
         if isinstance(self.prompts, str):
-            raise AnswerError("prompts", "must be a list of prompt ids, not one string")
+            raise AnswerError("prompts", "answer.error.prompt_list")
         prompts = tuple(self.prompts)
         if not prompts:
-            raise AnswerError("prompts", "names no prompt")
+            raise AnswerError("prompts", "answer.error.no_prompt")
         for p in prompts:
             _prompt(p)
         if len(set(prompts)) != len(prompts):
-            raise AnswerError("prompts", "names a prompt twice")
+            raise AnswerError("prompts", "answer.error.prompt_twice")
         object.__setattr__(self, "prompts", prompts)
 
     @classmethod
@@ -96,7 +96,7 @@ class ReflectionState(ExerciseState):
     def prompt(self, item: str) -> Prompt:
         """The content of one of this state's prompts."""
         if item not in self.prompts:
-            raise AnswerError("item", f"{item!r} is not part of this exercise")
+            raise AnswerError("item", "answer.error.not_in_exercise", item=item)
         return _prompt(item)
 
     def text(self, item: str) -> str:
@@ -114,7 +114,7 @@ class ReflectionState(ExerciseState):
             limit, or text with a NUL or a lone surrogate.
         """
         if not isinstance(text, str):
-            raise AnswerError("value", f"expected text, got {type(text).__name__}")
+            raise AnswerError("value", "answer.error.not_text_but", type=type(text).__name__)
         row = self._make(item, text)
         self._rows[item] = row
         return row
@@ -213,7 +213,7 @@ class _Part:
 
     def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
         if space is None:
-            raise ValueError("reflections are shown in a space step")
+            raise ValueError(content.ui("exercise.error.space_step", kind=KIND_ID))
         self.ctx = ctx
         self.space = space
         self.widget = w.css(widgets.VBox([widgets.Label(content.get().text(

@@ -446,8 +446,8 @@ def step(name: str) -> None:
 
     definition = content_mod.journey()
     if name not in definition.step_ids:
-        raise ValueError(f"unknown step {name!r}; the steps are "
-                         f"{', '.join(definition.step_ids)}")
+        raise ValueError(content_mod.ui("journey.error.unknown_step", step=name,
+                                        known=", ".join(definition.step_ids)))
     start = definition.steps[0].id
     journey = Journey(steps=(start,) if name == start else (start, name), single=name,
                       lab=not settings.in_voila())

@@ -184,7 +184,7 @@ def rater_views(store: Store, token: str, mine: pd.DataFrame, *,
         if (found is not None and text == found[1]) or store.save_release_state(
                 scope, text, expected=version):
             return others.released_views(cells, published)
-    raise StoreError(content_mod.get().text("error.generic"))
+    raise StoreError("error.generic")
 
 
 def _space_label(space: str, c: content_mod.Content) -> str:

@@ -111,7 +111,7 @@ class PlanStep:
         """The learner's report as it stands, with any text still being typed saved first."""
         self.flush()
         if self.session.token is None:
-            raise ValueError("no workbook is open")
+            raise ValueError(content_mod.ui("journey.error.no_workbook"))
         return learner_report_of(self.session.store, self.session.token, fmt)
 
 

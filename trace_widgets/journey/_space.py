@@ -113,6 +113,6 @@ class SpaceStep:
 
 def build_space_step(session: Session, step_spec: content_mod.StepSpec) -> BuiltStep:
     if step_spec.space is None:
-        raise ValueError(f"step {step_spec.id!r} is not a space step")
+        raise ValueError(content_mod.ui("journey.error.not_a_space_step", step=step_spec.id))
     step = SpaceStep(session, step_spec.space, step_spec.exercises)
     return BuiltStep(step.view, step.refresh, step.flush, step.stale, step)

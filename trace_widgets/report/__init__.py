@@ -71,7 +71,7 @@ def check_format(fmt: object) -> Format:
         return "pdf"
     if fmt == "html":
         return "html"
-    raise ValueError(f"unknown report format {fmt!r}; use pdf or html")
+    raise ValueError(content_mod.ui("report.error.format", fmt=fmt))
 
 
 def render(doc: Document, fmt: Format) -> bytes:

@@ -88,7 +88,7 @@ def learner_document(answers: pd.DataFrame, *, name: str | None = None,
     c = content if content is not None else content_mod.get()
     people = answers["participant"].astype(str).unique() if len(answers) else np.array([])
     if len(people) > 1:
-        raise ValueError("a learner report is of one participant's answers")
+        raise ValueError(content_mod.ui("report.error.one_participant"))
     token = str(people[0]) if len(people) else ""
     cells = scoring.cell_scores(answers, c)
     day = today or dt.datetime.now(dt.timezone.utc).date()

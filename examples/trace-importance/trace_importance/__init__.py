@@ -219,8 +219,7 @@ def _check(spec: content.ItemSpec, value: object, c: content.Content) -> str | N
     levels = _settings(c).levels
     if value is None or (isinstance(value, str) and value in levels):
         return value
-    raise AnswerError("value", c.text("importance.invalid", value=value,
-                                      levels=", ".join(levels)))
+    raise AnswerError("value", "importance.invalid", value=value, levels=", ".join(levels))
 
 
 KIND = ExerciseKind(
