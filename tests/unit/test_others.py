@@ -3,6 +3,7 @@ blind spots, hidden strengths and the line manager, worked out by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -271,9 +272,15 @@ def test_the_gap_grid_is_five_by_four_with_flags_and_reasons() -> None:
     assert grid.loc["Task", "Team"] == "+1.5 (Blind spot)"
     assert grid.loc["Route", "System"] == "-1.5 (Hidden strength)"
     assert grid.loc["Energy", "Organisation"] == "Not shown"
-    # Raters are not asked about the self space: it says so rather than "not shown".
-    assert set(grid["Self"]) == {"Not rated by others"}
+    # Raters can be asked about the self space (as a leader); not this time.
+    assert set(grid["Self"]) == {"Not shown"}
     assert (grid.drop(columns="Self").to_numpy() == "Not shown").sum() == 15 - 2
+    # Content whose raters are never asked about a space says so rather than "not shown".
+    narrow = dataclasses.replace(c, raters=c.raters.model_copy(update={
+        "spaces": ("team", "organisation", "system"), "instruments": {}, "chosen": ()}))
+    grid = others.gap_grid(others.gaps(others.views(pd.concat([blind, hidden, few]))),
+                           content=narrow)
+    assert set(grid["Self"]) == {"Not rated by others"}
 
 
 def said(*writers: tuple[str, str], space: str = "team") -> pd.DataFrame:
