@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import content, settings
+from .._theme import accent
 from ..answers import Answer, AnswerError, check_typed, make
 from ..content import Prompt
 from ..group import SHARE_PREFIX, SHARE_YES
@@ -298,7 +299,7 @@ class _Part:
                     view.widget.children = (*view.widget.children, self._share_box(prompt))
                 # The condition's accent, as on its rating cell and in the charts.
                 element = c.items[prompt].element or low
-                view.widget.layout.border_left = f"4px solid {c.element(element).colour}"
+                view.widget.layout.border_left = f"4px solid {accent(element)}"
                 view.widget.layout.padding = "0 0 0 10px"
                 self._views[prompt] = view
         self._reflecting = pair
