@@ -35,6 +35,15 @@ def run_all(page: Page) -> None:
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
 
+def narrow(page: Page) -> None:
+    """On a phone the file browser would fill the screen: close it, as a learner would, by
+    its tab in the left bar, so the notebook has the width."""
+    tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    expect(tab).to_be_visible(timeout=120_000)
+    tab.click()
+    expect(page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")).to_be_visible()
+
+
 def main() -> None:
     from trace_widgets._cli_notebooks import copy_notebooks  # noqa: PLC0415
 
@@ -71,8 +80,15 @@ def main() -> None:
                 dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
                 page.add_locator_handler(
                     dialog, lambda d: d.locator("button.jp-mod-accept").click())
+                # JupyterLab asks whether to fetch its news: no (we are offline anyway).
+                news = page.locator(".jp-Notification-Toast, .Toastify__toast").filter(
+                    has_text="Would you like to get notified about official")
+                page.add_locator_handler(news, lambda n: n.get_by_role(
+                    "button", name="No", exact=True).click())
                 for name, target in NOTEBOOKS.items():
                     page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}.ipynb?reset")
+                    if width < 600:
+                        narrow(page)
                     run_all(page)
                     panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
                     shown = page.locator(f"{panel} .trace-lab {target}").first

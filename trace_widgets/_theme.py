@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, cast
-
-import altair as alt
+from typing import TYPE_CHECKING, Any, cast
 
 from . import content
+
+if TYPE_CHECKING:
+    import altair as alt
 
 THEME = "trace"
 
@@ -26,31 +27,48 @@ GAP_RANGE = {"scheme": "blueorange"}
 SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
 
 
-def accents() -> dict[str, str]:
-    """Each condition's accent colour by element id, from content (``model.yaml``).
+def accent(element: str) -> str:
+    """The accent colour of condition ``element`` (an id), from content (``model.yaml``).
 
-    The one palette for the whole workbook: cards, headings, the rating control and every
-    chart that tells conditions apart. Each is at least 4.5:1 on white (AA for text), so
-    it serves as a heading's colour as well as a bar's; names or shapes always go with it.
+    The one way to a condition's colour, for the whole workbook: cards, headings, the
+    rating control, reflections, priorities and (through :func:`accents` and the theme)
+    every chart that tells conditions apart. Each is at least 4.5:1 on white (AA for text),
+    so it serves as a heading's colour as well as a bar's; names or shapes always go with it.
 
     Examples
     --------
-    >>> accents()["task"]
+    >>> accent("task")
     '#0067b1'
     """
-    return {e.id: e.colour for e in content.get().elements}
+    return content.element(element).colour
+
+
+def accents() -> dict[str, str]:
+    """Each condition's :func:`accent` by element id, in content order.
+
+    Examples
+    --------
+    >>> list(accents())[:2]
+    ['task', 'route']
+    """
+    return {e.id: accent(e.id) for e in content.get().elements}
 
 
 def accent_scale() -> alt.Scale:
-    """An Altair colour scale from element *names* (as charts label them) to their accents.
+    """The colour scale of every chart that tells conditions apart, by their *names* (as
+    charts label them): all the conditions, in content order, onto the theme's category
+    range, which is :func:`accents` in the same order. The domain is always the whole list,
+    so a chart that shows only some conditions still draws each in its own accent; the spec
+    names no colour (the theme holds them).
 
     Examples
     --------
-    >>> accent_scale().to_dict()["domain"][:2], accent_scale().to_dict()["range"][:2]
-    (['Task', 'Route'], ['#0067b1', '#6b4400'])
+    >>> accent_scale().to_dict()
+    {'domain': ['Task', 'Route', 'Alignment', 'Capability', 'Energy'], 'range': 'category'}
     """
-    c = content.get()
-    return alt.Scale(domain=[e.name for e in c.elements], range=[e.colour for e in c.elements])
+    import altair as alt  # noqa: PLC0415 - the views take accent() without loading Altair
+
+    return alt.Scale(domain=[e.name for e in content.get().elements], range="category")
 
 
 def accent_style(element: str) -> str:
@@ -62,14 +80,13 @@ def accent_style(element: str) -> str:
     >>> accent_style("energy")
     'style="--trace-el: #cc4400"'
     """
-    return f'style="--trace-el: {content.element(element).colour}"'
+    return f'style="--trace-el: {accent(element)}"'
 
 
 def _by_condition_name(name: str) -> str:
     """A Vega expression: the accent of the condition whose name is the expression ``name``
     (an axis label's value, a header's facet value), else the ink colour."""
-    c = content.get()
-    pairs = ", ".join(f"{json.dumps(c.element(e).name)}: {json.dumps(colour)}"
+    pairs = ", ".join(f"{json.dumps(content.element(e).name)}: {json.dumps(colour)}"
                       for e, colour in accents().items())
     return f"{{{pairs}}}[{name}] || {json.dumps(INK)}"
 
@@ -155,6 +172,8 @@ def _plugin() -> alt.theme.ThemeConfig:
 
 def use() -> None:
     """Register the theme (once per process) and make it the active one."""
+    import altair as alt  # noqa: PLC0415 - see accent_scale
+
     if THEME not in alt.theme.names():
         alt.theme.register(THEME, enable=False)(_plugin)
     alt.theme.enable(THEME)

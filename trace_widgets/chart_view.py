@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from html import escape
 
@@ -27,6 +28,11 @@ __all__ = [
 
 
 
+_SVG_WIDTH = re.compile(r'<svg\b[^>]*?\swidth="([0-9.]+)"')
+_PHONE_WIDTH = 400
+"""Charts wider than this (in px, as drawn) scroll on a phone instead of shrinking."""
+
+
 def figure_html(svg: str, description: str, table: pd.DataFrame) -> str:
     """A drawn chart, its description as a caption, and the same numbers as a table (the
     text alternative). Everything here is generated from content and numbers; the table
@@ -35,9 +41,12 @@ def figure_html(svg: str, description: str, table: pd.DataFrame) -> str:
     table_html = table.to_html(na_rep=no_score, float_format="{:.1f}".format, escape=True,
                                border=0, classes="trace-table",
                                index_names=False)
+    # A chart wider than a phone (the grid, the trend) scrolls there rather than shrinking.
+    found = _SVG_WIDTH.search(svg)
+    wide = " trace-chart-wide" if found and float(found.group(1)) > _PHONE_WIDTH else ""
     return (
         # Focusable: on a phone the table may scroll sideways, and a keyboard must reach it.
-        f'<figure class="trace-chart" tabindex="0">'
+        f'<figure class="trace-chart{wide}" tabindex="0">'
         # The SVG carries its own title, description and a label per mark for screen readers.
         f'<div class="trace-chart-image">{svg}</div>'
         f"<figcaption>{escape(description)}</figcaption>"

@@ -135,10 +135,10 @@ def _score_axis(c: content_mod.Content) -> alt.Axis:
     return alt.Axis(values=list(range(c.scale.low, c.scale.high + 1)), format="d")
 
 
-def _condition_colour(elements: list[str], *, legend: alt.Legend | None = None) -> alt.Color:
-    """Each condition in its accent (the theme's nominal colours, in content order): the same
-    on every chart, and as on the condition's cards and headings."""
-    return alt.Color("element:N", scale=alt.Scale(domain=elements), legend=legend)
+def _condition_colour(*, legend: alt.Legend | None = None) -> alt.Color:
+    """Each condition in its accent (:func:`_theme.accent_scale`): the same on every chart,
+    and as on the condition's cards and headings."""
+    return alt.Color("element:N", scale=_theme.accent_scale(), legend=legend)
 
 
 def _scale_note(c: content_mod.Content) -> str:
@@ -223,7 +223,7 @@ def profile(scores: pd.DataFrame, *, space: str | None = None, title: str | None
         x=alt.X("score:Q", scale=_score_scale(c), axis=_score_axis(c),
                 title=_say(c, "chart.score")),
         x2=alt.datum(c.scale.low),
-        color=_condition_colour(elements),
+        color=_condition_colour(),
         description=alt.Description("aria:N"),
     )
     # The bar already speaks its score; its printed label would say it twice.
@@ -647,7 +647,7 @@ def distribution(scores: pd.DataFrame, *, title: str | None = None,
     points = list(range(c.scale.low, c.scale.high + 1))
     chart = alt.Chart(data).mark_bar(style="trace-bar").encode(
         x=alt.X("rating:O", scale=alt.Scale(domain=points), title=_say(c, "chart.rating")),
-        color=_condition_colour(_element_names(c)),
+        color=_condition_colour(),
         y=alt.Y("count:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[alt.Tooltip("element:N", title=_say(c, "chart.condition")),
                  alt.Tooltip("space:N", title=_say(c, "chart.space")),
@@ -754,7 +754,7 @@ def trend(scores: pd.DataFrame, *, participant: str | None = None, title: str | 
                                   for r, x in zip(data["round"], data["score"], strict=True)])
     elements = _element_names(c)
     legend = alt.Legend(title=_say(c, "chart.condition"))
-    colour = _condition_colour(elements, legend=legend)
+    colour = _condition_colour(legend=legend)
     shape = alt.Shape("element:N", scale=alt.Scale(domain=elements), legend=legend)
     rounds = sorted(int(r) for r in data["round"].unique())
     base = alt.Chart().encode(

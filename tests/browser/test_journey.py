@@ -50,12 +50,25 @@ def test_whole_journey_then_resume(voila: VoilaServer, browser: Browser, offline
     expect(page).to_have_url(re.compile(f"[?&]p={token}"))
 
     # Every space: rate every statement, then reflect on the lowest and highest.
+    c = content.get()
     for space in SPACES:
         go_to(page, space)
+        areas = page.locator(f".trace-step-{space} .trace-reflection textarea")
+        # Two conditions rated: questions come. In the first space the pair then moves
+        # (task to capability as lowest); the learner types in one question at once and
+        # rates on: no box shown goes while the learner is on the step.
+        two = sum(len(c.cell(e.id, space).statements) for e in c.elements[:2])
         for i, item in enumerate(statement_ids(space)):
             rate(page, item, rating_for(i))
+            if space == SPACES[0] and i + 1 == two:
+                expect(areas.first).to_be_visible(timeout=60_000)
+                first = areas.element_handles()
+                areas.first.press_sequentially(f"{space}: {REFLECTION}"[:12])
         expect(page.locator(f"button.trace-nav-{space}")).to_contain_text("✓", timeout=30_000)
-        areas = page.locator(f".trace-step-{space} .trace-reflection textarea")
+        if space == SPACES[0]:
+            expect(areas).not_to_have_count(len(first), timeout=30_000)  # the new pair's
+            assert all(a.evaluate("e => e.isConnected") for a in first)
+            assert first[0].input_value() == f"{space}: {REFLECTION}"[:12]
         expect(areas.first).to_be_visible(timeout=60_000)
         areas.first.fill(f"{space}: {REFLECTION}")
         expect(page.locator(f".trace-step-{space} .trace-reflection-exercise "

@@ -209,6 +209,18 @@ def test_start_self_and_plan_in_jupyterlab(lab: Lab, browser: Browser, offline: 
     expect(front(page).locator(".trace-step-plan .trace-table").first).to_contain_text(  # type: ignore[attr-defined]
         f"{low:.1f}", timeout=30_000)
     assert plan_cell(page, "self", "task") == f"{low:.1f}"
+
+    # On a phone (360 px), axe again on each notebook's workbook parts (the same scope:
+    # JupyterLab's own chrome is JupyterLab's). Its file browser would fill the screen:
+    # closed by its tab, as a learner would.
+    page.set_viewport_size({"width": 360, "height": 780})
+    browser_tab = page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current")
+    if browser_tab.count():
+        browser_tab.click()
+    for name in ("00_start", "01_self", "05_plan"):
+        page.locator(".lm-TabBar-tab", has_text=name).click()
+        expect(front(page).locator(".trace-lab").first).to_be_visible()  # type: ignore[attr-defined]
+        assert axe_violations(page) == "", f"{name} at 360 px"
     context.close()
 
     # The learner's copies are theirs; the committed notebooks were never opened.

@@ -601,3 +601,29 @@ def test_each_condition_has_one_accent_on_every_chart(
         for name, used in colours.items():
             assert used, f"{name} is not drawn in its accent on {chart_name}"
             assert used == {accents[name]}, f"{name} on {chart_name}: {used}"
+
+
+def test_conditions_take_their_colour_through_one_scale(
+        any_chart: tuple[str, alt.TopLevelMixin]) -> None:
+    """Every colour by condition is the theme's accent scale: all the conditions, in content
+    order, onto the theme's category range (accents() in the same order). A chart with a
+    domain of its own could give a condition another's colour."""
+    by_condition = [c for c in _colour_encodings(any_chart[1].to_dict())
+                    if c.get("field") == "element"]
+    if not by_condition:
+        pytest.skip("this chart colours nothing by condition")
+    assert all(c.get("scale") == _theme.accent_scale().to_dict() for c in by_condition)
+    assert _theme.config()["config"]["range"]["category"] == list(_theme.accents().values())
+    assert list(_theme.accents()) == [e.id for e in C.elements]
+
+
+def _colour_encodings(node: Any) -> Iterator[dict[str, Any]]:
+    """Every ``color`` encoding in a spec."""
+    if isinstance(node, dict):
+        if isinstance(node.get("color"), dict):
+            yield node["color"]
+        for v in node.values():
+            yield from _colour_encodings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _colour_encodings(v)

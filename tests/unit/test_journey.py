@@ -235,8 +235,9 @@ def test_a_store_down_as_the_kernel_warms_up_is_a_plain_message_then_retried(
 
 def test_questions_come_as_soon_as_there_is_a_lowest_and_a_highest(store: Store) -> None:
     """Two conditions rated are enough for a lowest and a highest: their questions come at
-    once. While the learner rates on, a question not written to gives way to the new pair's,
-    and one written to stays."""
+    once. While the learner rates on, the new pair's questions join them and none shown is
+    removed or redrawn (the learner may be typing in it: the kernel cannot tell); once the
+    learner leaves the step, those not written to that are no longer the pair's go."""
     journey = Journey(store)
     journey.open({})
     start(journey)
@@ -265,11 +266,21 @@ def test_questions_come_as_soon_as_there_is_a_lowest_and_a_highest(store: Store)
     assert c.text("journey.reflect.waiting") in texts(journey.body)
     rate_cell("route", 4)
     first = wanted()
-    assert set(areas()) == first  # two conditions: questions at once, before the rest
+    shown = areas()
+    assert set(shown) == first  # two conditions: questions at once, before the rest
     written = sorted(first)[0]
-    areas()[written].value = "We never wrote it down."  # type: ignore[attr-defined]
+    shown[written].value = "We never wrote it down."  # type: ignore[attr-defined]
     for element, choice in (("task", 4), ("route", 0), ("energy", 2)):
         rate_cell(element, choice)
+    assert wanted() != first  # the pair moved
+    now = areas()
+    assert set(now) == first | wanted()  # the new pair's questions came; none went
+    assert all(now[d] is box for d, box in shown.items())  # the same boxes, not redrawn
+    assert list(now)[:len(shown)] == list(shown)  # in the order they came
+
+    journey.go("team")  # the learner is still on the step: nothing shown may go
+    assert set(areas()) == first | wanted()
+    journey.go("self")
+    journey.go("team")  # left and back: only the pair's and the one written to
     assert set(areas()) == wanted() | {written}
-    assert wanted() != first  # the pair moved; only the question written to stayed
-    assert not (first - wanted() - {written}) & set(areas())
+    assert areas()[written] is shown[written]

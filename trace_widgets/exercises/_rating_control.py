@@ -17,6 +17,7 @@ import anywidget
 import traitlets
 
 from .. import content
+from .._theme import accent
 from ..answers import Answer, AnswerError
 from ._save import Saver
 
@@ -102,7 +103,7 @@ class RatingControl:
                 {"element": e,
                  "heading": c.text("rating.heading", element=c.element(e).name,
                                    condition=c.element(e).condition),
-                 "colour": c.element(e).colour,
+                 "colour": accent(e),
                  "about": c.cell(e, state.space).looks_like if about else "",
                  "keep": c.text("rating.keep", element=c.element(e).name)
                  if any(s.id in self.previous for s in state.statements(e)) else "",

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import content, scoring
 from .._schema import Priorities
+from .._theme import accent
 from ..answers import Answer, AnswerError, Value, check_text
 from . import _widgets as w
 from . import registry
@@ -212,7 +213,7 @@ def priorities_view(state: PrioritiesState, save: Save) -> PrioritiesView:
                                      indent=False, layout=w.full_width()),
                     "trace-priority", f"trace-priority-{el.id}")
         # The condition's accent beside it, as on its rating cell and in the charts.
-        box.layout.border_left = f"4px solid {el.colour}"
+        box.layout.border_left = f"4px solid {accent(el.id)}"
         box.layout.padding = "0 0 0 8px"
         box.observe(w.guarded(functools.partial(wiring.on_value, el.id, box), saver.fail),
                     names="value")

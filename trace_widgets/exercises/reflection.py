@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import content, settings
+from .._theme import accent
 from ..answers import Answer, AnswerError, check_typed, make
 from ..content import Prompt
 from ..group import SHARE_PREFIX, SHARE_YES
@@ -252,29 +253,43 @@ class _Part:
         box.observe(changed, "value")
         return box
 
+    def leave(self) -> None:
+        """The learner moved to another step: questions that gave way while they were here
+        (not written to, no longer the pair's) go now, when nobody can be typing in them."""
+        if self._reflecting is None:
+            return
+        wanted = self._wanted(self._reflecting)
+        for prompt in [p for p in self._views if p not in wanted and not self._written(p)]:
+            self._views.pop(prompt).widget.close()
+        self._place()
+
     def _written(self, prompt: str) -> bool:
         """Whether the learner has written to ``prompt`` (kept, or still on the screen)."""
         view = self._views.get(prompt)
         return self.ctx.has(prompt) or (
             view is not None and any(f.area.value for f in view.fields.values()))
 
+    def _wanted(self, pair: tuple[str, str]) -> list[str]:
+        """The pair's questions (acting on the lowest, noticing the highest), then those
+        answered in an earlier sitting, which stay on the page too."""
+        c, low, high = content.get(), *pair
+        wanted = [p.id for p in c.cell(low, self.space).prompts if p.kind != "notice"]
+        wanted += [p.id for p in c.cell(high, self.space).prompts if p.kind == "notice"]
+        wanted += [p.id for e in c.elements for p in c.cell(e.id, self.space).prompts
+                   if p.id not in wanted and self.ctx.has(p.id)]
+        return wanted
+
     def _show(self, pair: tuple[str, str] | None) -> None:
         """Questions on the lowest and highest condition. While the learner rates, the pair
-        may change: a question not written to gives way to the new pair's, and one written
-        to stays, in the place it first took. Text the learner wrote never disappears, and a
-        question kept is never redrawn, so focus and typing are not disturbed."""
+        may change: the new pair's questions are added after those shown, and a question
+        once shown stays until the learner leaves the step (:meth:`leave`). The kernel
+        cannot know where focus is or what is typed but not yet sent, so removing a box
+        while the learner is on the step could take their text with it."""
         if pair is None or pair == self._reflecting:
             return
         c, ctx = content.get(), self.ctx
         low, high = pair
-        wanted = [p.id for p in c.cell(low, self.space).prompts if p.kind != "notice"]
-        wanted += [p.id for p in c.cell(high, self.space).prompts if p.kind == "notice"]
-        for prompt in [p for p in self._views if p not in wanted and not self._written(p)]:
-            self._views.pop(prompt).widget.close()
-        # Questions answered in an earlier sitting stay on the page too.
-        wanted += [p.id for e in c.elements for p in c.cell(e.id, self.space).prompts
-                   if p.id not in wanted and ctx.has(p.id)]
-        for prompt in wanted:
+        for prompt in self._wanted(pair):
             if prompt not in self._views:
                 state = ReflectionState.from_answers(
                     ctx.answers(), ctx.token or "", (prompt,), workshop=ctx.workshop,
@@ -284,13 +299,17 @@ class _Part:
                     view.widget.children = (*view.widget.children, self._share_box(prompt))
                 # The condition's accent, as on its rating cell and in the charts.
                 element = c.items[prompt].element or low
-                view.widget.layout.border_left = f"4px solid {c.element(element).colour}"
+                view.widget.layout.border_left = f"4px solid {accent(element)}"
                 view.widget.layout.padding = "0 0 0 10px"
                 self._views[prompt] = view
         self._reflecting = pair
         lowest = c.text("journey.reflect.lowest", name=c.element(low).name)
         highest = c.text("journey.reflect.highest", name=c.element(high).name)
         self._heading.value = f"<p>{escape(lowest)}<br>{escape(highest)}</p>"
+        self._place()
+
+    def _place(self) -> None:
+        """Put the views on the page in the order they came (a box kept is never redrawn)."""
         views = tuple(v.widget for v in self._views.values())
         if self.widget.children[1:] != views:
             self.widget.children = (self._heading, *views)

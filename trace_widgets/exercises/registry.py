@@ -162,7 +162,9 @@ class Part(Protocol):
     """A kind's piece of a journey step: its widget, brought up to date with the step.
 
     The journey builds a part once per step and keeps it while the learner moves between
-    steps; ``refresh`` is called when the step is shown and after answers change.
+    steps; ``refresh`` is called when the step is shown and after answers change. A part
+    may also have ``leave()``, called after ``flush`` once the learner has moved to another
+    step: the moment to drop what it keeps on the page only while the learner is there.
     """
 
     widget: widgets.Widget

@@ -207,7 +207,11 @@ class Journey:
             step = start
         try:
             if self.current in self._built:
-                self._built[self.current].flush()
+                left = self._built[self.current]
+                if step == self.current:
+                    left.flush()  # still here: nothing shown may go
+                else:
+                    left.leave()
             self.current = step
             built = self._step(step)
             if built.stale():

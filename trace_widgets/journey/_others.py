@@ -299,8 +299,10 @@ class OthersPanel:
         table = pd.DataFrame({
             c.text("raters.counts.invited"): counts["invited"].to_numpy(),
             c.text("raters.counts.responded"): counts["responded"].to_numpy(),
-        }, index=pd.Index([c.text(f"raters.group.{g}") for g in counts["group"]],
-                          name=c.text("raters.counts.group")))
+        }, index=pd.Index([c.text(f"raters.group.{g}") for g in counts["group"]]))
+        # Named on the columns, "Group" heads the row names' column; named on the index,
+        # pandas gives it a header row of its own, empty but for that word.
+        table.columns.name = c.text("raters.counts.group")
         caption = c.text("raters.counts.closed" if closed else "raters.counts.open",
                          round=self.session.round)
         self.counts.value = (f"<p>{escape(caption)}</p>"

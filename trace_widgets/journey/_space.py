@@ -110,9 +110,19 @@ class SpaceStep:
         for part in self.parts:
             part.flush()
 
+    def leave(self) -> None:
+        """The learner moved on: save, then let each part drop what it kept only while they
+        were here (reflection questions that gave way)."""
+        self.flush()
+        for part in self.parts:
+            leave = getattr(part, "leave", None)  # optional in registry.Part
+            if leave is not None:
+                leave()
+
 
 def build_space_step(session: Session, step_spec: content_mod.StepSpec) -> BuiltStep:
     if step_spec.space is None:
         raise ValueError(content_mod.ui("journey.error.not_a_space_step", step=step_spec.id))
     step = SpaceStep(session, step_spec.space, step_spec.exercises)
-    return BuiltStep(step.view, step.refresh, step.flush, step.stale, step)
+    return BuiltStep(step.view, step.refresh, step.flush, step.stale, step,
+                     leave=step.leave)

@@ -12,7 +12,8 @@ class BuiltStep:
 
     def __init__(self, view: widgets.Widget, refresh: Callable[[], None] | None = None,
                  flush: Callable[[], object] | None = None,
-                 stale: Callable[[], bool] | None = None, step: object = None) -> None:
+                 stale: Callable[[], bool] | None = None, step: object = None, *,
+                 leave: Callable[[], object] | None = None) -> None:
         self.view = view
         self.step = step
         """The step object behind the view (tests and the journey look at it)."""
@@ -21,3 +22,5 @@ class BuiltStep:
         """Save whatever is still waiting (debounced text) before the learner moves on."""
         self.stale = stale or (lambda: True)
         """Whether answers given since the last refresh change what the step shows."""
+        self.leave = leave or self.flush
+        """Save what is waiting, then tidy up: the learner has moved to another step."""
