@@ -64,10 +64,23 @@ class SpaceStep:
         self.view.add_class("trace-step-space")
         self.view.add_class(f"trace-step-{space}")
         session.listeners.append(self._on_saved)
+        session.giving.append(self._on_given)
         self.refresh()
 
+    def _rates_here(self, rows: list[Answer]) -> bool:
+        return any(a.exercise == scoring.RATING and a.space == self.space for a in rows)
+
+    def _on_given(self, rows: list[Answer]) -> None:
+        """A rating given here redraws the profile at once, before the store has it: the
+        learner watches the chart, and the store's commit (10-35 ms under load) need not
+        come first. The statement says "Saved" only once the store holds it; the rest of
+        the step follows the save (:meth:`_on_saved`)."""
+        if self._rates_here(rows):
+            self.profile.show_html(profile_html(scoring.cell_scores(self.session.answers()),
+                                                space=self.space))
+
     def _on_saved(self, rows: list[Answer]) -> None:
-        if any(a.exercise == scoring.RATING and a.space == self.space for a in rows):
+        if self._rates_here(rows):
             self._refresh_soon()
 
     def _refresh_soon(self) -> None:
