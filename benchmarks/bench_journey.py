@@ -4,7 +4,8 @@
   (goal: at most 1.3x);
 - step-to-step navigation in one kernel (goal: p95 under 300 ms);
 - a rating change until the profile chart is redrawn (goal: p95 under 100 ms), seen in
-  Chromium, and in the kernel alone (``--kernel`` prints only that);
+  Chromium (from Playwright's click, and on the page's own clock from the change event to
+  the frame after the redraw), and in the kernel alone (``--kernel`` prints only that);
 - kernel memory per learner after a whole journey (goal: at most 150 MB).
 
 With ``--before REV`` the same run also serves the app as it was at git revision REV (its
@@ -135,6 +136,7 @@ def main() -> None:
             learners["before"] = start_learner(browser, before)
         first, again = [], []
         redraw: dict[str, list[float]] = {name: [] for name in learners}
+        in_page: dict[str, list[float]] = {name: [] for name in learners}
         steps = ["self", "team", "organisation", "system", "plan"]
         for visit in (first, again):
             for step in steps:
@@ -145,15 +147,25 @@ def main() -> None:
                     if name == "app":
                         visit.append(time.perf_counter() - start)
                 if step != "plan" and visit is first:
-                    for name, times in rate_space(learners, step).items():
-                        redraw[name] += times
+                    clicked, seen = rate_space(learners, step)
+                    for name in learners:
+                        redraw[name] += clicked[name]
+                        in_page[name] += seen[name]
         results["navigation_s"] = {"first_visit": percentiles(first),
                                    "return_visit": percentiles(again),
                                    "all": percentiles(first + again)}
         results["rating_to_chart_redrawn_s"] = percentiles(redraw["app"])
+        results["rating_to_chart_redrawn_in_page_s"] = {
+            **percentiles(in_page["app"]),
+            "note": "the same changes timed on the page's clock: from the radio's change "
+                    "event to the first frame after the chart was replaced; the figure "
+                    "above also holds Playwright's click (its checks before it clicks) and "
+                    "its polling",
+        }
         if before:
             old_results["rating_to_chart_redrawn_s"] = percentiles(
                 redraw["before"])
+            old_results["rating_to_chart_redrawn_in_page_s"] = percentiles(in_page["before"])
         memory = server_memory_mb(pid)
         sizes = memory["kernels"]
         learner = max(sizes)
@@ -284,7 +296,8 @@ def in_before(tmp: Path, flag: str) -> object:
         env={**os.environ, "PYTHONPATH": str(tmp / "before")}).stdout)
 
 
-def rate_space(pages: dict[str, Page], space: str) -> dict[str, list[float]]:
+def rate_space(pages: dict[str, Page], space: str
+               ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """On each page: rate every statement; then change each rating once, timing each change
     (a click on a radio) until the profile chart's SVG has been redrawn (every change moves
     a cell score). The pages take turns, change by change, so they meet the same load."""
@@ -295,6 +308,10 @@ def rate_space(pages: dict[str, Page], space: str) -> dict[str, list[float]]:
             groups[name].nth(i).locator("input[type=radio]").nth(i % 5).check()
         page.wait_for_selector(f"button.trace-nav-{space}:has-text('✓')", timeout=30_000)
     times: dict[str, list[float]] = {name: [] for name in pages}
+    in_page: dict[str, list[float]] = {name: [] for name in pages}
+    for page in pages.values():
+        page.evaluate(IN_PAGE, page.locator(f".trace-step-{space} .trace-chart-panel")
+                      .element_handle())
     for i in range(next(iter(groups.values())).count()):
         for name, page in pages.items():
             chart = page.locator(f".trace-step-{space} .trace-chart-panel")
@@ -307,7 +324,26 @@ def rate_space(pages: dict[str, Page], space: str) -> dict[str, list[float]]:
                 "([el, old]) => el.innerHTML !== old", arg=[chart.element_handle(), before],
                 timeout=20_000)
             times[name].append(time.perf_counter() - start)
-    return times
+            page.wait_for_function("() => window.__traceRedraw.frame", timeout=20_000)
+            in_page[name].append(page.evaluate(
+                "() => (window.__traceRedraw.frame - window.__traceRedraw.given) / 1000"))
+    return times, in_page
+
+
+IN_PAGE = """panel => {
+  // The page's own clock: from the radio's change event to the first frame after the
+  // chart's SVG was replaced (what the learner sees), without Playwright's click.
+  window.__traceRedraw = {};
+  document.addEventListener("change", () => { window.__traceRedraw = {given: performance.now()}; },
+                            true);
+  new MutationObserver(() => {
+    const t = window.__traceRedraw;
+    if (t.given && !t.drawn) {
+      t.drawn = performance.now();
+      requestAnimationFrame(() => { t.frame = performance.now(); });
+    }
+  }).observe(panel, {childList: true, subtree: true, characterData: true});
+}"""
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
-from . import _admission, _static, _throttle
+from . import _admission, _first_paint, _static, _throttle
 
 CLIENT_HEADER = "X-Trace-Client"
 """The header the server writes (over anything a browser sent) with the visitor's address;
@@ -210,6 +210,9 @@ class TraceVoila(Voila):
 
     def initialize(self, argv: list[str] | None = None) -> None:
         super().initialize(argv)
+        # The template's filter for the app's first words (every page is rendered with
+        # this config, the warm kernels' pages too).
+        self.config.VoilaExporter.filters = {_first_paint.FILTER: _first_paint.first_paint}
         for handler in self.log.handlers:
             handler.addFilter(CoachLog())
         logging.getLogger("tornado.access").addFilter(QuietAccess())

@@ -39,6 +39,7 @@ COLUMNS = (
     "instrument", "version", "value", "at",
 )
 """Columns of an answers frame, in order."""
+_VALUE = COLUMNS.index("value")
 
 Value = int | str | None
 """A rating 1-5, a text, or None for "not sure" (a rating that is not a score)."""
@@ -245,9 +246,10 @@ def make(participant: str, item: str, value: object, *, workshop: str = "",
 
 def to_frame(answers: Iterable[Answer]) -> pd.DataFrame:
     """Answers as a tidy frame with :data:`COLUMNS` (empty frames keep the columns)."""
-    rows = [a.as_row() for a in answers]
+    # Plain tuples: this runs on every rating (the fields are immutable scalars).
+    rows = [tuple(getattr(a, c) for c in COLUMNS) for a in answers]
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     # Object dtype keeps ratings as int and "not sure" as None (a float column would not).
-    frame["value"] = pd.Series([r["value"] for r in rows], dtype=object)
+    frame["value"] = pd.Series([r[_VALUE] for r in rows], dtype=object)
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame

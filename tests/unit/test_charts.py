@@ -506,6 +506,36 @@ def test_profile_parts_are_the_profiles_rows_words_and_table(cells: pd.DataFrame
     pd.testing.assert_frame_equal(parts.table, charts.profile_table(cells, space="team"))
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_one_space_profile_without_groupby_is_the_grouped_one(
+        monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """The plain-Python rows and table of a learner's profile (one row per element) equal
+    the grouped and pivoted ones, on any set of scores, missing and NaN ones included."""
+    rng = np.random.default_rng(seed)
+    space = C.spaces[seed % len(C.spaces)].id
+    ids = [e.id for e in C.elements]
+    chosen = list(rng.choice(ids, size=int(rng.integers(0, len(ids) + 1)), replace=False))
+    choices = [np.nan, 1.0, 1.25, 2.5, 3.75, 4.0, 5.0, 10 / 3]
+    given = pd.DataFrame({"element": chosen, "space": space,
+                          "score": [choices[int(i)] for i in
+                                    rng.integers(0, len(choices), len(chosen))]})
+    quick = charts.profile_parts(given, space=space)
+    monkeypatch.setattr(charts, "_one_space_data", lambda *_: None)
+    monkeypatch.setattr(charts, "_one_space_table", lambda *_: None)
+    grouped = charts.profile_parts(given, space=space)
+    pd.testing.assert_frame_equal(quick.data, grouped.data)
+    pd.testing.assert_frame_equal(quick.table, grouped.table)
+    assert (quick.title, quick.description) == (grouped.title, grouped.description)
+
+
+def test_several_rows_for_one_bar_are_averaged_grouped(cells: pd.DataFrame) -> None:
+    two = pd.concat([cells, cells.assign(score=cells["score"] + 1)])
+    parts = charts.profile_parts(two, space="team")
+    first = cells.loc[(cells["space"] == "team")].set_index("element")["score"]
+    task = C.element("task").name
+    assert parts.data.set_index("element").loc[task, "score"] == first["task"] + 0.5
+
+
 def test_a_profile_redraw_never_asks_the_renderer(monkeypatch: pytest.MonkeyPatch,
                                                   cells: pd.DataFrame) -> None:
     chart_draw.profile_svg(cells, space="organisation")  # its frame, drawn once

@@ -284,3 +284,42 @@ def test_questions_come_as_soon_as_there_is_a_lowest_and_a_highest(store: Store)
     journey.go("team")  # left and back: only the pair's and the one written to
     assert set(areas()) == wanted() | {written}
     assert areas()[written] is shown[written]
+
+
+def test_a_rating_redraws_the_profile_before_the_store_has_it(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chart the learner watches follows the choice at once; the statement says
+    "Saved" only after the store's commit, and a failed save is still said so."""
+    journey = Journey(store)
+    journey.open({})
+    start(journey)
+    journey.go("self")
+    step = journey._built["self"].step
+    panel = step.profile.view
+    item = content.cell(content.elements()[0].id, "self").statements[0].id
+    rating = next(w for w in _walk(journey.body) if "trace-rating-widget" in w._dom_classes)
+    seen: list[str] = []
+    append = store.append
+
+    def watched(rows: list) -> list:
+        seen.append(panel.value)
+        return append(rows)
+
+    monkeypatch.setattr(store, "append", watched)
+    after = [panel.value]
+    for e in content.elements()[:2]:  # two cells with a score: a profile with bars
+        for st in content.cell(e.id, "self").statements:
+            rate(rating, st.id, 3, seq=len(seen) + 1)
+            after.append(panel.value)
+    assert seen == after[1:]  # each drawn as it is when the store is asked to keep it
+    assert len(set(after)) > 2
+    assert rating.answers[item][2] is True  # and saved once the store had it
+
+    def failing(rows: list) -> list:
+        raise RuntimeError("store down")
+
+    monkeypatch.setattr(store, "append", failing)
+    drawn = panel.value
+    rate(rating, item, 0, seq=100)
+    assert panel.value != drawn
+    assert rating.answers[item] == [0, 100, False]

@@ -166,9 +166,13 @@ class RatingControl:
         except AnswerError:
             self._refuse(item, seq)
             return
-        self._waiting[item] = (row, seq)
-        self._hold(item, [choice, seq, False])
-        self.saver.save_now([row])  # on success, _saved marks it saved
+        # One message to the page for the whole change: what is held, and whether the store
+        # has it (the page shows its own choice as not yet saved meanwhile). Four messages
+        # each way through the server kept the redrawn chart behind them.
+        with self.widget.hold_sync():
+            self._waiting[item] = (row, seq)
+            self._hold(item, [choice, seq, False])
+            self.saver.save_now([row])  # on success, _saved marks it saved
 
     def _check(self, message: object) -> tuple[str, int, int]:
         """(statement, choice, sequence) from a rating message, else :class:`_RefusedError`."""

@@ -141,6 +141,7 @@ class Journey:
     def _opened(self, *, go_on: bool = True) -> None:
         """A workbook was opened, started or erased: forget steps built for another one."""
         self.session.listeners[:] = [self._on_saved]
+        self.session.giving[:] = []
         self._follow_workshop()
         self.round_watch.start()
         self._built = {s: self._start_step() for s in self.steps if self._type(s) == "start"}
@@ -166,6 +167,7 @@ class Journey:
         """A new round began: the space steps are built again, empty, with last round's
         answers as starting points (the plan step stays: the learner is on it)."""
         self.session.listeners[:] = [self._on_saved]
+        self.session.giving[:] = []
         self._built = {k: v for k, v in self._built.items()
                        if self._type(k) in ("start", "plan")}
         self._update_chrome()

@@ -33,6 +33,10 @@ class Session:
     """The last rating of each statement in an earlier round: a new round's starting point."""
     _values: dict[str, Answer] = field(default_factory=dict)
     listeners: list[Callable[[list[Answer]], None]] = field(default_factory=list)
+    giving: list[Callable[[list[Answer]], None]] = field(default_factory=list)
+    """Told of rows as they are given, before the store has them: a chart may show them at
+    once (the page says "Saved" only once ``listeners`` hear of them)."""
+    _given: dict[str, Answer] = field(default_factory=dict)
     version: int = 0
     """Goes up with every save, so a step knows whether it is out of date."""
     space_versions: dict[str, int] = field(default_factory=dict)
@@ -134,13 +138,24 @@ class Session:
         Every row is given in the workbook's round now. If a coach has started a workshop's
         next round meanwhile, the round is read again and the rows go into it.
         """
+        self._given = {a.item: a for a in rows}
         try:
-            kept = self.store.append([dataclasses.replace(a, round=self.round) for a in rows])
-        except AnswerError as err:
-            if err.field != "round" or self.token is None:
-                raise
-            self.round = self.store.participant(self.token).round
-            kept = self.store.append([dataclasses.replace(a, round=self.round) for a in rows])
+            for listener in list(self.giving):
+                try:
+                    listener(list(rows))
+                except Exception:  # a chart that failed must not stop the save
+                    log.exception("an answer listener failed")
+            try:
+                kept = self.store.append([dataclasses.replace(a, round=self.round)
+                                          for a in rows])
+            except AnswerError as err:
+                if err.field != "round" or self.token is None:
+                    raise
+                self.round = self.store.participant(self.token).round
+                kept = self.store.append([dataclasses.replace(a, round=self.round)
+                                          for a in rows])
+        finally:
+            self._given = {}
         for a in kept:
             self._values[a.item] = a
         self.version += 1
@@ -153,8 +168,10 @@ class Session:
                 log.exception("an answer listener failed")
 
     def answers(self) -> pd.DataFrame:
-        """The current answers, as the tidy frame scoring and exercises take."""
-        return answers_mod.to_frame(self._values.values())
+        """The current answers, as the tidy frame scoring and exercises take (while a save
+        is under way, with the rows being saved)."""
+        values = {**self._values, **self._given} if self._given else self._values
+        return answers_mod.to_frame(values.values())
 
     def value(self, item: str) -> object:
         a = self._values.get(item)
