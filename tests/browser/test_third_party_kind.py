@@ -63,7 +63,7 @@ def test_the_kind_is_installed_only_in_the_new_environment(fresh_python: str) ->
     found = subprocess.run([fresh_python, "-c", ask], check=True, capture_output=True,
                            text=True, timeout=120).stdout.strip()
     assert found == ("['rating', 'reflection', 'priorities', 'action_plan', 'explorer', "
-                     "'importance'] ()")
+                     "'rater_comment', 'importance'] ()")
     own_tests = subprocess.run([fresh_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                                cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
                                check=False)

@@ -78,7 +78,7 @@ def test_wheel_installs_outside_the_repo_and_loads_content(tmp_path: Path) -> No
     assert Path(found["template"]).is_file()
     assert (found["cells"], found["task"]) == (20, "Task")
     # The instruments, their recorded fingerprints and the JSON Schemas ship in the wheel.
-    assert found["instruments"] == {"trace": ["1", 80], "pulse": ["1", 20]}
+    assert found["instruments"] == {"trace": ["1", 80], "pulse": ["1", 20], "leader": ["1", 5]}
     assert found["problems"] == []
     assert found["schema"]
     version = subprocess.run(
