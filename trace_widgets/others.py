@@ -613,22 +613,18 @@ def comments(about: pd.DataFrame, *, spaces: Sequence[str] | None = None,
     wanted = list(r.spaces if spaces is None else spaces)
     named = {g.id: g.named for g in r.groups}
     rows = about.loc[(about["exercise"] == KIND_ID).to_numpy(dtype=bool)] if len(about) else about
-    written: dict[tuple[str, str], set[str]] = {}
+    # One current comment per rater and space (the store's current answers); blank ones
+    # do not count.
+    written: dict[tuple[str, str], dict[str, str]] = {}
     for who, space, grp, value in zip(rows.get("participant", ()), rows.get("space", ()),
                                       rows.get("rater", ()), rows.get("value", ()),
                                       strict=True):
-        # The latest row per rater and space is the comment (the store's current answers).
-        text = value.strip() if isinstance(value, str) else ""
-        key = (str(space), str(grp))
-        if text:
-            written.setdefault(key, set()).add(f"{who}\x00{text}")
-        else:
-            written.setdefault(key, set())
+        if isinstance(value, str) and value.strip():
+            written.setdefault((str(space), str(grp)), {})[str(who)] = value.strip()
     out = []
     for space in wanted:
         for g in r.groups:
-            found = written.get((space, g.id), set())
-            texts = sorted(t.split("\x00", 1)[1] for t in found)
+            texts = sorted(written.get((space, g.id), {}).values())
             shown = bool(texts) and group_shown(g.id, len(texts), r)
             out.append({"space": space, "group": g.id, "n": len(texts), "withheld": not shown,
                         "named": named[g.id], "comments": tuple(texts) if shown else ()})

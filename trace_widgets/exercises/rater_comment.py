@@ -15,6 +15,7 @@ import pandas as pd
 from .. import content
 from ..answers import Answer, check_typed, make
 from . import registry
+from ._base import stored
 from ._save import Saver
 from ._text import TextField
 
@@ -51,7 +52,8 @@ def comment_field(token: str, space: str, *, rater: str, answers: pd.DataFrame,
     ('rater_comment.team', 'peer', 'Clear priorities.')
     """
     item = item_id(space)
-    kept: dict[str, str] = {"text": _current(answers, item)}
+    value = stored(answers, token, (item,)).get(item, (None, None))[0] if len(answers) else None
+    kept = {"text": "" if value is None else str(value)}
 
     def commit(text: object) -> Answer:
         row = make(token, item, text, rater=rater, round=round)
@@ -60,13 +62,6 @@ def comment_field(token: str, space: str, *, rater: str, answers: pd.DataFrame,
 
     return TextField(label=label, current=lambda: kept["text"], commit=commit, saver=saver,
                      counter=True, rows=3, css_class="trace-rater-comment")
-
-
-def _current(answers: pd.DataFrame, item: str) -> str:
-    if answers.empty or "item" not in answers:
-        return ""
-    rows = answers.loc[answers["item"] == item, "value"]
-    return "" if rows.empty or rows.iloc[-1] is None else str(rows.iloc[-1])
 
 
 def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
