@@ -20,7 +20,7 @@ def learner_report_of(s: store.Store, token: str, fmt: str) -> bytes:
         else None
     mine = s.current(person.token)
     # Through the one publication rule, as the Plan step shows them (one release for both).
-    raters = None if about is None else rater_views(s, person.token, mine)
+    raters = None if about is None else rater_views(s, person.token, mine, about=about)
     return report.learner_report(mine, fmt=report.check_format(fmt),
                                  name=person.display_name,
                                  workshop=found.title if found else None,

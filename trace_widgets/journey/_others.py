@@ -138,20 +138,12 @@ def comments_html(lines: list[tuple[str, tuple[str, ...]]], *,
     return "".join(parts)
 
 
-def rater_comments(store: Store, token: str, spaces: list[str], *,
-                   round: int | None = None) -> list[tuple[str, tuple[str, ...]]]:  # noqa: A002
-    """What the learner may read of their raters' comments in a round (default: now)."""
-    learner = store.participant(token)
-    wanted = learner.round if round is None else round
-    return comment_lines(others.comments(store.about(learner.token, round=wanted),
-                                         spaces=spaces))
-
-
 _SAVE_ATTEMPTS = 8
 
 
 def rater_views(store: Store, token: str, mine: pd.DataFrame, *,
-                round: int | None = None) -> pd.DataFrame:  # noqa: A002
+                round: int | None = None,  # noqa: A002
+                about: pd.DataFrame | None = None) -> pd.DataFrame:
     """What the learner may see of their raters in a round (default: now), by the one
     publication rule: read what was shown last, apply :func:`trace_widgets.others.release`
     to the raters' current answers, keep the new release, then show it
@@ -164,6 +156,9 @@ def rater_views(store: Store, token: str, mine: pd.DataFrame, *,
         The store and the learner's token.
     mine
         The learner's own current answers of that round.
+    about
+        The raters' answers of that round (:meth:`Store.about`), when the caller has them
+        already (it shows their comments too): read from the store otherwise.
 
     Raises
     ------
@@ -173,7 +168,8 @@ def rater_views(store: Store, token: str, mine: pd.DataFrame, *,
     learner = store.participant(token)
     wanted = learner.round if round is None else round
     scope = rater_release_scope(learner.token, wanted)
-    about = store.about(learner.token, round=wanted)
+    if about is None:
+        about = store.about(learner.token, round=wanted)
     cells = others.rater_cells(mine, about)
     for _ in range(_SAVE_ATTEMPTS):
         found = store.release_state(scope)
@@ -322,7 +318,9 @@ class OthersPanel:
         token = self.session.token or ""
         spaces = list(c.raters.spaces)
         try:
-            view = rater_views(self.session.store, token, self.session.answers())
+            # Read once: the figures and the comments come from the same answers.
+            about = self.session.store.about(token)
+            view = rater_views(self.session.store, token, self.session.answers(), about=about)
         except StoreError as exc:
             self.message.value = str(exc)
             return
@@ -341,12 +339,8 @@ class OthersPanel:
         self.grid.value = (f"<p>{escape(c.text('raters.grid.intro'))}</p>"
                            + others.gap_grid(gap).to_html(escape=True, border=0,
                                                           classes="trace-table"))
-        try:
-            said = rater_comments(self.session.store, token, spaces)
-        except StoreError as exc:
-            self.message.value = str(exc)
-            return
-        self.comments.value = comments_html(said)
+        self.comments.value = comments_html(
+            comment_lines(others.comments(about, spaces=spaces)))
         flagged = gap.loc[gap["flag"].notna()]
         marks = [c.text(f"raters.{f}") + ": " + c.text(
             "raters.summary.cell", element=c.element(str(e)).name, space=c.space(str(s)).name)
