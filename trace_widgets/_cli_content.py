@@ -95,18 +95,26 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """The installed exercise kinds (and those an entry point offered that were left out,
-    with why), instruments (id, version, statements) and journeys."""
+    with why), the YAML exercises, instruments (id, version, statements) and journeys."""
     from .exercises import registry  # noqa: PLC0415 - the kinds import content
 
     c = _on_content(args, content.load)
     if c is None:
         return 1
-    lines = [say("content.list.kinds"), *(say("content.list.kind", id=k.id)
-                                          for k in registry.kinds())]
+    lines = [say("content.list.kinds"), *(say(
+        "content.list.kind", id=k.id,
+        takes=say("content.list.takes_exercises") if k.instance is not None else "")
+        for k in registry.kinds())]
     left_out = registry.problems()
     if left_out:
         lines.append(say("content.list.left_out"))
         lines += [say("content.list.problem", problem=p) for p in left_out]
+    declared = [e for e in c.exercises.values() if e.of is not None]
+    if declared:
+        lines.append(say("content.list.exercises"))
+        lines += [say("content.list.exercise", id=e.id, kind=e.of,
+                      optional=say("content.list.optional") if e.optional else "")
+                  for e in declared]
     lines.append(say("content.list.instruments"))
     for i in c.instruments.values():
         lines.append(say("content.list.instrument", id=i.id, version=i.version,

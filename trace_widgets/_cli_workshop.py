@@ -46,8 +46,10 @@ def add_workshop_commands(subparsers: argparse._SubParsersAction[argparse.Argume
     new.add_argument("--title", required=True, help=text("cli.help.title"))
     new.add_argument("--kind", choices=KINDS, default="cohort", help=text("cli.help.kind"))
     new.add_argument("--spaces", help=text("cli.help.spaces"))
-    new.add_argument("--exercises", default=",".join(store.EXERCISES),
-                     help=text("cli.help.exercises", known=", ".join(store.EXERCISES)))
+    new.add_argument("--exercises", help=text("cli.help.exercises",
+                                              known=", ".join(store.EXERCISES)))
+    new.add_argument("--journey", default=content_mod.DEFAULT_JOURNEY,
+                     help=text("cli.help.journey", default=content_mod.DEFAULT_JOURNEY))
     new.add_argument("--code", help=text("cli.help.code"))
     new.add_argument("--base-url", help=base_help)
     new.add_argument("--store", metavar="URL", help=store_help)
@@ -95,9 +97,10 @@ def run_new(args: argparse.Namespace) -> int:
     """Handle ``trace-workbook workshop new``; return the exit code."""
     try:
         with store.open_store(args.store) as s:
-            made, key = workshop.open_workshop(s, args.title, args.kind, _chosen_spaces(args),
-                                               exercises=_spaces(args.exercises),
-                                               code=_code(args.code))
+            made, key = workshop.open_workshop(
+                s, args.title, args.kind, _chosen_spaces(args), code=_code(args.code),
+                exercises=None if args.exercises is None else _spaces(args.exercises),
+                journey=args.journey)
             # A team's leader is chosen by the coach: they get a code of their own.
             leader_key = workshop.issue_leader_key(s, made) if made.kind == "team" else None
     except (store.StoreError, AnswerError, ValueError) as exc:
@@ -246,8 +249,11 @@ def _chosen_spaces(args: argparse.Namespace) -> list[str]:
     """``--spaces``, or every space of the workshop's journey."""
     if args.spaces is not None:
         return _spaces(args.spaces)
-    journey = getattr(args, "journey", None) or content_mod.DEFAULT_JOURNEY
-    return list(content_mod.get().journey(journey).spaces)
+    journeys = content_mod.get().journeys
+    # An unknown journey: the store refuses it, naming the installed ones.
+    found = journeys.get(getattr(args, "journey", None) or "") or journeys[
+        content_mod.DEFAULT_JOURNEY]
+    return list(found.spaces)
 
 
 def _code(typed: str | None) -> str | None:
@@ -270,6 +276,8 @@ def _print_opened(made: store.Workshop, key: str, base: str,
                   leader_key: str | None = None) -> None:
     lines = [
         text("cli.opened.title", title=made.title),
+        text("cli.opened.journey", name=content_mod.get().text(
+            content_mod.get().journey(made.journey).label), id=made.journey),
         text("cli.opened.code", code=made.code),
         text("cli.opened.link", link=workshop.join_link(made.code, base)),
         text("cli.opened.key", key=key),

@@ -94,6 +94,9 @@ workshops = Table(
     Column("created", UTCDateTime, nullable=False),
     Column("closed", UTCDateTime, nullable=True),
     Column("round", Integer, nullable=False, server_default="1"),  # the workshop's round now
+    # The journey (journeys/<id>.yaml) its participants follow; "default" before there
+    # was a choice.
+    Column("journey", String(64), nullable=False, server_default="default"),
     CheckConstraint("kind IN ('cohort', 'team')", name="ck_workshops_kind"),
 )
 
@@ -253,6 +256,12 @@ def _v9_instruments(conn: Connection) -> None:
                      .values(instrument=main.id, version=main.version))
 
 
+def _v10_workshop_journey(conn: Connection) -> None:
+    if "journey" not in {c["name"] for c in inspect(conn).get_columns("workshops")}:
+        conn.execute(text("ALTER TABLE workshops ADD COLUMN journey VARCHAR(64) NOT NULL "
+                          "DEFAULT 'default'"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "workshops, participants and the append-only answers table", _v1_initial),
     Migration(2, "a workshop chooses its optional exercises", _v2_workshop_exercises),
@@ -267,6 +276,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _v8_research_keys),
     Migration(9, "every answer names the instrument and version it was given against",
               _v9_instruments),
+    Migration(10, "a workshop follows the journey its coach chose", _v10_workshop_journey),
 )
 """Every schema change, in order. Never edit a shipped step: add the next one.
 

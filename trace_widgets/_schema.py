@@ -247,6 +247,26 @@ class JourneyFile(_Frozen):
     journey: Journey
 
 
+class Exercise(_Frozen):
+    """An exercise declared in YAML: an instance of an installed kind, with its settings."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    """Its id: in journeys' steps, in answers (``exercise``), the start of its items' ids."""
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    """The installed kind it is an instance of (``trace-workbook content list``)."""
+    label: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_.-]{0,127}$")
+    """A UI text id: a workshop may then leave it out (the coach's form offers it by this
+    name); without one it is always shown where its journey places it."""
+    heading: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_.-]{0,127}$")
+    """The UI text id of its heading in a step (default: its kind's)."""
+    settings: dict[str, Any] = Field(default_factory=dict)
+    """What its kind takes (see the kind's ``instance_model`` in the researcher guide)."""
+
+
+class ExerciseFile(_Frozen):
+    exercise: Exercise
+
+
 class InstrumentStatement(_Frozen):
     """One statement of an instrument: its own wording and cell, or taken ``from`` a statement
     of the cells (a short form: the wording, cell and reverse flag are that statement's)."""
@@ -328,6 +348,7 @@ SCHEMA_FILES = {
     "instrument": "instrument.schema.json",
     "fingerprints": "fingerprints.schema.json",
     "journey": "journey.schema.json",
+    "exercise": "exercise.schema.json",
 }
 """The shipped JSON Schema of each kind of content file, in ``data/schemas/``."""
 
@@ -346,7 +367,7 @@ def json_schemas() -> dict[str, str]:
     models: dict[str, type[BaseModel]] = {
         "model": _model_file_with_sections(), "cells": CellsFile, "ui": UiFile,
         "raters": RatersFile, "instrument": InstrumentFile, "fingerprints": FingerprintsFile,
-        "journey": JourneyFile,
+        "journey": JourneyFile, "exercise": ExerciseFile,
     }
     out = {}
     for name, model in models.items():

@@ -139,10 +139,10 @@ def check_rating(value: object, *, field: str = "value",
 
 
 def check_value(spec: content_mod.ItemSpec, value: object) -> Value:
-    """Check ``value`` against what item ``spec`` takes: its exercise kind decides."""
-    from .exercises import registry  # noqa: PLC0415 - the kinds import this module
-
-    return registry.kind(spec.exercise).check(spec, value, content_mod.get())
+    """Check ``value`` against what item ``spec`` takes: its exercise (a kind, or a YAML
+    exercise of one) decides."""
+    c = content_mod.get()
+    return c.exercise(spec.exercise).check(spec, value, c)
 
 
 def check_typed(spec: content_mod.ItemSpec, value: object, c: content_mod.Content) -> Value:

@@ -31,6 +31,7 @@ from ._schema import (
     Cell,
     CellsFile,
     Element,
+    ExerciseFile,
     Facilitation,
     FingerprintsFile,
     InstrumentFile,
@@ -51,6 +52,7 @@ from ._schema import (
 __all__ = [
     "CELLS_DIR",
     "DEFAULT_JOURNEY",
+    "EXERCISES_DIR",
     "FINGERPRINTS_FILE",
     "INSTRUMENTS_DIR",
     "INSTRUMENT_FILE",
@@ -103,6 +105,7 @@ INSTRUMENTS_DIR = "instruments"
 INSTRUMENT_FILE = "instrument.yaml"
 FINGERPRINTS_FILE = "fingerprints.yaml"
 JOURNEYS_DIR = "journeys"
+EXERCISES_DIR = "exercises"
 DEFAULT_JOURNEY = "default"
 """The journey a learner on their own, and a workshop that names none, goes through."""
 
@@ -270,6 +273,21 @@ class Content:
     """The journeys (``journeys/*.yaml``) by id; :data:`DEFAULT_JOURNEY` is always one."""
     instruments: dict[str, Instrument] = dataclasses.field(default_factory=dict)
     """The item banks, by id, the main one (whose statements are the cells') first."""
+    exercises: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Every exercise by id: the installed kinds, then those declared in ``exercises/*.yaml``
+    (each an :class:`~trace_widgets.exercises.registry.ExerciseKind`)."""
+
+    def exercise(self, exercise_id: str) -> Any:
+        """An exercise (a kind, or a YAML exercise of one) by id, or KeyError."""
+        try:
+            return self.exercises[exercise_id]
+        except KeyError:
+            raise KeyError(f"unknown exercise id {exercise_id!r}") from None
+
+    @property
+    def workshop_exercises(self) -> tuple[str, ...]:
+        """The exercises a workshop may include or leave out (everyone rates), in order."""
+        return tuple(e.id for e in self.exercises.values() if e.optional)
 
     def journey(self, journey_id: str = DEFAULT_JOURNEY) -> JourneySpec:
         try:
@@ -572,7 +590,11 @@ def _load(reader: _Reader, folder: Path | str | None, extra: Path | str | None
                     reader.add(root / CELLS_DIR, ("cells",), say(
                         "content.problem.cell_missing", element=e.id, space=s.id))
     raters = _raters(reader, root / RATERS_FILE, known.spaces, ui)
-    journeys = _journeys(reader, root / JOURNEYS_DIR, kinds, known.spaces, ui)
+    declared = _exercise_files(reader, root / EXERCISES_DIR, kinds, ui)
+    places: dict[str, str | None] = {k.id: k.place for k in kinds if k.part is not None}
+    places.update({d.id: registry.kind(d.kind).place for _, d in declared
+                   if registry.kind(d.kind).part is not None and d.id not in places})
+    journeys = _journeys(reader, root / JOURNEYS_DIR, places, known.spaces, ui)
     if model is None or raters is None:
         return None
     ordered = {(e.id, s.id): cells[(e.id, s.id)] for s in model.spaces for e in model.elements
@@ -583,6 +605,9 @@ def _load(reader: _Reader, folder: Path | str | None, extra: Path | str | None
     _rater_instruments(reader, root / RATERS_FILE, raters, found)
     if not complete:
         return None
+    exercises = {k.id: k for k in kinds}
+    exercises.update(_instances(reader, declared, spaces=model.spaces, cells=ordered,
+                                instruments=found))
     return Content(
         about=model.about,
         scale=model.scale,
@@ -591,11 +616,12 @@ def _load(reader: _Reader, folder: Path | str | None, extra: Path | str | None
         cells=ordered,
         ui=ui,
         sections=sections,
-        items=_items(reader, model_path, kinds=kinds, spaces=model.spaces, cells=ordered,
-                     sections=sections, instruments=found),
+        items=_items(reader, model_path, kinds=tuple(exercises.values()), spaces=model.spaces,
+                     cells=ordered, sections=sections, instruments=found),
         raters=raters,
         journeys=journeys,
         instruments=found,
+        exercises=exercises,
     )
 
 
@@ -714,10 +740,10 @@ def _worded(ui: dict[str, str], text_id: str, **values: object) -> str:
     return f"{text_id} {values}" if values else text_id
 
 
-def _journeys(reader: _Reader, folder: Path, kinds: tuple[Any, ...], space_ids: set[str] | None,
-              ui: dict[str, str]) -> dict[str, JourneySpec]:
-    """Every journey in ``journeys/``, each step checked against content and the kinds."""
-    by_kind = {k.id: k for k in kinds if k.part is not None}
+def _journeys(reader: _Reader, folder: Path, places: dict[str, str | None],
+              space_ids: set[str] | None, ui: dict[str, str]) -> dict[str, JourneySpec]:
+    """Every journey in ``journeys/``, each step checked against content and the exercises
+    (``places``: where each exercise a step may hold is shown)."""
     journeys: dict[str, JourneySpec] = {}
     for path in sorted(folder.glob("*.yaml")):
         parsed: JourneyFile | None = reader.parse(path, JourneyFile)
@@ -734,7 +760,7 @@ def _journeys(reader: _Reader, folder: Path, kinds: tuple[Any, ...], space_ids: 
         steps: list[StepSpec] = []
         for n, st in enumerate(j.steps):
             where: Key = ("journey", "steps", n)
-            steps.append(_step(reader, ui, path, where, st, by_kind=by_kind,
+            steps.append(_step(reader, ui, path, where, st, places=places,
                                space_ids=space_ids))
             if st.type == "start" and n != 0:
                 reader.add(path, (*where, "type"), _worded(ui, "content.error.start_first"))
@@ -758,7 +784,7 @@ def _journeys(reader: _Reader, folder: Path, kinds: tuple[Any, ...], space_ids: 
 
 
 def _step(reader: _Reader, ui: dict[str, str], path: Path, where: Key, st: Any, *,
-          by_kind: dict[str, Any], space_ids: set[str] | None) -> StepSpec:
+          places: dict[str, str | None], space_ids: set[str] | None) -> StepSpec:
     def bad(key: str | int, text_id: str, **values: object) -> None:
         reader.add(path, (*where, key), _worded(ui, text_id, **values))
 
@@ -777,17 +803,89 @@ def _step(reader: _Reader, ui: dict[str, str], path: Path, where: Key, st: Any, 
     if not _STEP_ID.match(step_id):
         bad("id", "content.error.step_id", id=step_id)
     for m, ex in enumerate(st.exercises):
-        found = by_kind.get(ex)
-        if found is None:
+        if ex not in places:
             reader.add(path, (*where, "exercises", m), _worded(
-                ui, "content.error.unknown_exercise", id=ex, known=", ".join(by_kind)))
-        elif found.place != st.type:
+                ui, "content.error.unknown_exercise", id=ex, known=", ".join(places)))
+        elif places[ex] != st.type:
             reader.add(path, (*where, "exercises", m), _worded(
-                ui, "content.error.wrong_place", id=ex, place=found.place, type=st.type))
+                ui, "content.error.wrong_place", id=ex, place=places[ex], type=st.type))
         elif ex in st.exercises[:m]:
             reader.add(path, (*where, "exercises", m), _worded(
                 ui, "content.error.exercise_twice", id=ex))
     return StepSpec(step_id, st.type, st.space, st.label, tuple(st.exercises))
+
+
+def _exercise_files(reader: _Reader, folder: Path, kinds: tuple[Any, ...], ui: dict[str, str]
+                    ) -> list[tuple[Path, Any]]:
+    """The exercises declared in ``exercises/*.yaml``, each naming a kind that takes YAML
+    exercises, an id of its own and UI texts that exist (built later, by :func:`_instances`)."""
+    by_kind = {k.id: k for k in kinds}
+    found: list[tuple[Path, Any]] = []
+    seen: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        parsed: ExerciseFile | None = reader.parse(path, ExerciseFile)
+        if parsed is None:
+            continue
+        ex = parsed.exercise
+        before = len(reader.problems)
+        if ex.id in by_kind:
+            reader.add(path, ("exercise", "id"), _worded(ui, "content.error.exercise_is_kind",
+                                                         id=ex.id))
+        elif ex.id in seen:
+            reader.add(path, ("exercise", "id"), _worded(ui, "content.error.exercise_file_twice",
+                                                         id=ex.id, first=seen[ex.id]))
+        kind = by_kind.get(ex.kind)
+        if kind is None:
+            reader.add(path, ("exercise", "kind"), _worded(
+                ui, "content.error.unknown_kind", id=ex.kind, known=", ".join(by_kind)))
+        elif kind.instance is None:
+            takes = ", ".join(k.id for k in kinds if k.instance is not None)
+            reader.add(path, ("exercise", "kind"), _worded(
+                ui, "content.error.kind_takes_no_exercises", id=ex.kind, known=takes))
+        for key in ("label", "heading"):
+            text_id = getattr(ex, key)
+            if text_id is not None and text_id not in ui:
+                reader.add(path, ("exercise", key), _worded(ui, "content.error.unknown_text",
+                                                            id=text_id))
+        if len(reader.problems) == before:
+            seen[ex.id] = path.name
+            found.append((path, ex))
+    return found
+
+
+def _instances(reader: _Reader, declared: list[tuple[Path, Any]], *, spaces: tuple[Space, ...],
+               cells: dict[tuple[str, str], Cell], instruments: dict[str, Instrument]
+               ) -> dict[str, Any]:
+    """Each declared exercise built by its kind from its settings, checked as a kind is."""
+    from .exercises import registry  # noqa: PLC0415 - the kinds import content themselves
+
+    built: dict[str, Any] = {}
+    for path, ex in declared:
+        kind = registry.kind(ex.kind)
+        assert kind.instance_model is not None and kind.instance is not None  # checked first
+        settings = reader.validate(path, kind.instance_model, ex.settings,
+                                   prefix=("exercise", "settings"))
+        if settings is None:
+            continue
+        instance = registry.Instance(ex.id, ex.kind, settings, ex.label, ex.heading)
+        try:
+            new = registry.validate(kind.instance(
+                instance, registry.ItemsContext(spaces, cells, settings, instruments)))
+            if new.id != ex.id or new.of != ex.kind:
+                raise registry.KindError("kinds.invalid.instance_id", id=ex.id, kind=ex.kind)
+            wrong = next((i.id for i in new.items(registry.ItemsContext(
+                spaces, cells, settings, instruments)) if not i.id.startswith(f"{ex.id}.")),
+                None)
+            if wrong is not None:
+                raise registry.KindError("kinds.invalid.instance_item", id=ex.id, item=wrong)
+        except registry.InstanceError as err:
+            reader.add(path, ("exercise", "settings", *err.key), str(err))
+            continue
+        except registry.KindError as err:
+            reader.add(path, ("exercise", "kind"), str(err))
+            continue
+        built[ex.id] = new
+    return built
 
 
 def kind_file(path: Path) -> dict[str, Any]:

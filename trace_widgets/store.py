@@ -198,11 +198,14 @@ class Workshop:
     created: dt.datetime
     closed: dt.datetime | None
     exercises: tuple[str, ...] = EXERCISES
-    """The optional exercises it includes, out of :data:`EXERCISES`; everyone rates."""
+    """The optional exercises it includes (out of the content's ``workshop_exercises``);
+    everyone rates."""
     round: int = 1
     """The round its participants rate in now (the coach starts the next one)."""
     leader_key_hash: str | None = field(default=None, repr=False)
     """The salted hash of a team's leader key (None until one is made)."""
+    journey: str = content_mod.DEFAULT_JOURNEY
+    """The journey its participants follow (``journeys/*.yaml``), chosen by the coach."""
 
     @property
     def is_open(self) -> bool:
@@ -525,9 +528,13 @@ class Store:
     # -- workshops -------------------------------------------------------------------------
 
     def create_workshop(self, code: str, title: str, kind: str, spaces: Sequence[str],
-                        coach_key_hash: str, *, exercises: Sequence[str] = EXERCISES
-                        ) -> Workshop:
+                        coach_key_hash: str, *, exercises: Sequence[str] | None = None,
+                        journey: str = content_mod.DEFAULT_JOURNEY) -> Workshop:
         """Create an open workshop. Store only a hash of the coach's key, never the key.
+
+        ``exercises`` are the optional ones it includes (default: all the content has);
+        ``journey`` is the one its participants follow, which must have a step for each of
+        its ``spaces``.
 
         Examples
         --------
@@ -542,12 +549,17 @@ class Store:
             raise AnswerError("title", "answer.error.empty")
         if kind not in KINDS:
             raise AnswerError("kind", "answer.error.one_of", known=", ".join(KINDS))
-        known = {s.id for s in content_mod.get().spaces}
+        c = content_mod.get()
+        if not isinstance(journey, str) or journey not in c.journeys:
+            raise AnswerError("journey", "answer.error.one_of", known=", ".join(c.journeys))
+        known = set(c.journey(journey).spaces)
         chosen = tuple(spaces) if not isinstance(spaces, str) else ()
         if not chosen or not set(chosen) <= known or len(set(chosen)) < len(chosen):
             raise AnswerError("spaces", "answer.error.spaces",
-                              known=", ".join(s.id for s in content_mod.get().spaces))
-        optional = registry.workshop_exercises()
+                              known=", ".join(c.journey(journey).spaces))
+        optional = c.workshop_exercises
+        if exercises is None:
+            exercises = optional
         extra = tuple(exercises) if not isinstance(exercises, str) else (exercises, "")
         if not set(extra) <= set(optional) or len(set(extra)) < len(extra):
             raise AnswerError("exercises", "answer.error.different_ones",
@@ -556,13 +568,14 @@ class Store:
         key_hash = answers_mod.check_text(coach_key_hash, limit=512, field="coach_key_hash")
         if not key_hash or any(c.isspace() for c in key_hash):
             raise AnswerError("coach_key_hash", "answer.error.not_a_hash")
-        made = Workshop(code, title, kind, chosen, key_hash, answers_mod.now(), None, extra)
+        made = Workshop(code, title, kind, chosen, key_hash, answers_mod.now(), None, extra,
+                        journey=journey)
         try:
             with self._write() as conn:
                 conn.execute(insert(m.workshops).values(
                     code=code, title=title, kind=kind, spaces=",".join(chosen),
                     exercises=",".join(extra), coach_key_hash=key_hash, created=made.created,
-                    closed=None,
+                    closed=None, journey=journey,
                 ))
         except StoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):
@@ -1213,8 +1226,11 @@ def _frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
 def _workshop(row: Row[Any]) -> Workshop:
     d = dict(row._mapping)
     d["spaces"] = tuple(s for s in d["spaces"].split(",") if s)
-    optional = registry.workshop_exercises()
+    c = content_mod.get()
+    optional = c.workshop_exercises
     d["exercises"] = tuple(e for e in d["exercises"].split(",") if e in optional)
+    if d.get("journey") not in c.journeys:  # its journey's file was taken away since
+        d["journey"] = content_mod.DEFAULT_JOURNEY
     return Workshop(**d)
 
 

@@ -31,8 +31,7 @@ import pandas as pd
 
 from . import _throttle, group, settings
 from . import content as content_mod
-from .exercises import registry
-from .store import EXERCISES, KINDS, Store, StoreError, Workshop
+from .store import KINDS, Store, StoreError, Workshop
 
 __all__ = [
     "ALPHABET",
@@ -261,8 +260,8 @@ def _ordered_spaces(spaces: Sequence[str]) -> list[str]:
 
 
 def open_workshop(store: Store, title: str, kind: str, spaces: Sequence[str], *,
-                  exercises: Sequence[str] = EXERCISES, code: str | None = None
-                  ) -> tuple[Workshop, str]:
+                  exercises: Sequence[str] | None = None, code: str | None = None,
+                  journey: str = content_mod.DEFAULT_JOURNEY) -> tuple[Workshop, str]:
     """Open a workshop; return it and its coach key (show the key once, then forget it).
 
     Parameters
@@ -277,11 +276,13 @@ def open_workshop(store: Store, title: str, kind: str, spaces: Sequence[str], *,
     spaces
         The space ids it covers, e.g. ``["self", "team"]`` (kept in content order).
     exercises
-        What it includes besides the ratings, out of the optional exercise kinds
-        (:data:`~trace_widgets.store.EXERCISES`: ``"reflection"``, ``"priorities"``,
-        ``"action_plan"``); default all.
+        What it includes besides the ratings, out of the content's optional exercises
+        (``content.get().workshop_exercises``: ``"reflection"``, ``"priorities"``,
+        ``"action_plan"`` and any YAML exercise with a label); default all.
     code
         A join code of your own (for rehearsals); default a new random one.
+    journey
+        The journey its participants follow (``journeys/*.yaml``; default ``"default"``).
 
     Raises
     ------
@@ -304,7 +305,7 @@ def open_workshop(store: Store, title: str, kind: str, spaces: Sequence[str], *,
         this = code if code is not None else new_join_code()
         try:
             return store.create_workshop(this, title, kind, chosen, hash_key(key),
-                                         exercises=exercises), key
+                                         exercises=exercises, journey=journey), key
         except StoreError:
             # A taken random code is retried; anything else (or a chosen code) is the error.
             if code is not None or store.workshop(this) is None:
@@ -460,10 +461,10 @@ def journey_steps(workshop: Workshop) -> tuple[str, ...]:
     ('start', 'team')
     """
     chosen = set(workshop.exercises)
-    journey = content_mod.get().journey(getattr(workshop, "journey", content_mod.DEFAULT_JOURNEY))
+    journey = content_mod.get().journey(workshop.journey)
 
     def included(exercise: str) -> bool:
-        return exercise in chosen or not registry.kind(exercise).optional
+        return exercise in chosen or not content_mod.get().exercise(exercise).optional
 
     def kept(st: content_mod.StepSpec) -> bool:
         if st.space is not None:

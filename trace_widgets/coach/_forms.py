@@ -14,7 +14,6 @@ from .._ui import css as _css
 from .._ui import heading as _heading
 from .._ui import para as _para
 from ..answers import AnswerError
-from ..exercises import registry
 from ..store import KINDS, Store, StoreError, Workshop
 from ..workshop import (
     CoachAccessError,
@@ -74,7 +73,14 @@ class NewWorkshopForm:
                                                       indent=False,
                                                       layout=widgets.Layout(width="auto")),
                                      "trace-coach-exercise", f"trace-coach-exercise-{k.id}")
-                          for k in registry.kinds() if k.optional}
+                          for k in c.exercises.values() if k.optional}
+        # The installed journeys, by name; a journey's spaces and exercises are offered.
+        self.journey = _css(widgets.Dropdown(
+            options=[(c.text(j.label), j.id) for j in c.journeys.values()],
+            value=content_mod.DEFAULT_JOURNEY, description=c.text("coach.new.journey"),
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto", max_width="36rem")), "trace-coach-journey")
+        self.journey.observe(self._journey_changed, "value")
         self.submit = _css(widgets.Button(description=c.text("coach.new.submit"),
                                           button_style="primary",
                                           layout=widgets.Layout(width="auto")),
@@ -84,6 +90,7 @@ class NewWorkshopForm:
         self.submit.on_click(lambda _: self.open())
         self.form = widgets.VBox([
             _heading(c.text("coach.new.heading")), self.title,
+            *((self.journey,) if len(c.journeys) > 1 else ()),
             _para(c.text("coach.new.kind")), self.kind, self.kind_help,
             _para(c.text("coach.new.spaces")),
             _css(widgets.HBox(list(self.spaces.values())), "trace-coach-spaces"),
@@ -94,6 +101,19 @@ class NewWorkshopForm:
         self.view = _css(widgets.VBox([self.form, self.result]), "trace-card",
                          "trace-coach-new")
 
+    def _journey(self) -> content_mod.JourneySpec:
+        """The journey chosen (the default, whatever the browser sent that is not one)."""
+        journeys = content_mod.get().journeys
+        return journeys.get(str(self.journey.value)) or journeys[content_mod.DEFAULT_JOURNEY]
+
+    def _journey_changed(self, _change: object = None) -> None:
+        """Offer the spaces and the optional exercises the chosen journey has."""
+        journey = self._journey()
+        held = {e for st in journey.steps for e in st.exercises}
+        for boxes, offered in ((self.spaces, set(journey.spaces)), (self.exercises, held)):
+            for key, box in boxes.items():
+                box.layout.display = "" if key in offered else "none"
+
     def _kind_changed(self, change: dict[str, object]) -> None:
         kind = change["new"] if change["new"] in KINDS else KINDS[0]
         self.kind_help.value = f"<p>{escape(content_mod.get().text(f'workshop.kind.{kind}'))}</p>"
@@ -103,7 +123,9 @@ class NewWorkshopForm:
         message) when the form is incomplete or the store refuses."""
         c = content_mod.get()
         title = self.title.value.strip() if isinstance(self.title.value, str) else ""
-        chosen = [s for s, box in self.spaces.items() if box.value is True]
+        journey = self._journey()
+        chosen = [s for s, box in self.spaces.items()
+                  if box.value is True and s in journey.spaces]
         if not title:
             self.message.value = c.text("coach.new.need_title")
             return None
@@ -112,7 +134,7 @@ class NewWorkshopForm:
             return None
         try:
             made, key = open_workshop(
-                self.store, title, str(self.kind.value), chosen,
+                self.store, title, str(self.kind.value), chosen, journey=journey.id,
                 exercises=[e for e, box in self.exercises.items() if box.value is True])
         except AnswerError as exc:
             self.message.value = str(exc)

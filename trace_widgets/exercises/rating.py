@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import ipywidgets as widgets
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from .. import content
 from ..answers import Answer, AnswerError, check_typed
@@ -18,7 +19,8 @@ from ._base import ExerciseState, check_element, check_space
 from ._rating_control import RatingControl
 from ._save import Save, Saver
 
-__all__ = ["KIND", "KIND_ID", "RatingState", "RatingView", "rating_view", "space_rating_view"]
+__all__ = ["KIND", "KIND_ID", "OtherInstrument", "RatingState", "RatingView", "rating_view",
+           "space_rating_view"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,16 +207,18 @@ def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
 
 
 class _Part:
-    """The space's statements in the journey's space step."""
+    """The space's statements (of ``instrument``, default the main one) in a space step."""
 
-    def __init__(self, ctx: registry.PartContext, space: str | None) -> None:
+    def __init__(self, ctx: registry.PartContext, space: str | None, *,
+                 instrument: str = "") -> None:
         if space is None:
             raise ValueError(content.ui("exercise.error.space_step", kind=KIND_ID))
         # In a new round the journey's session knows last round's answers (a starting
         # point); other contexts have none.
         self.view = space_rating_view(ctx.token or "", space, ctx.save, answers=ctx.answers(),
                                       workshop=ctx.workshop, rater=ctx.rater,
-                                      previous=getattr(ctx, "previous", None), about=True)
+                                      previous=getattr(ctx, "previous", None), about=True,
+                                      instrument=instrument)
         self.widget = self.view.widget
 
     def refresh(self, cells: pd.DataFrame) -> None:
@@ -224,9 +228,41 @@ class _Part:
         """Every choice is saved at once."""
 
 
+class OtherInstrument(BaseModel):
+    """The ``settings`` of a YAML rating exercise: which instrument's statements it rates
+    (a short form such as the pulse, or a researcher's own item bank)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    instrument: str = Field(pattern=r"^[a-z][a-z0-9_.-]{0,63}$")
+
+
+def _instance(exercise: registry.Instance, ctx: registry.ItemsContext) -> registry.ExerciseKind:
+    """A YAML rating exercise: the statements of another instrument, in each space step it
+    is placed in. Its answers are ratings (exercise ``rating``) of that instrument, whose
+    statements the rating kind lists already; its scores are never pooled with another's."""
+    settings = exercise.settings
+    assert isinstance(settings, OtherInstrument)  # content validated it with instance_model
+    bank = ctx.instruments.get(settings.instrument)
+    if bank is None:
+        raise registry.InstanceError(("instrument",), "exercise.error.unknown_instrument",
+                                     id=settings.instrument, known=", ".join(ctx.instruments))
+    rates = "" if bank.main else bank.id
+
+    def part(part_ctx: registry.PartContext, space: str | None) -> _Part:
+        return _Part(part_ctx, space, instrument=rates)
+
+    return registry.ExerciseKind(
+        id=exercise.id, items=lambda c: (), check=check_typed, place="space", part=part,
+        heading=exercise.heading or KIND.heading, optional=exercise.label is not None,
+        label=exercise.label, rates=rates, of=exercise.kind,
+    )
+
+
 KIND_ID = "rating"
 KIND = registry.ExerciseKind(
     id=KIND_ID, items=_items, check=check_typed, place="space", part=_Part,
-    heading="journey.rate.heading",
+    heading="journey.rate.heading", rates="",
+    instance_model=OtherInstrument, instance=_instance,
 )
 """Everyone rates: a workshop cannot leave it out (its group results are made of it)."""

@@ -17,8 +17,8 @@ from .._theme import accent
 from ..answers import Answer, AnswerError, check_typed, make
 from ..content import Prompt
 from ..group import SHARE_PREFIX, SHARE_YES
+from . import _prompt_set, registry
 from . import _widgets as w
-from . import registry
 from ._base import ExerciseState, check_element, check_space
 from ._save import DEBOUNCE_SECONDS, Save, Saver, Scheduler
 from ._text import TextField, text_limit
@@ -320,4 +320,7 @@ KIND = registry.ExerciseKind(
     id=KIND_ID, items=_items, check=check_typed, optional=True,
     label="coach.new.exercise.reflection", place="space", part=_Part,
     heading="journey.reflect.heading",
+    instance_model=_prompt_set.PromptSet, instance=_prompt_set.instance,
 )
+"""A cell's questions on the lowest and highest condition; YAML exercises of it are prompt
+sets of a researcher's own (:mod:`trace_widgets.exercises._prompt_set`)."""

@@ -28,7 +28,12 @@ A kind is one module (see ``examples/trace-importance`` and ``docs/researcher-gu
    texts, ids beginning with the kind's id, and its ``section``, read with its ``model``;
 4. optionally, its place in a journey: a ``part(context, space)`` that returns a
    :class:`Part` (a widget, ``refresh`` and ``flush``), saving through
-   :meth:`PartContext.save`.
+   :meth:`PartContext.save`;
+5. optionally, YAML exercises of it (``exercises/*.yaml`` in a content folder): an
+   ``instance_model`` (the pydantic model of an exercise's ``settings``) and an
+   ``instance(exercise, context)`` that returns the exercise as a kind of its own (its id,
+   its items beginning with that id, its part). The reflection kind takes prompt sets this
+   way, the rating kind another instrument's statements.
 
 What a kind must test: every item it lists passes its check with each valid value and
 fails with an invalid one (wrong type, out of range, too long); its part shows the saved
@@ -74,6 +79,8 @@ __all__ = [
     "GROUP",
     "PACKAGE",
     "ExerciseKind",
+    "Instance",
+    "InstanceError",
     "ItemsContext",
     "KindError",
     "KindProblem",
@@ -86,6 +93,7 @@ __all__ = [
     "register",
     "section_default",
     "texts",
+    "validate",
     "workshop_exercises",
 ]
 
@@ -207,6 +215,17 @@ class ExerciseKind:
         beginning with the kind's id, and under ``section`` the settings' defaults. The
         content folder's own ``model.yaml`` section and UI texts win over it, so a
         researcher can reword or translate a kind without editing its package.
+    rates
+        The instrument whose statements the exercise rates in a space step (``""``: the
+        main one), or None: the journey counts a space's progress and draws its profile by
+        it.
+    instance_model, instance
+        What a YAML exercise of this kind (``exercises/*.yaml``) holds under ``settings``
+        (a pydantic model), and ``instance(exercise, context)`` that returns it as a kind of
+        its own (both or neither); raise :class:`InstanceError` for a setting that does not
+        fit the content.
+    of
+        The kind a YAML exercise is an instance of (None for a kind).
 
     Examples
     --------
@@ -232,6 +251,10 @@ class ExerciseKind:
     heading: str | None = None
     score: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     content: Path | None = None
+    rates: str | None = None
+    instance_model: type[BaseModel] | None = None
+    instance: Callable[[Instance, ItemsContext], ExerciseKind] | None = None
+    of: str | None = None
 
 
 class KindError(ValueError):
@@ -244,6 +267,31 @@ class KindError(ValueError):
 
     def __str__(self) -> str:
         return _say(self.text_id, **self.values)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An exercise declared in YAML (``exercises/<id>.yaml``): an instance of a kind.
+
+    ``settings`` is the ``settings:`` mapping, validated by the kind's ``instance_model``;
+    ``label`` (a UI text id) makes it optional in a workshop, offered by that name on the
+    coach's form; ``heading`` (a UI text id) is its heading in a step (default: the kind's).
+    """
+
+    id: str
+    kind: str
+    settings: BaseModel
+    label: str | None = None
+    heading: str | None = None
+
+
+class InstanceError(KindError):
+    """A YAML exercise's setting that does not fit the content: ``key`` is where, within
+    ``settings`` (``("prompts", 0, "text")``), for ``content check``'s ``file:line: key``."""
+
+    def __init__(self, key: tuple[str | int, ...], text_id: str, **values: object) -> None:
+        super().__init__(text_id, **values)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -321,7 +369,18 @@ def _check(new: object) -> ExerciseKind:
             new.model is not None and not (isinstance(new.model, type)
                                            and issubclass(new.model, BaseModel))):
         raise KindError("kinds.invalid.section", id=new.id)
+    if (new.instance is None) != (new.instance_model is None) or (
+            new.instance is not None and not callable(new.instance)) or (
+            new.instance_model is not None and not (isinstance(new.instance_model, type)
+                                                    and issubclass(new.instance_model,
+                                                                   BaseModel))):
+        raise KindError("kinds.invalid.instance", id=new.id)
     return new
+
+
+def validate(new: object) -> ExerciseKind:
+    """``new`` if it is a well-formed kind (an instance's too), else :class:`KindError`."""
+    return _check(new)
 
 
 def _own_content(new: ExerciseKind) -> tuple[dict[str, str], Any]:

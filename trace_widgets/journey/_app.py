@@ -17,14 +17,14 @@ from .._browser import AddressBar, Shown
 from .._style import lab_style
 from ..answers import Answer
 from ..chart_view import warm_up
-from ..store import EXERCISES, Store, StoreError, open_store
+from ..store import Store, StoreError, open_store
 from ..workshop import journey_steps
 from ._plan import build_plan_step
 from ._rater import RaterPage
 from ._remember import remember, remembered
 from ._rounds import RoundWatch
 from ._session import Session
-from ._space import build_space_step
+from ._space import build_space_step, rated_instrument
 from ._start import StartStep
 from ._step import BuiltStep
 
@@ -55,6 +55,7 @@ class Journey:
         self.session = Session(store or open_store())
         self.definition = content_mod.journey(journey)
         """The journey followed (``journeys/*.yaml``): a workshop's may replace it."""
+        self._fixed = steps is not None  # a numbered notebook keeps its own step
         steps = self.definition.step_ids if steps is None else steps
         self.single = single
         self.lab = lab
@@ -108,6 +109,9 @@ class Journey:
         if query.get("r"):
             self._rate(query["r"])
             return
+        chosen = query.get("j", "")
+        if isinstance(chosen, str) and chosen in content_mod.get().journeys:
+            self._follow(chosen)  # a learner on their own may follow another journey
         if query.get("w") and not query.get("p"):
             # ?l= is the leader code of a team workshop (the address bar drops it next).
             problem = self.start.join(query["w"], leader_key=query.get("l"))
@@ -151,17 +155,34 @@ class Journey:
             self.go(self.single)  # a numbered notebook goes on to its own step
 
     def _follow_workshop(self) -> None:
-        """A workshop participant sees the start step, the workshop's spaces and (if it
-        includes them) reflections and the plan."""
-        steps = self.all_steps
+        """A workshop participant follows the workshop's journey: the start step, the
+        workshop's spaces and (if it includes them) reflections and the plan."""
         code = self.session.workshop
         found = self.session.store.workshop(code) if code else None
-        self.session.exercises = EXERCISES if found is None else found.exercises
+        self.session.exercises = (content_mod.get().workshop_exercises if found is None
+                                  else found.exercises)
+        if found is not None:
+            self._follow(found.journey)
+        steps = self.all_steps
         if found is not None:
             steps = tuple(s for s in journey_steps(found) if s in self.all_steps)
         if steps != self.steps:
             self.steps = steps
             self.nav.children = tuple(self.nav_buttons[s] for s in steps)
+            if self.current not in steps:
+                self.current = steps[0]
+
+    def _follow(self, journey: str) -> None:
+        """Follow ``journey`` from now on (a numbered notebook keeps the default's step)."""
+        if journey == self.definition.id or self._fixed:
+            return
+        self.definition = content_mod.journey(journey)
+        self.all_steps = self.steps = self.definition.step_ids
+        self.nav_buttons = {s: self._nav_button(s) for s in self.definition.step_ids}
+        self.nav.children = tuple(self.nav_buttons[s] for s in self.steps)
+        self._built = {k: v for k, v in self._built.items() if self._type_of(k) == "start"}
+        if self.current not in self.steps:
+            self.current = self.steps[0]
 
     def _new_round(self) -> None:
         """A new round began: the space steps are built again, empty, with last round's
@@ -241,12 +262,13 @@ class Journey:
     def _type(self, step: str) -> str:
         return self.definition.step(step).type
 
+    def _type_of(self, step: str) -> str | None:
+        """The type of ``step`` in the journey followed, None when it has no such step."""
+        return self.definition.step(step).type if step in self.definition.step_ids else None
+
     def _start_id(self) -> str | None:
         """The start step of the steps shown (None in a notebook of one later step)."""
         return next((s for s in self.steps if self._type(s) == "start"), None)
-
-    def _space(self, step: str) -> str | None:
-        return self.definition.step(step).space
 
     def _space_steps(self) -> tuple[str, ...]:
         return tuple(s.id for s in self.definition.steps if s.type == "space")
@@ -295,25 +317,27 @@ class Journey:
         button.on_click(lambda _: self.go(step))
         return button
 
-    def _counts(self, space: str) -> tuple[int, int]:
-        """(statements answered, statements) in ``space``; "not sure" is an answer."""
+    def _counts(self, step: str) -> tuple[int, int]:
+        """(statements answered, statements) of the space ``step`` rates; "not sure" is an
+        answer. A step that rates nothing has (0, 0)."""
         c = content_mod.get()
-        ids = [s.id for e in c.elements for s in c.cell(e.id, space).statements]
+        spec = self.definition.step(step)
+        bank = rated_instrument(spec)
+        if spec.space is None or bank is None:
+            return 0, 0
+        ids = [s.id for s in c.instrument(bank or None).statements(space=spec.space)]
         return sum(self.session.has(i) for i in ids), len(ids)
 
     def _rated(self, step: str) -> bool:
-        space = self._space(step)
-        if space is None:
-            return False
-        rated, total = self._counts(space)
-        return rated == total
+        rated, total = self._counts(step)
+        return total > 0 and rated == total
 
     def _progress(self, done: set[str]) -> str:
         c = content_mod.get()
         spec = self.definition.step(self.current)
         name = c.step_name(spec)
         space = spec.space is not None and self.session.is_open
-        rated, statements = self._counts(spec.space) if spec.space and space else (0, 0)
+        rated, statements = self._counts(spec.id) if spec.space and space else (0, 0)
         space_steps = self._space_steps()
         if self.single:
             if space:
@@ -388,7 +412,11 @@ class Journey:
         self.back.disabled = i == 0
         self.next.disabled = i == len(self.steps) - 1 or not is_open
         joining = self.start.joining.code if self.start.joining and not is_open else ""
-        self.address.show(p=self.session.token or "", w=joining,
+        # A learner on their own following another journey keeps it in the address (a
+        # workshop's participants follow their workshop's).
+        chosen = self.definition.id if self.definition.id != content_mod.DEFAULT_JOURNEY \
+            and not self.session.workshop and not self._fixed else ""
+        self.address.show(p=self.session.token or "", w=joining, j=chosen,
                           step=self.current if is_open else "")
 
     def _notice(self, key: str) -> widgets.Widget:

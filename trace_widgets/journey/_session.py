@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .. import answers as answers_mod
+from .. import content as content_mod
 from ..answers import COLUMNS, Answer, AnswerError
-from ..store import EXERCISES, Store, WorkbookNotFoundError
+from ..store import Store, WorkbookNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ class Session:
     store: Store
     token: str | None = None
     workshop: str = ""
-    exercises: tuple[str, ...] = EXERCISES
+    exercises: tuple[str, ...] = field(
+        default_factory=lambda: content_mod.get().workshop_exercises)
     """What the workbook includes besides the ratings: all, or what its workshop chose."""
     rater: str = "self"
     display_name: str | None = None

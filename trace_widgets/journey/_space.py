@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from html import escape
 
 import ipywidgets as widgets
+import pandas as pd
 
 from .. import content as content_mod
 from .. import scoring
@@ -27,10 +28,18 @@ SETTLE_SECONDS = 0.6
 
 
 def parts_here(session: Session, exercises: Sequence[str]) -> list[registry.ExerciseKind]:
-    """The kinds of the step's ``exercises`` (ids, in the journey's order) that the learner's
-    workbook includes (a workshop may leave the optional ones out)."""
-    shown = [registry.kind(e) for e in exercises]
+    """The exercises of the step's ``exercises`` (ids, in the journey's order) that the
+    learner's workbook includes (a workshop may leave the optional ones out)."""
+    c = content_mod.get()
+    shown = [c.exercise(e) for e in exercises]
     return [k for k in shown if not k.optional or k.id in session.exercises]
+
+
+def rated_instrument(step: content_mod.StepSpec) -> str | None:
+    """The instrument a step's rating exercise rates (``""``: the main one), or None when
+    the step rates nothing: its progress and its profile follow it."""
+    c = content_mod.get()
+    return next((r for e in step.exercises if (r := c.exercise(e).rates) is not None), None)
 
 
 class SpaceStep:
@@ -49,6 +58,9 @@ class SpaceStep:
                              (scoring.RATING,))
         shown = parts_here(session, exercises)
         self.parts = [k.part(session, space) for k in shown if k.part is not None]
+        # The profile scores the instrument rated here (a pulse is never pooled with the
+        # full instrument); a step that rates nothing shows the main one's.
+        self.instrument = next((k.rates for k in shown if k.rates), None)
         self.profile = ChartPanel()
         self._shown = -1  # the space's answer version the page shows
         self._redraw: asyncio.TimerHandle | None = None
@@ -79,8 +91,7 @@ class SpaceStep:
         come first. The statement says "Saved" only once the store holds it; the rest of
         the step follows the save (:meth:`_on_saved`)."""
         if self._rates_here(rows):
-            self.profile.show_html(profile_html(scoring.cell_scores(self.session.answers()),
-                                                space=self.space))
+            self.profile.show_html(profile_html(self._cells(), space=self.space))
 
     def _on_saved(self, rows: list[Answer]) -> None:
         if self._rates_here(rows):
@@ -113,12 +124,15 @@ class SpaceStep:
         except Exception:  # a callback has no caller: log it, the answers are saved
             log.exception("redrawing the %s step failed", self.space)
 
+    def _cells(self) -> pd.DataFrame:
+        return scoring.cell_scores(self.session.answers(), instrument=self.instrument)
+
     def stale(self) -> bool:
         return self._shown != self.session.space_versions.get(self.space, 0)
 
     def refresh(self) -> None:
         self._shown = self.session.space_versions.get(self.space, 0)
-        cells = scoring.cell_scores(self.session.answers())
+        cells = self._cells()
         # Drawn without the renderer, and not at all when these figures were drawn before.
         self.profile.show_html(profile_html(cells, space=self.space))
         for part in self.parts:
