@@ -111,7 +111,7 @@ def test_a_yaml_journey_with_a_new_exercise_and_a_renamed_space(
         page.locator("button.trace-next").click()
         expect(page.locator(".trace-progress")).to_contain_text("Step 4 of 4: Plan",
                                                                 timeout=30_000)
-        expect(page.locator(".trace-step-plan .trace-action-plan").first).to_be_visible(
+        expect(page.locator(".trace-step-plan .trace-actions").first).to_be_visible(
             timeout=30_000)
         context.close()
 
