@@ -282,3 +282,21 @@ def test_an_older_store_gains_the_journey_column(tmp_path: Path) -> None:
     engine = create_engine(url)
     assert "journey" in {c["name"] for c in inspect(engine).get_columns("workshops")}
     engine.dispose()
+
+
+def test_the_report_has_a_grid_of_the_pulse_apart_from_the_full_one() -> None:
+    from trace_widgets.report import learner_document  # noqa: PLC0415
+
+    with open_store("sqlite://") as s:
+        token = s.new_participant(consent=True)
+        s.save(token, {"pulse.task.team": 5, "pulse.route.team": 2, "task.team.s1": 1})
+        doc = learner_document(s.current(token))
+    ids = [sec.id for sec in doc.sections]
+    assert "grid-pulse" in ids
+    assert "grid-leader" not in ids  # nobody rated the learner as a leader here
+    pulse = doc.sections[ids.index("grid-pulse")]
+    assert "TRACE pulse" in pulse.heading
+    table = pulse.blocks[1].table  # type: ignore[attr-defined]
+    shown = table.to_string() if hasattr(table, "to_string") else str(table)
+    assert "5.0" in shown
+    assert "2.0" in shown

@@ -102,6 +102,7 @@ def learner_document(answers: pd.DataFrame, *, name: str | None = None,
                 _trend(history, c) if history is not None else None]
     sections = [
         _read(c), _profile(cells, c), _grid(cells, c), _extremes(cells, c),
+        *_other_instruments(answers, c),
         *(s for s in optional if s is not None), *extra,
         _reflections(answers, c), _priorities(answers, token, cells, c),
         _plan(answers, token, c), about_section(c),
@@ -144,6 +145,25 @@ def _grid(cells: pd.DataFrame, c: content_mod.Content) -> Section:
                            charts.heatmap_table(cells, content=c), content=c)
     return Section("grid", c.text("report.learner.grid.heading"),
                    (Para(c.text("report.learner.grid.intro")), chart))
+
+
+def _other_instruments(answers: pd.DataFrame, c: content_mod.Content) -> list[Section]:
+    """A grid for each other instrument the learner rated themselves on (a pulse journey):
+    its scores are its own, never pooled with the main instrument's."""
+    own = answers.loc[(answers["exercise"] == scoring.RATING) & (answers["rater"] == "self")]
+    rated = set(own["instrument"].astype(str)) if "instrument" in own.columns else set()
+    sections = []
+    for inst in c.instruments.values():
+        if inst.main or inst.id not in rated:
+            continue
+        cells = scoring.cell_scores(answers, c, instrument=inst.id)
+        chart = figure(charts.heatmap(cells, content=c), charts.heatmap_table(cells, content=c),
+                       content=c)
+        sections.append(Section(f"grid-{inst.id}", c.text(
+            "report.learner.instrument.heading", name=inst.name), (
+            Para(c.text("report.learner.instrument.intro", name=inst.name,
+                        statements=len(inst.statements()))), chart)))
+    return sections
 
 
 def _extremes(cells: pd.DataFrame, c: content_mod.Content) -> Section:
