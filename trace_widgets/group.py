@@ -420,7 +420,8 @@ class Progress:
 
 
 def progress(answers: pd.DataFrame, *, spaces: Sequence[str] | None = None, joined: int = 0,
-             content: content_mod.Content | None = None) -> Progress:
+             content: content_mod.Content | None = None,
+             instrument: str | None = None) -> Progress:
     """Count who joined, who started and who finished rating the workshop's spaces.
 
     Parameters
@@ -434,6 +435,9 @@ def progress(answers: pd.DataFrame, *, spaces: Sequence[str] | None = None, join
         answered has joined, so it is never below ``started``.
     content
         The content (default :func:`trace_widgets.content.get`).
+    instrument
+        The instrument whose statements the workshop rates (default the main one: the
+        pulse journey rates the pulse's).
 
     Returns
     -------
@@ -451,8 +455,8 @@ def progress(answers: pd.DataFrame, *, spaces: Sequence[str] | None = None, join
     """
     c = _content(content)
     chosen = _spaces(spaces, c)
-    needed = pd.Index([st.id for (_, s), cell in c.cells.items() if s in chosen
-                       for st in cell.statements])
+    needed = pd.Index([st.id for sp in chosen
+                       for st in c.instrument(instrument).statements(space=sp)])
     person, people = pd.factorize(answers["participant"])
     # Factorize first: a handful of item ids to look up instead of one per row.
     item_codes, item_ids = pd.factorize(answers["item"])
@@ -1112,7 +1116,8 @@ class Summary:
 def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int,
               comment_k: int, joined: int = 0, previous: Release | None = None,
               content: content_mod.Content | None = None, round: int = 1,  # noqa: A002
-              earlier: Mapping[int, pd.DataFrame] | None = None) -> Summary:
+              earlier: Mapping[int, pd.DataFrame] | None = None,
+              instrument: str | None = None) -> Summary:
     """A workshop's answers turned into what its coach may see, under the release rule.
 
     The grid, the per-score counts, the spread, the highlights and the leader-versus-members
@@ -1146,6 +1151,9 @@ def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int
         The answers of each earlier round, by round (as ``answers``): each round is
         released on its own figures, under one history per cell (:func:`release`), and
         the summary carries every round's grid and the change (``Summary.change``).
+    instrument
+        The instrument the workshop's journey rates (default the main one): only its
+        statements are scored and counted.
 
     Returns
     -------
@@ -1174,7 +1182,8 @@ def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int
     grids: dict[int, pd.DataFrame] = {}
     gaps: dict[int, pd.DataFrame | None] = {}
     for r, frame in sorted({**(earlier or {}), round: answers}.items()):
-        published = release(scoring.cell_scores(frame, c), published, k=k, groups=groups,
+        published = release(scoring.cell_scores(frame, c, instrument=instrument), published,
+                            k=k, groups=groups,
                             spaces=chosen, content=c, round=r)
         grids[r] = released_grid(published, k=k, spaces=chosen, content=c, round=r)
         gaps[r] = (released_gap(published, k=k, spaces=chosen, content=c, round=r)
@@ -1183,7 +1192,8 @@ def summarise(answers: pd.DataFrame, *, kind: str, spaces: Sequence[str], k: int
     grid = grids[round]
     return Summary(
         kind=kind, spaces=chosen, k=k, comment_k=comment_k, grid=grid, gap=gaps[round],
-        progress=progress(answers, spaces=chosen, joined=joined, content=c),
+        progress=progress(answers, spaces=chosen, joined=joined, content=c,
+                          instrument=instrument),
         highlights=highlights(grid),
         comments=shared_comments(shared_texts(answers, content=c), k=comment_k, content=c),
         release=published, round=round, grids=grids if len(grids) > 1 else {},

@@ -53,6 +53,7 @@ __all__ = [
     "issue_leader_key",
     "join_link",
     "journey_steps",
+    "rated_instrument",
     "leader_link",
     "new_coach_key",
     "new_join_code",
@@ -445,6 +446,23 @@ def participant_role(workshop: Workshop, *, leader: bool = False) -> str | None:
     return group.LEADER if leader else group.MEMBER
 
 
+def rated_instrument(workshop: Workshop) -> str | None:
+    """The instrument the workshop's journey rates (None: the main one), as its first
+    rating exercise says: its group results are scored on it alone.
+
+    Examples
+    --------
+    >>> import dataclasses, datetime as dt
+    >>> w = Workshop("K7MQ4P", "Day", "cohort", ("team",), "h", dt.datetime.now(), None)
+    >>> rated_instrument(w), rated_instrument(dataclasses.replace(w, journey="pulse"))
+    (None, 'pulse')
+    """
+    c = content_mod.get()
+    rates = (c.exercise(e).rates for st in c.journey(workshop.journey).steps
+             for e in st.exercises)
+    return next((r for r in rates if r is not None), None) or None
+
+
 def journey_steps(workshop: Workshop) -> tuple[str, ...]:
     """The steps of the workshop's journey its participants go through: the steps of its
     spaces, and each other step that holds no exercise (start) or one the workshop includes
@@ -582,7 +600,8 @@ def group_summary(store: Store, workshop: Workshop, *, k: int | None = None,
         summary = group.summarise(read(workshop.code, round=round_now), kind=workshop.kind,
                                   spaces=workshop.spaces, k=k, comment_k=comment_k,
                                   joined=store.workshop_size(workshop.code), previous=previous,
-                                  round=round_now, earlier=earlier)
+                                  round=round_now, earlier=earlier,
+                                  instrument=rated_instrument(workshop))
         text = summary.release.to_json()
         if found is not None and text == found[1]:
             return summary

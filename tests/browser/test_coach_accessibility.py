@@ -79,11 +79,21 @@ def test_a_coach_runs_a_workshop_with_the_keyboard_alone(voila: VoilaServer,
     page.locator("body").focus()
     tab_to(page, lambda f: f["tag"] == "INPUT" and "trace-coach-title" in f["parent"])
     page.keyboard.type("Keyboard workshop")
+    # The journey, by its name: the pulse, one statement per condition and space.
+    tab_to(page, lambda f: f["tag"] == "SELECT" and "trace-coach-journey" in f["parent"]
+           and f["label"] == c.text("coach.new.journey"))
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(".trace-coach-journey select")).to_have_value("pulse")
+    # The pulse's plan holds the action plan only: the reflection is not offered.
+    expect(page.locator(".trace-coach-exercise-reflection")).to_be_hidden()
     tab_to(page, lambda f: f["type"] == "checkbox" and "trace-coach-space-team" in f["parent"])
     page.keyboard.press("Space")
     tab_to(page, button(c.text("coach.new.submit")))
     page.keyboard.press("Enter")
     expect(page.locator(".trace-coach-new-code")).to_be_visible(timeout=20_000)
+    code = page.locator(".trace-coach-new-code").inner_text().strip()
+    with open_store(voila.store) as store:
+        assert store.workshop(code).journey == "pulse"
     tab_to(page, lambda f: f["tag"] == "BUTTON" and "trace-coach-go" in f["cls"])
     page.keyboard.press("Enter")
     expect(page.locator(".trace-coach-grid")).to_be_visible(timeout=20_000)

@@ -300,3 +300,17 @@ def test_the_report_has_a_grid_of_the_pulse_apart_from_the_full_one() -> None:
     shown = table.to_string() if hasattr(table, "to_string") else str(table)
     assert "5.0" in shown
     assert "2.0" in shown
+
+
+def test_a_pulse_workshops_dashboard_scores_the_pulse() -> None:
+    with open_store("sqlite://") as s:
+        made, _ = workshop.open_workshop(s, "Pulse", "cohort", ["team"], journey="pulse")
+        for n in range(3):
+            token = s.new_participant(workshop=made.code, consent=True)
+            s.save(token, {f"pulse.{e.id}.team": 2 + n for e in content.elements()})
+        summary = workshop.group_summary(s, made, k=3)
+    assert summary.progress.finished == 3  # five pulse statements make the space
+    task = summary.grid.set_index(["element", "space"]).loc[("task", "team")]
+    assert not task["withheld"]
+    assert task["n"] == 3
+    assert task["mean"] == pytest.approx(3.0)
