@@ -862,7 +862,8 @@ def _instances(reader: _Reader, declared: list[tuple[Path, Any]], *, spaces: tup
     built: dict[str, Any] = {}
     for path, ex in declared:
         kind = registry.kind(ex.kind)
-        assert kind.instance_model is not None and kind.instance is not None  # checked first
+        assert kind.instance_model is not None  # _exercise_files kept only kinds that take them
+        assert kind.instance is not None
         settings = reader.validate(path, kind.instance_model, ex.settings,
                                    prefix=("exercise", "settings"))
         if settings is None:
