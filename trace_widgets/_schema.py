@@ -240,6 +240,10 @@ class Journey(_Frozen):
     id: str = Id
     label: str = Field(pattern=r"^[a-z][a-z0-9_.-]{0,127}$")
     """The UI text id of the journey's name (the coach's form offers it by this name)."""
+    intro: str = Field(default="journey.start.intro", pattern=r"^[a-z][a-z0-9_.-]{0,127}$")
+    """The UI text id of what the start step says the journey is (its length, its steps)."""
+    space_time: str = Field(default="journey.space.time", pattern=r"^[a-z][a-z0-9_.-]{0,127}$")
+    """The UI text id of how long a space step takes, under each space's description."""
     steps: tuple[JourneyStep, ...] = Field(min_length=1)
 
 

@@ -187,6 +187,10 @@ class JourneySpec:
     id: str
     label: str
     steps: tuple[StepSpec, ...]
+    intro: str = "journey.start.intro"
+    """The UI text id of what its start step says it is."""
+    space_time: str = "journey.space.time"
+    """The UI text id of how long one of its space steps takes."""
 
     @property
     def step_ids(self) -> tuple[str, ...]:
@@ -754,9 +758,10 @@ def _journeys(reader: _Reader, folder: Path, places: dict[str, str | None],
         if j.id in journeys:
             reader.add(path, ("journey", "id"), _worded(ui, "content.error.journey_twice",
                                                         id=j.id))
-        if j.label not in ui:
-            reader.add(path, ("journey", "label"), _worded(ui, "content.error.unknown_text",
-                                                           id=j.label))
+        for key in ("label", "intro", "space_time"):
+            if getattr(j, key) not in ui:
+                reader.add(path, ("journey", key), _worded(ui, "content.error.unknown_text",
+                                                           id=getattr(j, key)))
         steps: list[StepSpec] = []
         for n, st in enumerate(j.steps):
             where: Key = ("journey", "steps", n)
@@ -775,7 +780,7 @@ def _journeys(reader: _Reader, folder: Path, places: dict[str, str | None],
         if sum(s.type == "plan" for s in steps) > 1:
             reader.add(path, ("journey", "steps"), _worded(ui, "content.error.one_plan"))
         if len(reader.problems) == problems:
-            journeys[j.id] = JourneySpec(j.id, j.label, tuple(steps))
+            journeys[j.id] = JourneySpec(j.id, j.label, tuple(steps), j.intro, j.space_time)
     if DEFAULT_JOURNEY not in journeys and not any(p.file.parent == folder
                                                    for p in reader.problems):
         reader.add(folder, ("journey", "id"), _worded(ui, "content.error.no_default",

@@ -98,10 +98,17 @@ def test_a_learner_follows_the_pulse_and_it_scores_apart() -> None:
     with open_store("sqlite://") as s:
         j = Journey(s)
         j.open({"j": "pulse"})
+        c = content.get()
+        # The start step says what the pulse is, and each space how long it takes.
+        shown = " ".join(getattr(w, "value", "") for w in j.start.view.children)
+        assert "one statement for each condition in each of the four spaces" in shown
+        assert c.text("journey.start.intro")[:30] not in shown
         j.session.start()
         j._opened(go_on=False)
         j.go("team")
         step = j._built["team"].step
+        assert any(c.text("journey.pulse.space_time") in getattr(w, "value", "")
+                   for w in step.view.children)
         part = step.parts[0]
         items = part.view.state.items()
         assert items == tuple(f"pulse.{e.id}.team" for e in content.elements())
@@ -194,6 +201,14 @@ def test_two_files_may_not_declare_one_exercise(
     write(copy, STRENGTHS, "a")
     second = write(copy, STRENGTHS, "b")
     assert "declared in a.yaml too" in problem(copy, capsys, second)
+
+
+def test_a_journey_names_its_intro_by_a_ui_text_id(
+        copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = copy / "journeys" / "pulse.yaml"
+    path.write_text(path.read_text().replace("journey.pulse.intro", "journey.pulse.nonesuch"))
+    line = problem(copy, capsys, path)
+    assert f"{path}:{line_of(path, 'intro:')}: journey.intro: " in line
 
 
 def test_a_journey_may_not_place_an_unknown_exercise(

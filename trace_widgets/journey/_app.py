@@ -100,6 +100,7 @@ class Journey:
             self.page = widgets.VBox([lab_style(), Shown(self._on_shown), self.view])
             self.page.add_class("trace-lab")
         self.start = StartStep(self.session, self._opened, lab=lab)
+        self.start.intro = self.definition.intro
 
     # -- opening -------------------------------------------------------------------------
 
@@ -183,6 +184,8 @@ class Journey:
         self._built = {k: v for k, v in self._built.items() if self._type_of(k) == "start"}
         if self.current not in self.steps:
             self.current = self.steps[0]
+        self.start.intro = self.definition.intro
+        self.start.refresh()
 
     def _new_round(self) -> None:
         """A new round began: the space steps are built again, empty, with last round's
@@ -257,7 +260,7 @@ class Journey:
             return self._start_step()
         if spec.type == "plan":
             return build_plan_step(self.session, self._new_round, spec)
-        return build_space_step(self.session, spec)
+        return build_space_step(self.session, spec, time=self.definition.space_time)
 
     def _type(self, step: str) -> str:
         return self.definition.step(step).type

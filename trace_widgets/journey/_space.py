@@ -47,7 +47,8 @@ class SpaceStep:
     journey's step for ``space``, or rating alone)."""
 
     def __init__(self, session: Session, space: str,
-                 exercises: Sequence[str] | None = None) -> None:
+                 exercises: Sequence[str] | None = None, *,
+                 time: str = "journey.space.time") -> None:
         self.session = session
         self.space = space
         c = content_mod.get()
@@ -72,7 +73,7 @@ class SpaceStep:
         self.view = widgets.VBox([
             _heading(sp.name, 1),
             widgets.HTML(f"<p>{escape(sp.description)} "
-                         f"{escape(c.text('journey.space.time'))}</p>"),
+                         f"{escape(c.text(time))}</p>"),
             *pieces,
             _heading(c.text("journey.profile.heading"), 2), self.profile.view,
         ])
@@ -152,9 +153,11 @@ class SpaceStep:
                 leave()
 
 
-def build_space_step(session: Session, step_spec: content_mod.StepSpec) -> BuiltStep:
+def build_space_step(session: Session, step_spec: content_mod.StepSpec, *,
+                     time: str = "journey.space.time") -> BuiltStep:
+    """A space step; ``time`` is the UI text id of how long it takes (its journey's)."""
     if step_spec.space is None:
         raise ValueError(content_mod.ui("journey.error.not_a_space_step", step=step_spec.id))
-    step = SpaceStep(session, step_spec.space, step_spec.exercises)
+    step = SpaceStep(session, step_spec.space, step_spec.exercises, time=time)
     return BuiltStep(step.view, step.refresh, step.flush, step.stale, step,
                      leave=step.leave)

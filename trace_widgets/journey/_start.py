@@ -59,6 +59,8 @@ class StartStep:
         self.as_leader = False
         """True once a leader code fitted ``joining`` (a team): the workbook starts as its
         leader. Never set from anything a browser sends but a code checked here."""
+        self.intro = "journey.start.intro"
+        """The UI text id of what the journey followed is (its ``intro``)."""
         self.view = widgets.VBox()
         self.view.add_class("trace-step-start")
         self.refresh()
@@ -69,7 +71,7 @@ class StartStep:
         if self.session.is_open:
             parts.append(self._open_view(c))
         else:
-            parts.append(_para(c.text("journey.start.intro")))
+            parts.append(_para(c.text(self.intro)))
             if self.joining is None:
                 parts.append(self._join_view(c))
             elif self.joining.kind == "team" and not self.as_leader:
