@@ -231,6 +231,9 @@ def test_a_workshop_keeps_its_journey_and_its_participants_follow_it() -> None:
         assert s.workshop(default.code).journey == "default"
         j = Journey(s)
         j.open({"w": made.code})
+        assert j.definition.id == "pulse"  # the join link's start step is the pulse's
+        assert "one statement for each condition" in " ".join(
+            getattr(w, "value", "") for w in j.start.view.children)
         j.session.start(workshop=made.code)
         j._opened(go_on=False)
         assert j.definition.id == "pulse"

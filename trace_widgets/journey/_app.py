@@ -120,6 +120,8 @@ class Journey:
                 self.go(self.steps[0])
                 self.body.children = (self._notice_text(problem), *self.body.children)
                 return
+            if self.start.joining is not None:  # its start step says what its journey is
+                self._follow(self.start.joining.journey)
         kept = "" if query.get("w") else remembered(self.session.store.url) or ""
         token = query.get("p", "") or kept
         step = query.get("step", "")
