@@ -344,6 +344,25 @@ def _model_file_with_sections() -> type[BaseModel]:
     return create_model("ModelFile", __base__=ModelFile, **fields)
 
 
+def _exercise_file_with_settings() -> type[BaseModel]:
+    """``exercises/*.yaml`` for editors: ``settings`` is one of the built-in kinds' instance
+    models (content checks it against the one its ``kind`` names)."""
+    import importlib  # noqa: PLC0415
+
+    from .exercises import registry  # noqa: PLC0415 - the kinds import content
+
+    models = []
+    for path in registry.BUILTIN:
+        module, _, attribute = path.partition(":")
+        kind = getattr(importlib.import_module(module), attribute)
+        if kind.instance_model is not None:
+            models.append(kind.instance_model)
+    settings: Any = functools.reduce(lambda a, b: a | b, models)
+    exercise = create_model("Exercise", __base__=Exercise,
+                            settings=(settings, Field(default_factory=dict)))
+    return create_model("ExerciseFile", __base__=_Frozen, exercise=(exercise, ...))
+
+
 SCHEMA_FILES = {
     "model": "model.schema.json",
     "cells": "cells.schema.json",
@@ -371,7 +390,7 @@ def json_schemas() -> dict[str, str]:
     models: dict[str, type[BaseModel]] = {
         "model": _model_file_with_sections(), "cells": CellsFile, "ui": UiFile,
         "raters": RatersFile, "instrument": InstrumentFile, "fingerprints": FingerprintsFile,
-        "journey": JourneyFile, "exercise": ExerciseFile,
+        "journey": JourneyFile, "exercise": _exercise_file_with_settings(),
     }
     out = {}
     for name, model in models.items():

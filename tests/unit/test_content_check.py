@@ -281,12 +281,15 @@ def test_list_and_fingerprint_print_the_problems_of_a_broken_folder(
 def test_list_shows_kinds_instruments_and_journeys(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["content", "list"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert "  rating" in out
+    assert "  rating  (takes YAML exercises: exercises/*.yaml)" in out
     assert "  action_plan" in out
+    assert out[out.index("Exercises declared in exercises/*.yaml (id, kind):") + 1] == (
+        "  pulse_rating  rating")
     assert "  trace 1 80  TRACE diagnostic (full)  (the statements of cells/*.yaml)" in out
     assert "  pulse 1 20  TRACE pulse (short)" in out
     assert out[out.index("Journeys:") + 1].startswith(
         "  default  The TRACE journey: all four spaces, then your plan (start, self, team, ")
+    assert out[out.index("Journeys:") + 2].startswith("  pulse  The pulse: ")
 
 
 # -- the JSON Schemas ----------------------------------------------------------------------
@@ -324,12 +327,24 @@ def test_bundled_files_name_their_schema_and_follow_it() -> None:
     root = content.data_dir()
     files = [root / "model.yaml", root / "raters.yaml", root / "ui_content.yaml",
              *sorted((root / "journeys").glob("*.yaml")),
+             *sorted((root / "exercises").glob("*.yaml")),
              *sorted((root / "cells").glob("*.yaml")),
              *sorted((root / "instruments").glob("*/*.yaml"))]
     for path in files:
         if path.name == "fingerprints.yaml":
             continue
         jsonschema.validate(yaml.safe_load(path.read_text()), schema_for(path, root))
+
+
+def test_the_exercise_schema_offers_each_kinds_settings() -> None:
+    """An editor autocompletes a YAML exercise's settings: a prompt set, or an instrument."""
+    schema = json.loads((content.data_dir() / "schemas" / "exercise.schema.json").read_text())
+    prompts = {"exercise": {"id": "x", "kind": "reflection", "settings": {
+        "prompts": [{"id": "a", "text": "Why?"}]}}}
+    jsonschema.validate(prompts, schema)
+    prompts["exercise"]["settings"]["prompts"][0]["colour"] = "red"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(prompts, schema)
 
 
 def test_the_schema_catches_what_the_models_catch(copy: Path) -> None:
