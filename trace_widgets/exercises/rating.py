@@ -26,8 +26,9 @@ class RatingState(ExerciseState):
     """The ratings one person gives to the statements of some cells in one space.
 
     ``elements`` picks the cells (default: all five, the whole space). A rating is a point
-    on the content's scale, or None for "not sure / does not apply", which is an answer but
-    not a score. A statement not rated yet has no row.
+    on the instrument's scale (:meth:`trace_widgets.content.Content.scale_of`), or None for
+    "not sure / does not apply", which is an answer but not a score. A statement not rated
+    yet has no row.
 
     Examples
     --------
