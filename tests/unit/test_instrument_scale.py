@@ -20,7 +20,7 @@ ITEMS = ("often.task.team.1", "often.task.team.2", "often.route.team.1")
 
 
 def write_instrument(folder: Path) -> Path:
-    """The worked example of docs/researcher-guide.md: a tmp instrument folder, recorded."""
+    """A tmp instrument folder like the example in docs/researcher-guide.md, recorded."""
     own = folder / "often"
     own.mkdir(parents=True)
     points = "".join(f"    - {{value: {n}, label: {w}}}\n" for n, w in enumerate(WORDS, 1))
