@@ -109,20 +109,34 @@ class Space(_Frozen):
     description: str = Text
 
 
+MAX_POINTS = 11
+"""The most points a scale may have (0-10 is the longest in common use)."""
+
+
 class ScalePoint(_Frozen):
-    value: int
+    value: int = Field(ge=0, le=100)
     label: str = Text
 
 
 class Scale(_Frozen):
+    """A rating scale: its points in order, each a whole number and its label, and what "not
+    sure" is called. ``model.yaml`` has the default; an instrument may bring its own."""
+
     points: tuple[ScalePoint, ...]
     not_sure: str = Text
 
     @field_validator("points")
     @classmethod
-    def _one_to_five(cls, points: tuple[ScalePoint, ...]) -> tuple[ScalePoint, ...]:
-        if [p.value for p in points] != [1, 2, 3, 4, 5]:
-            raise ValueError(say("content.problem.scale"))
+    def _rising_by_one(cls, points: tuple[ScalePoint, ...]) -> tuple[ScalePoint, ...]:
+        # Scoring turns reverse-worded answers round as low + high - value: no gaps.
+        values = [p.value for p in points]
+        if not 2 <= len(values) <= MAX_POINTS or values != list(
+                range(values[0], values[0] + len(values))):
+            raise ValueError(say("content.problem.scale", most=MAX_POINTS))
+        labels = [p.label for p in points]
+        twice = next((w for n, w in enumerate(labels) if w in labels[:n]), None)
+        if twice is not None:
+            raise ValueError(say("content.problem.scale_label_twice", label=twice))
         return points
 
     @property
@@ -306,6 +320,9 @@ class InstrumentFile(_Frozen):
     cells: bool = False
     """True: the statements are those of ``cells/*.yaml`` (the bundled TRACE instrument)."""
     statements: tuple[InstrumentStatement, ...] = ()
+    scale: Scale | None = None
+    """Its own rating scale (default: the scale of ``model.yaml``). A different scale is a
+    different version: the fingerprint records it."""
 
     @model_validator(mode="after")
     def _cells_or_statements(self) -> InstrumentFile:
@@ -319,6 +336,9 @@ class RecordedVersion(_Frozen):
     """SHA-256 of every statement's id, wording and reverse flag, in order."""
     statements: dict[str, str]
     """Each statement's id and the digest of its wording and reverse flag."""
+    scale: str | None = Field(default=None, pattern=r"^[0-9a-f]{16,64}$")
+    """The digest of the scale's points, labels and "not sure" (absent in a version
+    recorded before instruments had scales: its scale is not checked)."""
 
 
 class FingerprintsFile(_Frozen):

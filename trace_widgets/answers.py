@@ -42,7 +42,8 @@ COLUMNS = (
 _VALUE = COLUMNS.index("value")
 
 Value = int | str | None
-"""A rating 1-5, a text, or None for "not sure" (a rating that is not a score)."""
+"""A rating (a point of its instrument's scale), a text, or None for "not sure" (a rating
+that is not a score)."""
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 _CODE = re.compile(r"^[A-Z0-9]{0,16}$")
@@ -124,11 +125,23 @@ def check_text(text: object, *, limit: int | None = None, field: str = "value") 
 
 
 def check_rating(value: object, *, field: str = "value",
-                 content: content_mod.Content | None = None) -> int | None:
-    """Return a rating on the content's scale, or None for "not sure"."""
+                 content: content_mod.Content | None = None,
+                 instrument: str | None = None) -> int | None:
+    """Return a rating on the scale of ``instrument`` (default: the main one), or None for
+    "not sure".
+
+    Examples
+    --------
+    >>> check_rating(5, instrument="pulse")
+    5
+    >>> check_rating(6)
+    Traceback (most recent call last):
+    ...
+    trace_widgets.answers.AnswerError: value: rating 6 is outside 1-5
+    """
     if value is None:
         return None
-    scale = (content or content_mod.get()).scale
+    scale = (content or content_mod.get()).scale_of(instrument)
     # bool is an int in Python; a forged True must not become a rating of 1.
     if isinstance(value, bool) or not isinstance(value, int):
         raise AnswerError(field, "answer.error.rating_type", type=type(value).__name__)
@@ -149,7 +162,7 @@ def check_typed(spec: content_mod.ItemSpec, value: object, c: content_mod.Conten
     """The checks every kind shares, by the item's value type (``spec.kind``): a rating, a
     ``yes`` flag, or a text that may have to be a date, an element or a space id."""
     if spec.kind == "rating":
-        return check_rating(value, content=c)
+        return check_rating(value, content=c, instrument=spec.instrument)
     if value is None:
         return None
     if spec.kind == "flag":

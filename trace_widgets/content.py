@@ -91,6 +91,7 @@ __all__ = [
     "kind_file",
     "load",
     "record_fingerprints",
+    "scale_digest",
     "space",
     "spaces",
     "statement_digest",
@@ -211,6 +212,20 @@ def statement_digest(statement: Statement) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def scale_digest(scale: Scale) -> str:
+    """What a version's fingerprint records of its scale: each point's value and label, and
+    the words for "not sure" (a different scale is a different instrument version).
+
+    Examples
+    --------
+    >>> from trace_widgets import content
+    >>> len(scale_digest(content.get().scale))
+    16
+    """
+    raw = "\0".join([*(f"{p.value}={p.label}" for p in scale.points), scale.not_sure])
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
 def fingerprint(statements: Iterable[Statement]) -> str:
     """SHA-256 of every statement's id, wording and reverse flag, in id order.
 
@@ -246,6 +261,10 @@ class Instrument:
     same_as: dict[str, str]
     """A short form's statement id -> the statement of the cells it was taken from."""
     folder: Path
+    scale: Scale
+    """What its statements are rated on: its own ``scale:``, else the scale of ``model.yaml``."""
+    own_scale: bool = False
+    """It declares its own scale in ``instrument.yaml`` (rather than taking the model's)."""
 
     @property
     def fingerprint(self) -> str:
@@ -264,6 +283,9 @@ class Content:
 
     about: About
     scale: Scale
+    """The main instrument's scale (the model's unless that instrument brings its own): the
+    one the cells' statements, and the scores, charts and reports of them, are on. An item
+    of another instrument is on that instrument's scale (:meth:`scale_of`)."""
     elements: tuple[Element, ...]
     spaces: tuple[Space, ...]
     cells: dict[tuple[str, str], Cell]
@@ -314,6 +336,20 @@ class Content:
         except KeyError:
             known = ", ".join(self.instruments)
             raise KeyError(f"unknown instrument id {instrument_id!r}; known: {known}") from None
+
+    def scale_of(self, instrument_id: str | None = None) -> Scale:
+        """The scale an instrument's statements are rated on (default, or an id that is no
+        instrument's: the main one's).
+
+        Examples
+        --------
+        >>> from trace_widgets import content
+        >>> c = content.get()
+        >>> c.scale_of("pulse") == c.scale_of() == c.scale, c.scale.high
+        (True, 5)
+        """
+        bank = self.instruments.get(instrument_id or "")
+        return bank.scale if bank is not None else self.scale
 
     @property
     def action_plan(self) -> ActionPlan:
@@ -605,16 +641,18 @@ def _load(reader: _Reader, folder: Path | str | None, extra: Path | str | None
                if (e.id, s.id) in cells}
     complete = len(ordered) == len(model.spaces) * len(model.elements)
     found = _instruments(reader, root, extra,
-                         dataclasses.replace(known, cells=ordered, complete=complete))
+                         dataclasses.replace(known, cells=ordered, complete=complete),
+                         scale=model.scale)
     _rater_instruments(reader, root / RATERS_FILE, raters, found)
     if not complete:
         return None
     exercises = {k.id: k for k in kinds}
     exercises.update(_instances(reader, declared, spaces=model.spaces, cells=ordered,
                                 instruments=found))
+    main = next((i for i in found.values() if i.main), None)
     return Content(
         about=model.about,
-        scale=model.scale,
+        scale=main.scale if main is not None else model.scale,
         elements=model.elements,
         spaces=model.spaces,
         cells=ordered,
@@ -725,7 +763,9 @@ def _raters(reader: _Reader, path: Path, space_ids: set[str] | None, ui: dict[st
 
 def _rater_instruments(reader: _Reader, path: Path, raters: Raters,
                        found: dict[str, Instrument]) -> None:
-    """Each instrument raters answer in a space is installed and has statements there."""
+    """Each instrument raters answer in a space is installed, has statements there, and is
+    on the main instrument's scale (their scores meet the learner's own cell by cell)."""
+    main = next((i for i in found.values() if i.main), None)
     for sp, bank in raters.instruments.items():
         if bank not in found:
             reader.add(path, ("raters", "instruments", sp), say(
@@ -734,6 +774,9 @@ def _rater_instruments(reader: _Reader, path: Path, raters: Raters,
             reader.add(path, ("raters", "instruments", sp), say(
                 "content.problem.unknown", what=f"{bank} statement in the space", id=sp,
                 known=", ".join(sorted({s for _, s in found[bank].cells}))))
+        elif main is not None and found[bank].scale.points != main.scale.points:
+            reader.add(path, ("raters", "instruments", sp), say(
+                "content.problem.rater_scale", instrument=bank, space=sp, main=main.id))
 
 
 def _worded(ui: dict[str, str], text_id: str, **values: object) -> str:
@@ -963,9 +1006,10 @@ def _instrument_folders(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if (p / INSTRUMENT_FILE).is_file())
 
 
-def _instruments(reader: _Reader, root: Path, extra: Path | str | None, known: _Known
-                 ) -> dict[str, Instrument]:
-    """The instruments in ``root/instruments`` and in ``extra``, the main one first."""
+def _instruments(reader: _Reader, root: Path, extra: Path | str | None, known: _Known, *,
+                 scale: Scale) -> dict[str, Instrument]:
+    """The instruments in ``root/instruments`` and in ``extra``, the main one first; one
+    without a scale of its own is on ``scale`` (the model's)."""
     own = _instrument_folders(root / INSTRUMENTS_DIR)
     folders = [(f, True) for f in own]
     if extra is not None:
@@ -995,7 +1039,8 @@ def _instruments(reader: _Reader, root: Path, extra: Path | str | None, known: _
         found[parsed.id] = Instrument(
             id=parsed.id, version=parsed.version, name=parsed.name,
             description=parsed.description, main=parsed.cells, cells=by_cell,
-            same_as=same_as, folder=folder)
+            same_as=same_as, folder=folder, scale=parsed.scale or scale,
+            own_scale=parsed.scale is not None)
         _check_fingerprint(reader, found[parsed.id], path, where, complete=known.complete)
     if not any(i.main for i in found.values()):
         reader.add(root / INSTRUMENTS_DIR, (), say("content.problem.no_main"))
@@ -1082,6 +1127,12 @@ def _check_fingerprint(reader: _Reader, inst: Instrument, path: Path,
                                            version=inst.version, folder=inst.folder),
                    draft=True)
         return
+    if mine.scale is not None and mine.scale != scale_digest(inst.scale):
+        # A version recorded before scales were recorded has none, and is not checked.
+        reader.add(path, ("scale",) if inst.own_scale else ("version",), say(
+            "content.problem.rescaled", instrument=inst.id, version=inst.version,
+            fingerprints=record_path,
+            where=say("content.scale.own" if inst.own_scale else "content.scale.model")))
     for sid in sorted(now.keys() - mine.statements.keys()):
         file, key = where[sid]
         reader.add(file, (*key, "id"), say("content.problem.added", id=sid,
@@ -1113,6 +1164,7 @@ def record_fingerprints(folder: Path | str | None = None, *,
             continue
         versions[inst.version] = {
             "digest": inst.fingerprint,
+            "scale": scale_digest(inst.scale),
             "statements": {st.id: statement_digest(st) for st in inst.statements()}}
         header = "".join(f"# {line}\n" for line in say("content.fingerprints.header",
                                                        id=inst.id).splitlines())

@@ -37,6 +37,7 @@ import pandas as pd
 from . import answers as answers_mod
 from . import content as content_mod
 from . import settings
+from ._schema import Scale
 from .store import _FORMULA_START, Store
 
 __all__ = [
@@ -192,7 +193,8 @@ def long_layout(answers: pd.DataFrame, *, key: bytes,
 def wide_layout(long: pd.DataFrame, content: content_mod.Content | None = None) -> pd.DataFrame:
     """One row per person (and rater role, round, instrument), one column per statement.
 
-    The latest rating of each statement, as given (1-5); empty when not rated or not sure.
+    The latest rating of each statement, as given (on its instrument's scale); empty when not
+    rated or not sure.
 
     Examples
     --------
@@ -281,10 +283,13 @@ def codebook(long: pd.DataFrame, wide: pd.DataFrame,
     """
     c = content or content_mod.get()
     inst, version = instrument(c)
-    scale = "; ".join(f"{p.value} = {p.label}" for p in c.scale.points)
     rows: list[dict[str, Any]] = []
     item_ids = _statement_ids(c, long)
     statements = set(item_ids)
+    # Each statement is on its instrument's scale; ``value`` says which when there are two.
+    scales = dict.fromkeys(_values(c.scale_of(c.item(i).instrument)) for i in item_ids)
+    scale = _values(c.scale) if not scales else next(iter(scales)) if len(scales) == 1 \
+        else c.text("research.values.by_item")
     for name in dict.fromkeys([*long.columns, *wide.columns]):
         if name in statements:
             continue
@@ -303,7 +308,8 @@ def codebook(long: pd.DataFrame, wide: pd.DataFrame,
             "files": "long, wide" if is_rating else "long",
             "type": "integer" if is_rating else _TYPES["text" if spec.kind == _FREE_TEXT
                                                        else "choice"],
-            "label": _wording(c, item), "values": scale if is_rating else "",
+            "label": _wording(c, item),
+            "values": _values(c.scale_of(spec.instrument)) if is_rating else "",
             "exercise": spec.exercise, "element": spec.element or "",
             "space": spec.space or "",
             "condition": c.element(spec.element).condition if spec.element else "",
@@ -318,17 +324,31 @@ def codebook(long: pd.DataFrame, wide: pd.DataFrame,
     return book
 
 
+def _values(scale: Scale) -> str:
+    """A scale as the codebook gives it: ``1 = Strongly disagree; 2 = Disagree; ...``."""
+    return "; ".join(f"{p.value} = {p.label}" for p in scale.points)
+
+
 def codebook_markdown(book: pd.DataFrame, metadata: Mapping[str, Any],
                       content: content_mod.Content | None = None) -> str:
     """The codebook as a Markdown document (what a researcher reads first)."""
     c = content or content_mod.get()
-    scale = "; ".join(f"{p.value} = {p.label}" for p in c.scale.points)
+    # One scale line, or one per instrument when the export's instruments differ in scale.
+    banks = list(dict.fromkeys(str(i["instrument"]) for i in metadata["instruments"]))
+    scales = {b: c.scale_of(b) for b in banks} or {"": c.scale}
+    if len(set(scales.values())) == 1:
+        only = next(iter(scales.values()))
+        scale_lines = [c.text("research.md.scale", labels=_values(only),
+                              not_sure=only.not_sure)]
+    else:
+        scale_lines = [c.text("research.md.scale_of", instrument=b, labels=_values(s),
+                              not_sure=s.not_sure) for b, s in scales.items()]
     lines = [f"# {c.text('research.md.title')}", "", c.text("research.md.about"), "",
              "- " + c.text("research.md.floor", k=metadata["anonymity_floor"],
                            withheld=metadata["withheld_workshops"]),
              "- " + c.text("research.md.text_in" if metadata["free_text"]
                            else "research.md.text_out"),
-             "- " + c.text("research.md.scale", labels=scale, not_sure=c.scale.not_sure)]
+             *("- " + line for line in scale_lines)]
     lines += ["- " + c.text("research.md.instrument", instrument=i["instrument"],
                             version=i["version"]) for i in metadata["instruments"]]
     lines += ["", f"## {c.text('research.md.variables')}", "",

@@ -76,10 +76,12 @@ class _Grid:
 
 
 def _grid(c: content_mod.Content, instrument: str | None = None) -> _Grid:
-    """The grid of one instrument (default: the main one, whose statements are the cells')."""
+    """The grid of one instrument (default: the main one, whose statements are the cells'),
+    on that instrument's own scale."""
     element_no = {e.id: n for n, e in enumerate(c.elements)}
     space_no = {s.id: n for n, s in enumerate(c.spaces)}
     bank = c.instrument(instrument) if instrument is not None else None
+    scale = c.scale_of(instrument)
     if bank is None or bank.main:  # the main instrument's statements are the cells' own
         cells = [((x.element, x.space), x.statements) for x in c.cells.values()]
     else:
@@ -101,8 +103,8 @@ def _grid(c: content_mod.Content, instrument: str | None = None) -> _Grid:
         cell_items=np.asarray([len(sts) for _, sts in cells], dtype=np.int64),
         elements=pd.CategoricalDtype([e.id for e in c.elements], ordered=True),
         spaces=pd.CategoricalDtype([s.id for s in c.spaces], ordered=True),
-        low=c.scale.low,
-        high=c.scale.high,
+        low=scale.low,
+        high=scale.high,
     )
 
 
@@ -200,7 +202,8 @@ def item_scores(answers: pd.DataFrame, content: content_mod.Content | None = Non
 
     Only rating rows count (``exercise == "rating"``); the latest row per (participant, item)
     wins (on equal times, the later row in the frame); reverse-worded statements are turned
-    round (``low + high - value``, so 6 - v on 1-5); "not sure" (``None``) is missing.
+    round on the instrument's scale (``low + high - value``, so 6 - v on 1-5, 8 - v on
+    1-7); "not sure" (``None``) and values off that scale are missing.
 
     Parameters
     ----------

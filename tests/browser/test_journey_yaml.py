@@ -1,5 +1,7 @@
-"""A researcher's own exercise and journey, in YAML only, with a space renamed: served by
-Voila, followed end to end in Chromium, saved, and there again from the resume link."""
+"""A researcher's own exercises and journey, in YAML only, with a space renamed: a prompt
+set, and a second rating scale (an instrument of their own on a 7-point scale, rated by a
+YAML rating exercise). Served by Voila, followed end to end in Chromium, saved, and there
+again from the resume link."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WORDS = {
     "study.journey": "A study of teams and communities",
+    "study.often.heading": "How often does your team do this?",
     "study.strengths.label": "Strengths (the study's own questions)",
     "study.strengths.heading": "Your capabilities here",
 }
@@ -34,11 +37,30 @@ EXERCISE = {"exercise": {
         {"id": "grow", "text": "What would grow your {element} in {space}?"},
     ]},
 }}
+OFTEN_WORDS = ("Never", "Rarely", "Occasionally", "Sometimes", "Often", "Usually", "Always")
+OFTEN = {
+    "id": "often", "version": "1", "name": "How often",
+    "description": "How often the team does what each condition needs.",
+    "scale": {"points": [{"value": n, "label": w} for n, w in enumerate(OFTEN_WORDS, 1)],
+              "not_sure": "Cannot say"},
+    "statements": [
+        {"id": "often.task.team.1", "element": "task", "space": "team",
+         "text": "We say out loud what we are here to achieve."},
+        {"id": "often.task.team.2", "element": "task", "space": "team", "reverse": True,
+         "text": "We start work before we agree what it is for."},
+        {"id": "often.route.team.1", "element": "route", "space": "team",
+         "text": "We check our plan against what has happened."},
+    ],
+}
+OFTEN_RATING = {"exercise": {"id": "often_rating", "kind": "rating",
+                             "heading": "study.often.heading",
+                             "settings": {"instrument": "often"}}}
 JOURNEY = {"journey": {
     "id": "study", "label": "study.journey",
     "steps": [
         {"type": "start", "label": "journey.step.start"},
-        {"type": "space", "space": "team", "exercises": ["rating", "strengths"]},
+        {"type": "space", "space": "team",
+         "exercises": ["rating", "often_rating", "strengths"]},
         {"type": "space", "space": "community", "exercises": ["pulse_rating", "strengths"]},
         {"type": "plan", "label": "journey.step.plan", "exercises": ["action_plan"]},
     ],
@@ -58,6 +80,11 @@ def folder(tmp_path: Path) -> Path:
     (data / "exercises" / "strengths.yaml").write_text(yaml.safe_dump(EXERCISE),
                                                        encoding="utf-8")
     (data / "journeys" / "study.yaml").write_text(yaml.safe_dump(JOURNEY), encoding="utf-8")
+    (data / "instruments" / "often").mkdir()
+    (data / "instruments" / "often" / "instrument.yaml").write_text(yaml.safe_dump(OFTEN),
+                                                                    encoding="utf-8")
+    (data / "exercises" / "often_rating.yaml").write_text(yaml.safe_dump(OFTEN_RATING),
+                                                          encoding="utf-8")
     content.record_fingerprints(data)  # `trace-workbook content fingerprint`: new ids
     assert content.check(data) == ()  # what `trace-workbook content check` says
     return data
@@ -95,6 +122,13 @@ def test_a_yaml_journey_with_a_new_exercise_and_a_renamed_space(
         heading = page.locator(".trace-step-team h2").filter(
             has_text=WORDS["study.strengths.heading"])
         expect(heading).to_have_count(1)
+        # The second rating scale: its own seven choices (and its "not sure").
+        expect(page.locator(".trace-step-team h2").filter(
+            has_text=WORDS["study.often.heading"])).to_have_count(1)
+        often = rating_group(page, "often.task.team.1")
+        expect(often.locator("label")).to_have_count(len(OFTEN_WORDS) + 1)
+        rate(page, "often.task.team.1", "Usually")
+        rate(page, "often.route.team.1", "Never")
         answer(page, "Which capability did you rely on most in Team?", "Listening first.")
 
         # Community (the renamed space): the pulse, then the same questions about it.
@@ -129,6 +163,10 @@ def test_a_yaml_journey_with_a_new_exercise_and_a_renamed_space(
         assert set(pulse["exercise"]) == {"rating"}
         assert set(pulse["instrument"]) == {"pulse"}
         assert saved.loc["task.team.s1", "instrument"] == "trace"
+        assert saved.loc["often.task.team.1", "value"] == 6  # "Usually", on 1-7
+        assert saved.loc["often.route.team.1", "value"] == 1
+        assert set(saved.loc[["often.task.team.1", "often.route.team.1"], "instrument"]) == {
+            "often"}
 
         # A new browser opens the resume link: the journey, the ratings and texts are there.
         again = new_context(browser, offline, viewport={"width": 1280, "height": 900})

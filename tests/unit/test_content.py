@@ -143,9 +143,19 @@ def test_unknown_element_is_named(copy: Path) -> None:
 
 
 def test_wrong_scale_is_named(copy: Path) -> None:
-    edit(copy / "model.yaml", lambda d: d["scale"]["points"].pop())
-    with pytest.raises(ContentError, match=r"model\.yaml:\d+: scale\.points:.*1, 2, 3, 4, 5"):
+    edit(copy / "model.yaml", lambda d: d["scale"]["points"].pop(2))  # 1, 2, 4, 5: a gap
+    with pytest.raises(ContentError, match=r"model\.yaml:\d+: scale\.points:.*rise by one"):
         content.load(copy)
+
+
+def test_a_changed_model_scale_is_a_new_version_of_every_instrument_on_it(copy: Path) -> None:
+    edit(copy / "model.yaml", lambda d: d["scale"]["points"].pop())  # 1-4: a scale, not 1-5
+    with pytest.raises(ContentError) as caught:
+        content.load(copy)
+    assert sorted(p.file.parent.name for p in caught.value.problems) == [
+        "leader", "pulse", "trace"]
+    assert all(p.key == "version" and "scale of model.yaml" in p.message
+               for p in caught.value.problems)
 
 
 def test_too_few_statements_is_named(copy: Path) -> None:

@@ -249,6 +249,73 @@ def test_a_researchers_own_instrument(capsys: pytest.CaptureFixture[str], copy: 
     assert "focus" not in content.get().instruments
 
 
+def seven_points(indent: str = "") -> str:
+    """A 7-point frequency scale as an instrument's ``scale:`` block."""
+    words = ["Never", "Rarely", "Occasionally", "Sometimes", "Often", "Usually", "Always"]
+    points = "".join(f"{indent}    - {{value: {n}, label: {w}}}\n"
+                     for n, w in enumerate(words, start=1))
+    return f"{indent}scale:\n{indent}  points:\n{points}{indent}  not_sure: Cannot say\n"
+
+
+def test_a_malformed_instrument_scale(capsys: pytest.CaptureFixture[str], copy: Path) -> None:
+    path = copy / "instruments" / "pulse" / "instrument.yaml"
+    replace(path, "statements:\n", seven_points().replace("value: 4", "value: 9")
+            .replace("label: Often", "label: Never").replace("  not_sure: Cannot say\n", "")
+            + "statements:\n")
+    code, out = check(copy, capsys)
+    assert code == 1
+    hits = [o for o in out if o.startswith(f"{path}:")]
+    assert hits == [
+        f"{path}:{line_of(path, 'scale:')}: scale.not_sure: Field required",
+        (f"{path}:{line_of(path, 'points:')}: scale.points: Value error, the scale's points "
+         "must be whole numbers that rise by one, in order (such as 1, 2, 3, 4, 5), from 2 to "
+         "11 of them")], out
+    replace(path, "value: 9", "value: 4")
+    replace(path, "statements:\n", "  not_sure: Cannot say\nstatements:\n")
+    code, out = check(copy, capsys)
+    assert only(out, path) == (
+        f"{path}:{line_of(path, 'points:')}: scale.points: Value error, two points of the "
+        "scale have the label 'Never'")
+
+
+def test_an_instruments_own_scale_is_recorded_with_its_version(
+        capsys: pytest.CaptureFixture[str], copy: Path) -> None:
+    path = copy / "instruments" / "pulse" / "instrument.yaml"
+    replace(path, "statements:\n", seven_points() + "statements:\n")
+    code, out = check(copy, capsys)
+    assert code == 1
+    assert only(out, path) == (
+        f"{path}:{line_of(path, 'scale:')}: scale: the rating scale of pulse (its own scale in "
+        f"instrument.yaml) differs from the one version 1 recorded ({path.parent}/"
+        "fingerprints.yaml). A different scale is a different instrument, whose answers cannot "
+        "be pooled with the old ones: put the recorded scale back, or raise the instrument's "
+        "version and run `trace-workbook content fingerprint` to record it")
+    with pytest.raises(content.ContentError, match="rating scale of pulse"):
+        content.load(copy)  # the app refuses it too: old answers would read as on the new one
+    replace(path, 'version: "1"', 'version: "2"')
+    assert cli.main(["content", "fingerprint", str(copy)]) == 0
+    recorded = yaml.safe_load((path.parent / "fingerprints.yaml").read_text())["versions"]
+    assert recorded["1"]["scale"] != recorded["2"]["scale"]
+    assert check(copy, capsys)[0] == 0
+    assert content.load(copy).scale_of("pulse").high == 7
+    # A label reworded under the recorded version is caught as well.
+    replace(path, "label: Rarely", "label: Seldom")
+    assert "rating scale of pulse" in only(check(copy, capsys)[1], path)
+
+
+def test_raters_answer_statements_on_the_main_scale(capsys: pytest.CaptureFixture[str],
+                                                    copy: Path) -> None:
+    path = copy / "instruments" / "leader" / "instrument.yaml"
+    replace(path, 'version: "1"', 'version: "2"\n' + seven_points().rstrip("\n"))
+    code, out = check(copy, capsys)
+    raters = copy / "raters.yaml"
+    assert code == 1
+    assert only(out, raters) == (
+        f"{raters}:{line_of(raters, 'instruments: {self: leader}')}: raters.instruments.self: "
+        "raters answer 'leader' in the self space, where their scores are set beside the "
+        "learner's own cell by cell: it must have the scale points of 'trace'")
+
+
 def test_list_shows_the_kinds_left_out_and_why(capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     left_out = registry.KindProblem("mood-kind", "mood", "mood_kind:KIND", "kinds.problem.import",

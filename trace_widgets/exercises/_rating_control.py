@@ -17,6 +17,7 @@ import anywidget
 import traitlets
 
 from .. import content
+from .._schema import Scale
 from .._theme import accent
 from ..answers import Answer, AnswerError
 from ._save import Saver
@@ -54,11 +55,34 @@ class RatingWidget(anywidget.AnyWidget):
             self.send_state(list(sync_data))
 
 
-def choices() -> tuple[list[str], list[int | None]]:
-    """Choice labels and their values: the scale points, then "not sure" (None)."""
+def _own_scale(c: content.Content, instrument: str) -> Scale | None:
+    """The scale ``instrument`` (default: the main one) brings itself; None when it is on
+    the model's."""
+    bank = c.instruments.get(instrument) if instrument else c.instrument()
+    return bank.scale if bank is not None and bank.own_scale else None
+
+
+def not_sure(instrument: str = "") -> str:
+    """What "not sure" is called beside the scale of ``instrument`` (default: the main one):
+    the words of a scale the instrument brings, else the workbook's short label."""
     c = content.get()
-    labels = [p.label for p in c.scale.points] + [c.text("rating.not_sure")]
-    values: list[int | None] = [p.value for p in c.scale.points]
+    own = _own_scale(c, instrument)
+    return own.not_sure if own is not None else c.text("rating.not_sure")
+
+
+def choices(instrument: str = "") -> tuple[list[str], list[int | None]]:
+    """Choice labels and their values: the points of the scale of ``instrument`` (default:
+    the main one), then "not sure" (None).
+
+    Examples
+    --------
+    >>> labels, values = choices()
+    >>> labels[0], labels[-1], values
+    ('Strongly disagree', 'Not sure', [1, 2, 3, 4, 5, None])
+    """
+    scale = content.get().scale_of(instrument)
+    labels = [p.label for p in scale.points] + [not_sure(instrument)]
+    values: list[int | None] = [p.value for p in scale.points]
     return labels, [*values, None]
 
 
@@ -81,7 +105,8 @@ class RatingControl:
 
     ``state`` is a :class:`~trace_widgets.exercises.rating.RatingState` (or anything with
     its ``space``, ``elements``, ``statements``, ``items``, ``is_answered``, ``value`` and
-    ``set``). ``about`` puts what each condition looks like in the space under its heading.
+    ``set``, and optionally ``instrument``: the choices are that instrument's scale).
+    ``about`` puts what each condition looks like in the space under its heading.
     """
 
     def __init__(self, state: Any, saver: Saver, *,
@@ -89,12 +114,15 @@ class RatingControl:
         c = content.get()
         self.state = state
         self.saver = saver
-        labels, self.values = choices()
+        instrument = getattr(state, "instrument", "")
+        labels, self.values = choices(instrument)
         # In a new round: last round's answers, shown as a starting point, never chosen.
         self.previous = {i: v for i, v in (previous or {}).items()
                          if i in state.items() and v in self.values}
         spec = {
-            "intro": c.text("rating.intro", not_sure=c.text("rating.not_sure")),
+            # "How far do you agree" fits the model's scale; another scale gets plain words.
+            "intro": c.text("rating.intro" if _own_scale(c, instrument) is None
+                            else "rating.intro.any_scale", not_sure=not_sure(instrument)),
             "new_round": c.text("rating.new_round") if self.previous else "",
             "choices": labels,
             "previous": {i: c.text("rating.previous", answer=labels[self.values.index(v)])

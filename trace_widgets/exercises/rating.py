@@ -28,8 +28,9 @@ class RatingState(ExerciseState):
     """The ratings one person gives to the statements of some cells in one space.
 
     ``elements`` picks the cells (default: all five, the whole space). A rating is a point
-    on the content's scale, or None for "not sure / does not apply", which is an answer but
-    not a score. A statement not rated yet has no row.
+    on the instrument's scale (:meth:`trace_widgets.content.Content.scale_of`), or None for
+    "not sure / does not apply", which is an answer but not a score. A statement not rated
+    yet has no row.
 
     Examples
     --------
@@ -172,7 +173,8 @@ def space_rating_view(participant: str, space: str, save: Save, *,
                       previous: Mapping[str, int | None] | None = None,
                       about: bool = False, instrument: str = "") -> RatingView:
     """All five cells of a space, grouped by element, resumed from stored ``answers``
-    (the statements of ``instrument``, default the main one).
+    (the statements of ``instrument``, default the main one: another instrument's cells
+    are those it has statements for in ``space``).
 
     Examples
     --------
@@ -180,12 +182,17 @@ def space_rating_view(participant: str, space: str, save: Save, *,
     >>> len(view.state.cells)
     5
     """
+    c = content.get()
+    bank = c.instruments.get(instrument) if instrument else None
+    elements = tuple(e.id for e in c.elements if bank.statements(e.id, space)) \
+        if bank is not None and not bank.main else ()
     if answers is None:
         state = RatingState(participant, space, workshop=workshop, rater=rater,
-                            instrument=instrument)
+                            instrument=instrument, elements=elements)
     else:
         state = RatingState.from_answers(answers, participant, space, workshop=workshop,
-                                         rater=rater, instrument=instrument)
+                                         rater=rater, instrument=instrument,
+                                         elements=elements)
     return rating_view(state, save, previous=previous, about=about)
 
 

@@ -18,6 +18,7 @@ from .._ui import heading as _heading
 from .._ui import para as _para
 from ..answers import Answer
 from ..exercises import space_rating_view
+from ..exercises._rating_control import not_sure
 from ..exercises._save import Saver
 from ..exercises._widgets import close_tree, status_bar
 from ..exercises.rater_comment import comment_field
@@ -66,7 +67,8 @@ class RaterPage:
                   else c.text("raters.page.anonymous", name=whose, others=floor - 1),
                   "trace-rater-privacy"),
             _para(c.text("raters.page.kept")),
-            _para(c.text("raters.page.not_sure", not_sure=c.scale.not_sure)),
+            # The words of the choice the rating control shows, not the model's long ones.
+            _para(c.text("raters.page.not_sure", not_sure=not_sure())),
         ]
         if not link.is_open:
             parts.append(_para(c.text("raters.page.closed"), "trace-rater-closed"))

@@ -61,7 +61,7 @@ class SpaceStep:
         self.parts = [k.part(session, space) for k in shown if k.part is not None]
         # The profile scores the instrument rated here (a pulse is never pooled with the
         # full instrument); a step that rates nothing shows the main one's.
-        self.instrument = next((k.rates for k in shown if k.rates), None)
+        self.instrument = next((k.rates for k in shown if k.rates is not None), None) or None
         self.profile = ChartPanel()
         self._shown = -1  # the space's answer version the page shows
         self._redraw: asyncio.TimerHandle | None = None

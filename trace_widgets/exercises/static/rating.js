@@ -25,6 +25,8 @@ function render({ model, el }) {
   const rows = new Map(); // item -> {inputs, status, group}
 
   el.classList.add("trace-rating-widget");
+  // The narrow layout's columns: one per choice (an instrument may have its own scale).
+  el.style.setProperty("--trace-choices", String(spec.choices.length));
   const previous = spec.previous || {};
   const keeps = []; // [button, statement ids with a last-round answer]
   if (spec.intro) el.append(make("p", "trace-rating-intro", spec.intro));
