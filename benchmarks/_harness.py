@@ -6,18 +6,21 @@ import contextlib
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the servers are started as the browser tests start theirs
+
+from tests.servers import CHROMIUM_FLAGS, free_port, running  # noqa: E402
+
+__all__ = ["BARE_NOTEBOOK", "CHROMIUM_FLAGS", "RESULTS", "ROOT", "bare_voila", "free_port",
+           "percentiles", "server", "server_memory_mb", "timed", "write"]
+
 RESULTS = ROOT / "benchmarks" / "results"
 BARE_NOTEBOOK = {
     "cells": [{"cell_type": "code", "execution_count": None, "id": "bare", "metadata": {},
@@ -28,43 +31,37 @@ BARE_NOTEBOOK = {
     "nbformat": 4, "nbformat_minor": 5,
 }
 """A notebook with one label, served the same way: what Voila and Chromium cost alone."""
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_up(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except urllib.error.HTTPError:
-            return  # it answers (the workbook's server says 404 at /: it serves only the app)
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer")
+def bare_voila(tmp: Path, *, port: int, pool: int) -> tuple[list[str], Path]:
+    """The command that serves :data:`BARE_NOTEBOOK` as the app is served (its template, a
+    preheated pool of ``pool``), and the folder to run it in (``tmp/bare``)."""
+    folder = tmp / "bare"
+    folder.mkdir(exist_ok=True)
+    (folder / "bare.ipynb").write_text(json.dumps(BARE_NOTEBOOK))
+    return [sys.executable, "-m", "voila", "--no-browser", f"--port={port}",
+            "--Voila.ip=127.0.0.1", "--template=trace", "--preheat_kernel=True",
+            f"--pool_size={pool}", "bare.ipynb"], folder
 
 
 @contextlib.contextmanager
-def server(command: list[str], *, cwd: Path, env: dict[str, str], port: int,
-           log: Path) -> Iterator[tuple[str, int]]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_up(f"http://127.0.0.1:{port}/")
-        yield f"http://127.0.0.1:{port}", proc.pid
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+def server(command: list[str], *, cwd: Path, env: dict[str, str], port: int, log: Path,
+           stop_timeout: float = 30) -> Iterator[tuple[str, int]]:
+    """A server in a session of its own, up once it answers at ``/``: its address and pid."""
+    url = f"http://127.0.0.1:{port}"
+    with running(command, up_at=url + "/", log=log, env=env, cwd=cwd, timeout=120,
+                 stop_timeout=stop_timeout) as process:
+        yield url, process.pid
+
+
+def timed(fn: Callable[[], Any], runs: int) -> list[float]:
+    """Seconds each of ``runs`` calls of ``fn`` took."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
 
 
 def percentiles(values: list[float]) -> dict[str, float]:

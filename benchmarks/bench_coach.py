@@ -43,18 +43,17 @@ import re
 import resource
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _harness import BARE_NOTEBOOK, CHROMIUM_FLAGS, ROOT, free_port, percentiles
+from _harness import CHROMIUM_FLAGS, ROOT, bare_voila, free_port, percentiles, timed
+from _harness import server as harness_server
 from _light_client import light_join
 
 from trace_widgets import _cli_workshop, cli, content, group, scoring, settings, store, workshop
@@ -75,30 +74,17 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 def server(command: list[str], *, env: dict[str, str], cwd: Path, port: int,
            log: Path) -> Iterator[tuple[str, int]]:
     """A Voila server in its own session; yields its address and process id."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+    kernels: list[int] = []
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            with contextlib.suppress(OSError), \
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
-                break
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"the server did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}", proc.pid
+        with harness_server(command, cwd=cwd, env=env, port=port, log=log,
+                            stop_timeout=60) as (url, pid):
+            try:
+                yield url, pid
+            finally:
+                # Kernels run in sessions of their own: note them now, so none outlives
+                # the server.
+                kernels = [k for k in family(pid) if k != pid]
     finally:
-        # Kernels run in sessions of their own: note them now, so none outlives the server.
-        kernels = [pid for pid in family(proc.pid) if pid != proc.pid]
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
         kill_kernels(kernels)
 
 
@@ -114,15 +100,6 @@ def kill_kernels(pids: list[int]) -> None:
         with contextlib.suppress(OSError):
             if is_kernel(pid):
                 os.kill(pid, signal.SIGKILL)
-
-
-def timed(fn: Callable[[], Any], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 # --- 1. the dashboard at 40 participants ------------------------------------------------------
@@ -461,13 +438,8 @@ def serve(tmp: Path, store_url: str, scenario: Scenario, port: int
     env = {**os.environ, "TRACE_STORE": store_url}
     log = tmp / f"voila-{scenario.name}.log"
     if scenario.bare:
-        folder = tmp / "bare"
-        folder.mkdir(exist_ok=True)
-        (folder / "bare.ipynb").write_text(json.dumps(BARE_NOTEBOOK))
-        cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1", "--template=trace", "--preheat_kernel=True",
-               f"--pool_size={scenario.pool}", "bare.ipynb",
-               f"--VoilaKernelManager.fill_delay={scenario.fill_delay or 0}"]
+        cmd, folder = bare_voila(tmp, port=port, pool=scenario.pool)
+        cmd.append(f"--VoilaKernelManager.fill_delay={scenario.fill_delay or 0}")
         env["JUPYTER_PATH"] = str(voila_share())
         return cmd, env, folder, log, {"bare.ipynb": scenario.pool}
     pools = cli.pool_sizes(settings.Settings.from_env(env, pool_size=scenario.pool))

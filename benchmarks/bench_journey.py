@@ -30,9 +30,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from _harness import (
-    BARE_NOTEBOOK,
     CHROMIUM_FLAGS,
     ROOT,
+    bare_voila,
     free_port,
     percentiles,
     server,
@@ -67,9 +67,6 @@ def main() -> None:
                         help="also measure the app at this git revision, side by side")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="trace-bench-"))
-    bare_dir = tmp / "bare"
-    bare_dir.mkdir()
-    (bare_dir / "bare.ipynb").write_text(json.dumps(BARE_NOTEBOOK))
     env = {**os.environ, "TRACE_STORE": f"sqlite:///{tmp / 'store.sqlite3'}",
            "JUPYTER_PATH": str(ROOT / "trace_widgets" / "share")}
     app_port, bare_port, plain_port = free_port(), free_port(), free_port()
@@ -78,9 +75,7 @@ def main() -> None:
     plain_cmd = [*app_cmd[:-4], "--port", str(plain_port), "--pool-size", str(POOL)]
     plain_env = {**env, "TRACE_FORK_KERNELS": "0",
                  "TRACE_STORE": f"sqlite:///{tmp / 'plain.sqlite3'}"}
-    bare_cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={bare_port}",
-                "--template=trace", "--preheat_kernel=True", f"--pool_size={POOL}",
-                "bare.ipynb"]
+    bare_cmd, bare_dir = bare_voila(tmp, port=bare_port, pool=POOL)
     results: dict[str, object] = {"rounds": ROUNDS, "pool_size": POOL,
                                   "load_average_at_start": os.getloadavg()[0]}
     with ExitStack() as stack:

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import BARE_NOTEBOOK, CHROMIUM_FLAGS, ROOT, free_port, server, write
+from _harness import CHROMIUM_FLAGS, ROOT, bare_voila, free_port, server, write
 from playwright.sync_api import Browser, sync_playwright
 
 LIGHTHOUSE_VERSION = "12.2.3"
@@ -94,16 +94,12 @@ def visits(browser: Browser, url: str, ready: str) -> dict[str, int]:
 def main() -> None:
     cli = lighthouse_cli()
     tmp = Path(tempfile.mkdtemp(prefix="trace-bench-lh-"))
-    bare_dir = tmp / "bare"
-    bare_dir.mkdir()
-    (bare_dir / "bare.ipynb").write_text(json.dumps(BARE_NOTEBOOK))
     env = {**os.environ, "TRACE_STORE": f"sqlite:///{tmp / 'store.sqlite3'}",
            "JUPYTER_PATH": str(ROOT / "trace_widgets" / "share")}
     app_port, bare_port = free_port(), free_port()
     app_cmd = [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(app_port),
                "--pool-size", "2"]
-    bare_cmd = [sys.executable, "-m", "voila", "--no-browser", f"--port={bare_port}",
-                "--template=trace", "--preheat_kernel=True", "--pool_size=2", "bare.ipynb"]
+    bare_cmd, bare_dir = bare_voila(tmp, port=bare_port, pool=2)
     results: dict[str, object] = {"lighthouse": LIGHTHOUSE_VERSION, "runs": RUNS}
     with server(app_cmd, cwd=ROOT, env=env, port=app_port, log=tmp / "app.log") as (app, _), \
             server(bare_cmd, cwd=bare_dir, env=env, port=bare_port,

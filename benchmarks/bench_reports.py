@@ -24,7 +24,6 @@ import os
 import platform
 import resource
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import typst  # noqa: E402
 
-from benchmarks._harness import percentiles  # noqa: E402
+from benchmarks._harness import percentiles, timed  # noqa: E402
 from trace_widgets import answers, chart_draw, charts, content, demo, group, report  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "reports.json"
@@ -46,15 +45,6 @@ GROUP_GOAL_S = 2.0
 GROUP_SIZE = 40
 TRIVIAL = (b'#set document(title: "Floor")\n#set text(lang: "en", font: "Libertinus Serif")\n'
            b"A trivial tagged document.\n")
-
-
-def timed(fn: Callable[[], Any], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def learner_answers() -> pd.DataFrame:

@@ -7,19 +7,7 @@ Run: .venv/bin/python docs/make_rater_screenshots.py   (starts its own Voila ser
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
-from pathlib import Path
-
-from playwright.sync_api import Page, sync_playwright
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from _harness import CHROMIUM_FLAGS, free_port, server  # noqa: E402
-
-DOCS = ROOT / "docs"
+from _shots import DOCS, app_and_browser, shot
 
 
 def _values(space: str, base: int) -> dict[str, object]:
@@ -89,24 +77,9 @@ def fill(store_url: str) -> dict[str, str]:
     return {"sam": sam, "alex": alex, **links}
 
 
-def shot(page: Page, selector: str, path: Path) -> None:
-    target = page.locator(selector).first
-    target.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
-    target.screenshot(path=path)
-
-
 def main() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="trace-shots-"))
-    store = f"sqlite:///{tmp / 'store.sqlite3'}"
-    os.environ["TRACE_STORE"] = store
-    t = fill(store)
-    port = free_port()
-    command = [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(port)]
-    with server(command, cwd=ROOT, env=dict(os.environ), port=port, log=tmp / "voila.log") \
-            as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-        app = f"{url}/voila/render/app.ipynb"
+    with app_and_browser(fill) as (voila, browser, t):
+        app = voila.app()
         phone = browser.new_page(viewport={"width": 390, "height": 900})
         phone.goto(f"{app}?r={t['fresh']}")
         phone.wait_for_selector(".trace-rater-agree", timeout=120_000)
@@ -133,7 +106,6 @@ def main() -> None:
         page.wait_for_selector(".trace-step-self .trace-rating-exercise", timeout=120_000)
         page.wait_for_timeout(800)
         shot(page, ".trace-step-self .trace-rating-exercise", DOCS / "rounds-new-round-1280.png")
-        browser.close()
 
 
 if __name__ == "__main__":

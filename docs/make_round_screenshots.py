@@ -6,19 +6,8 @@ Run: .venv/bin/python docs/make_round_screenshots.py   (starts its own Voila ser
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
-from pathlib import Path
+from _shots import DOCS, app_and_browser, shot
 
-from playwright.sync_api import Page, sync_playwright
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from _harness import CHROMIUM_FLAGS, free_port, server  # noqa: E402
-
-DOCS = ROOT / "docs"
 PEOPLE = 8
 
 
@@ -34,35 +23,29 @@ def _values(space: str, person: int, lift: int) -> dict[str, object]:
     return out
 
 
-def shot(page: Page, selector: str, path: Path) -> None:
-    target = page.locator(selector).first
-    target.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
-    target.screenshot(path=path)
-
-
-def main() -> None:
+def fill(store_url: str) -> tuple[str, str, list[str]]:
+    """A cohort workshop on the team, its first round rated by everyone: its code, its
+    coach key and the participants' tokens."""
     from trace_widgets import store, workshop  # noqa: PLC0415
 
-    tmp = Path(tempfile.mkdtemp(prefix="trace-shots-"))
-    url_store = f"sqlite:///{tmp / 'store.sqlite3'}"
-    os.environ["TRACE_STORE"] = url_store
-    with store.open_store(url_store) as s:
+    with store.open_store(store_url) as s:
         made, key = workshop.open_workshop(s, "Ward leaders, spring", "cohort", ["team"])
         room = [s.new_participant(workshop=made.code, consent=True) for _ in range(PEOPLE)]
         for n, token in enumerate(room):
             s.save(token, _values("team", n, 0))
-    port = free_port()
-    command = [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(port)]
-    with server(command, cwd=ROOT, env=dict(os.environ), port=port, log=tmp / "voila.log") \
-            as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-        render = f"{url}/voila/render"
+    return made.code, key, room
+
+
+def main() -> None:
+    from trace_widgets import store  # noqa: PLC0415
+
+    with app_and_browser(fill) as (voila, browser, (code, key, room)):
+        render = f"{voila.url}/voila/render"
         me = browser.new_page(viewport={"width": 1280, "height": 1400})
         me.goto(f"{render}/app.ipynb?p={room[0]}&step=team")
         me.wait_for_selector(".trace-step-team .trace-rating-exercise", timeout=120_000)
         coach = browser.new_page(viewport={"width": 1280, "height": 4000})
-        coach.goto(f"{render}/coach.ipynb?w={made.code}&k={key}")
+        coach.goto(f"{render}/coach.ipynb?w={code}&k={key}")
         coach.wait_for_selector(".trace-coach-grid td[data-state=shown]", timeout=120_000)
         coach.locator("button.trace-coach-round").click()
         coach.wait_for_selector("button.trace-coach-round-confirm", state="visible")
@@ -73,7 +56,7 @@ def main() -> None:
         me.wait_for_selector(".trace-previous", timeout=30_000)
         me.wait_for_timeout(800)
         me.screenshot(path=DOCS / "journey-round-notice-1280.png")
-        with store.open_store(url_store) as s:
+        with store.open_store(voila.store) as s:
             # Six of eight rate again, most a little higher: the change shows where they
             # did; a cell fewer than three rated again stays "not shown yet".
             for n, token in enumerate(room[:6]):
@@ -81,7 +64,6 @@ def main() -> None:
         coach.wait_for_selector(".trace-coach-change td strong", timeout=60_000)
         coach.wait_for_timeout(3500)
         shot(coach, ".trace-coach-change-view", DOCS / "coach-round-change.png")
-        browser.close()
 
 
 if __name__ == "__main__":

@@ -6,17 +6,10 @@ Run: .venv/bin/python docs/make_screenshots.py   (starts its own Voila server on
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from _harness import CHROMIUM_FLAGS, free_port, server  # noqa: E402
+from _shots import ROOT, app_and_browser
+from playwright.sync_api import Page
 
 STEPS = ["start", "self", "team", "organisation", "system", "plan"]
 
@@ -80,15 +73,8 @@ def coach_shots(page: Page, url: str, store_url: str) -> None:
 
 
 def main() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="trace-shots-"))
-    store = f"sqlite:///{tmp / 'store.sqlite3'}"
-    os.environ["TRACE_STORE"] = store
-    token = fill(store)
-    port = free_port()
-    command = [sys.executable, "-m", "trace_widgets.cli", "serve", "--port", str(port)]
-    with server(command, cwd=ROOT, env=dict(os.environ), port=port, log=tmp / "voila.log") \
-            as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+    with app_and_browser(fill) as (voila, browser, token):
+        url = voila.url
         for width in (1280, 360):
             page = browser.new_page(viewport={"width": width, "height": 900})
             page.goto(f"{url}/voila/render/app.ipynb")
@@ -104,8 +90,8 @@ def main() -> None:
                 page.wait_for_timeout(500)
                 shoot(page, ROOT / "docs" / f"journey-{step}-{width}.png")
             page.close()
-        coach_shots(browser.new_page(viewport={"width": 1280, "height": 900}), url, store)
-        browser.close()
+        coach_shots(browser.new_page(viewport={"width": 1280, "height": 900}), url,
+                    voila.store)
 
 
 if __name__ == "__main__":

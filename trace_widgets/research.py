@@ -38,7 +38,8 @@ from . import answers as answers_mod
 from . import content as content_mod
 from . import settings
 from ._schema import Scale
-from .store import _FORMULA_START, Store
+from ._store_export import FORMULA_START
+from .store import Store
 
 __all__ = [
     "DEMO_KEY",
@@ -415,7 +416,7 @@ def _plain(v: object) -> object:
         return ""
     if isinstance(v, pd.Timestamp):
         return v.isoformat()
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
+    if isinstance(v, str) and v.startswith(FORMULA_START):
         return "'" + v
     return v
 

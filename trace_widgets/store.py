@@ -16,46 +16,46 @@ Examples
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import hashlib
-import io
-import json
-import os
 import secrets
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
     Connection,
-    Engine,
     Row,
     Select,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from . import _migrations as m
 from . import answers as answers_mod
 from . import content as content_mod
 from . import settings
-from ._words import WordedError, say
-from .answers import COLUMNS, Answer, AnswerError
+from ._store_engine import BUSY_TIMEOUT_MS, WRITE, make_engine
+from ._store_errors import StoreError
+from ._store_export import (
+    CSV_COLUMNS,
+    EXPORT_FORMAT,
+    EXPORT_VERSION,
+    Format,
+    answers_frame,
+    read_export,
+    write_export,
+)
+from ._words import say
+from .answers import Answer, AnswerError
 from .exercises import rater_comment, registry
 from .group import LEADER
 from .scoring import RATING
@@ -89,27 +89,10 @@ __all__ = [
     "read_export",
 ]
 
-Format = Literal["csv", "json"]
 KINDS = ("cohort", "team")
 EXERCISES = registry.workshop_exercises()
 """What a workshop may include besides the ratings (which every workshop has: the group
 results are made of them): the optional exercise kinds (``exercises.registry``)."""
-BUSY_TIMEOUT_MS = 10_000
-EXPORT_FORMAT = "trace-workbook/answers"
-EXPORT_VERSION = 3
-"""Version 2 added the ``round`` column; version 1 exports are read as round 1. Version 3
-added ``instrument`` and ``version``; older exports get their item's own instrument."""
-CSV_COLUMNS = (*COLUMNS, "value_type")
-"""CSV has no types, so a CSV export says what each value was: ``int``, ``text`` or ``none``."""
-
-_WRITE = "trace_write"  # execution option that makes SQLite begin with BEGIN IMMEDIATE
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
-
-
-class StoreError(WordedError):
-    """The store cannot do what was asked, plainly enough to show a learner: the error
-    carries a UI text id and its values (``store.error.*``), ``str()`` words it."""
 
 
 class WorkbookNotFoundError(StoreError):
@@ -263,7 +246,7 @@ class Store:
     """The answer store. Use :func:`open_store`; close it (or use ``with``) when done."""
 
     def __init__(self, url: str) -> None:
-        self._engine = _create_engine(url)
+        self._engine = make_engine(url)
         try:
             self._migrate()
         except BaseException:
@@ -966,8 +949,7 @@ class Store:
         else:
             frame = self.workshop_answers(str(workshop), latest=False)
             scope = {"workshop": str(workshop)}
-        records = [_plain(r) for r in frame.to_dict("records")]
-        return _to_csv(records) if fmt == "csv" else _to_json(records, scope)
+        return write_export(frame, scope, fmt)
 
     # -- what group views published -------------------------------------------------------
 
@@ -1117,7 +1099,7 @@ class Store:
     def _write(self) -> Iterator[Connection]:
         try:
             with self._engine.connect() as conn:
-                conn.execution_options(**{_WRITE: True})
+                conn.execution_options(**{WRITE: True})
                 with conn.begin():
                     yield conn
         except SQLAlchemyError as exc:
@@ -1211,16 +1193,7 @@ def _frame_from_rows(rows: Sequence[Row[Any]]) -> pd.DataFrame:
     value_int, value_text = columns.pop("value_int"), columns.pop("value_text")
     columns["value"] = tuple(i if i is not None else t
                              for i, t in zip(value_int, value_text, strict=True))
-    return _frame(columns)
-
-
-def _frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
-    """Columns as a frame with :data:`COLUMNS`; ``value`` stays object so 4 is not 4.0."""
-    frame = pd.DataFrame({c: list(columns[c]) for c in COLUMNS if c != "value"},
-                         columns=list(COLUMNS))
-    frame["value"] = pd.Series(list(columns["value"]), dtype=object, index=frame.index)
-    frame["at"] = pd.to_datetime(frame["at"], utc=True)
-    return frame
+    return answers_frame(columns)
 
 
 def _workshop(row: Row[Any]) -> Workshop:
@@ -1232,208 +1205,3 @@ def _workshop(row: Row[Any]) -> Workshop:
     if d.get("journey") not in c.journeys:  # its journey's file was taken away since
         d["journey"] = content_mod.DEFAULT_JOURNEY
     return Workshop(**d)
-
-
-def _plain(record: Mapping[Any, Any]) -> dict[str, Any]:
-    """A frame record with pandas' missing values and timestamps made plain Python."""
-    out: dict[str, Any] = {}
-    for c in COLUMNS:
-        v = record[c]
-        if c == "at":
-            out[c] = pd.Timestamp(v).isoformat()
-        elif c == "round":
-            out[c] = int(v)
-        elif c != "value" and not isinstance(v, str):
-            out[c] = None  # NaN for a missing element or space
-        else:
-            out[c] = v
-    return out
-
-
-def _value_type(value: object) -> str:
-    return "none" if value is None else "int" if isinstance(value, int) else "text"
-
-
-def _to_csv(records: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in records:
-        value = r["value"]
-        cell = "" if value is None else str(value)
-        if isinstance(value, str) and value.startswith(_FORMULA_START):
-            cell = "'" + value
-        row = ["" if r[c] is None else r[c] for c in COLUMNS]
-        row[COLUMNS.index("value")] = cell
-        writer.writerow([*row, _value_type(value)])
-    return buf.getvalue()
-
-
-def _to_json(records: list[dict[str, Any]], scope: dict[str, str]) -> str:
-    doc = {
-        "format": EXPORT_FORMAT,
-        "version": EXPORT_VERSION,
-        "exported_at": answers_mod.now().isoformat(),
-        "scope": scope,
-        "answers": records,
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-
-
-def read_export(data: str, fmt: Format) -> pd.DataFrame:
-    """Read an export back into a frame with :data:`answers.COLUMNS`, types restored.
-
-    Examples
-    --------
-    >>> with open_store("sqlite://") as s:
-    ...     t = s.new_participant(consent=True)
-    ...     _ = s.save(t, {"task.self.s1": None, "task.self.p1": "=1+1"})
-    ...     read_export(s.export(participant=t), "csv")["value"].tolist()
-    [None, '=1+1']
-    """
-    try:
-        records = _from_csv(data) if fmt == "csv" else _from_json(data)
-    except (KeyError, TypeError, ValueError, csv.Error) as exc:
-        raise StoreError("store.error.not_an_export", fmt=fmt, problem=exc) from None
-    return _frame({c: [r[c] for r in records] for c in COLUMNS})
-
-
-def _from_json(data: str) -> list[dict[str, Any]]:
-    doc = json.loads(data)
-    if doc.get("format") != EXPORT_FORMAT or doc.get("version") not in range(
-            1, EXPORT_VERSION + 1):
-        raise ValueError(say("store.error.export_version"))
-    return [_with_instrument({c: (dt.datetime.fromisoformat(r[c]) if c == "at"
-                                  else _round(r.get(c, 1)) if c == "round"
-                                  else r.get(c, "") if c in _NEW_IN_3 else r[c])
-                              for c in COLUMNS})
-            for r in doc["answers"]]
-
-
-_NEW_IN_3 = ("instrument", "version")
-
-
-def _with_instrument(rec: dict[str, Any]) -> dict[str, Any]:
-    """An answer exported before answers named their instrument: its item's own, now."""
-    if not rec.get("instrument"):
-        c = content_mod.get()
-        spec = c.items.get(str(rec.get("item")))
-        bank = c.instruments.get(spec.instrument) if spec is not None else None
-        rec["instrument"], rec["version"] = (bank.id, bank.version) if bank else ("", "")
-    return rec
-
-
-def _round(value: object) -> int:
-    return answers_mod.check_round(int(value) if isinstance(value, str) else value)
-
-
-def _from_csv(data: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(data))
-    fields = tuple(reader.fieldnames or ())
-    before_3 = tuple(c for c in CSV_COLUMNS if c not in _NEW_IN_3)
-    if fields not in (CSV_COLUMNS, before_3, tuple(c for c in before_3 if c != "round")):
-        raise ValueError(say("store.error.export_columns"))
-    records = []
-    for r in reader:
-        kind, raw = r["value_type"], r["value"]
-        if kind not in ("none", "int", "text"):
-            raise ValueError(say("store.error.export_value_type", value_type=kind))
-        value: object = (None if kind == "none" else int(raw) if kind == "int"
-                         else raw[1:] if raw.startswith("'") else raw)
-        rec: dict[str, Any] = {c: (r.get(c) or None) for c in COLUMNS}
-        rec["workshop"] = r["workshop"]
-        rec["instrument"], rec["version"] = r.get("instrument", ""), r.get("version", "")
-        rec["round"] = _round(r.get("round") or 1)
-        rec["value"] = value
-        rec["at"] = dt.datetime.fromisoformat(r["at"])
-        records.append(_with_instrument(rec))
-    return records
-
-
-# -- engines ---------------------------------------------------------------------------
-
-
-def _create_engine(url: str) -> Engine:
-    try:
-        u = make_url(url)
-    except (ArgumentError, ValueError):
-        raise StoreError("store.error.bad_url") from None
-    backend = u.get_backend_name()
-    try:
-        if backend == "sqlite":
-            return _sqlite_engine(u)
-        if backend in ("postgresql", "postgres"):
-            if u.drivername in ("postgresql", "postgres"):
-                u = u.set(drivername="postgresql+psycopg")
-            return create_engine(u, pool_pre_ping=True)
-    except (ImportError, ArgumentError) as exc:
-        raise StoreError("store.error.cannot_use", url=u.render_as_string(),
-                         problem=exc) from None
-    raise StoreError("store.error.backend", backend=backend)
-
-
-def _sqlite_engine(u: URL) -> Engine:
-    db = u.database or ""
-    if db in ("", ":memory:") or db.startswith("file:"):
-        # One shared connection, or every connection would see its own empty database.
-        engine = create_engine(u, poolclass=StaticPool,
-                               connect_args={"check_same_thread": False})
-    else:
-        path = Path(db).expanduser()
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not path.exists():
-                # Learners' answers: readable by this user only (SQLite gives the -wal
-                # and -shm files the same permissions).
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        except OSError as exc:
-            raise StoreError("store.error.cannot_create", path=path,
-                             problem=exc.strerror) from None
-        engine = create_engine(u.set(database=str(path)))
-    event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", _sqlite_begin)
-    return engine
-
-
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-    # We emit BEGIN ourselves (see _sqlite_begin): the sqlite3 module's own BEGIN comes
-    # only before INSERT/UPDATE/DELETE, too late for the checks that precede them.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    # First, so that the pragmas below also wait for a writer instead of failing.
-    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # WAL: readers never block the writer, and one writer at a time appends to the log.
-    _use_wal(cur)
-    # FULL, not NORMAL: in WAL mode NORMAL already survives kill -9, but a power cut or an
-    # OS crash could lose the last commits; FULL syncs the log on every commit so an answer
-    # the page called saved stays saved. One fsync per answer is cheap at human pace.
-    cur.execute("PRAGMA synchronous = FULL")
-    cur.execute("PRAGMA foreign_keys = ON")
-    # An erased workbook must not linger in free pages of the file.
-    cur.execute("PRAGMA secure_delete = ON")
-    cur.close()
-
-
-def _use_wal(cur: Any, *, timeout_s: float = BUSY_TIMEOUT_MS / 1000) -> None:
-    """Switch the file to WAL (it stays so: the mode is kept in the file).
-
-    Changing the mode needs the file to itself, and where waiting could deadlock SQLite
-    answers "locked" at once instead of waiting: this happens when several processes open a
-    new file at the same moment (kernels copied from the fork server do). So try again.
-    """
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            cur.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
-                raise
-            time.sleep(secrets.randbelow(50) / 1000 + 0.01)
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    # Writes take the write lock at BEGIN, where busy_timeout waits for it; a deferred
-    # transaction that upgrades later can fail at once with "database is locked".
-    immediate = conn.get_execution_options().get(_WRITE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,80 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
-CHROMIUM = os.environ.get("TRACE_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from ..servers import CHROMIUM, CHROMIUM_FLAGS, VoilaServer, run_voila
+
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-START_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class VoilaServer:
-    url: str
-    store: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def app(self, query: str = "") -> str:
-        return f"{self.url}/voila/render/app.ipynb" + (f"?{query}" if query else "")
-
-    def page(self, notebook: str, query: str = "") -> str:
-        return f"{self.url}/voila/render/{notebook}" + (f"?{query}" if query else "")
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Voila exited early:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except urllib.error.HTTPError as answered:
-            if answered.code == 404:  # the app's server answers 404 at /: it serves only the app
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"Voila did not answer within {START_TIMEOUT} s:\n{log.read_text()[-4000:]}")
-
-
-@contextlib.contextmanager
-def run_voila(tmp: Path, *, pool_size: int = 1, env: dict[str, str] | None = None,
-              python: str = sys.executable) -> Iterator[VoilaServer]:
-    """Start ``trace-workbook serve`` on a free port with its own SQLite store (with
-    ``python``, the interpreter of another environment if given)."""
-    port = free_port()
-    store = f"sqlite:///{tmp / 'store.sqlite3'}"
-    log = tmp / "voila.log"
-    child_env = {**os.environ, "TRACE_STORE": store, **(env or {})}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [python, "-m", "trace_widgets.cli", "serve", "--port", str(port),
-             "--pool-size", str(pool_size)],
-            stdout=out, stderr=subprocess.STDOUT, env=child_env, start_new_session=True,
-        )
-    server = VoilaServer(f"http://127.0.0.1:{port}", store, process, log)
-    try:
-        _wait_until_up(server.url + "/", process, log)
-        yield server
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from trace_widgets import content
 from trace_widgets.store import open_store
 
-from .conftest import VoilaServer
+from ..servers import VoilaServer
 from .journey_steps import SPACES, open_app, statement_ids
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,8 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from trace_widgets import content, settings
 
-from .conftest import Offline, VoilaServer, new_context
+from ..servers import VoilaServer
+from .conftest import Offline, new_context
 from .journey_steps import rate
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from trace_widgets import content, workshop
 from trace_widgets.store import open_store
 
-from .conftest import VoilaServer
+from ..servers import VoilaServer
 from .journey_steps import statement_ids
 from .test_accessibility import axe_violations, button, tab_to
 

@@ -12,7 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 from trace_widgets import content
 from trace_widgets.store import open_store
 
-from .conftest import Offline, VoilaServer, new_context
+from ..servers import VoilaServer
+from .conftest import Offline, new_context
 from .journey_steps import (
     SPACES,
     open_app,

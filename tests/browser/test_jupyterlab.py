@@ -3,26 +3,19 @@ notebooks, ratings carried from one notebook to another, and axe on the workbook
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from trace_widgets import content, scoring
-from trace_widgets._cli_notebooks import copy_notebooks
 from trace_widgets.store import open_store
 
-from .conftest import Offline, _wait_until_up, free_port, new_context
+from ..servers import Lab, run_jupyterlab
+from .conftest import Offline, new_context
 from .journey_steps import SCALE, rate, statement_ids
 
 pytestmark = pytest.mark.browser
@@ -31,49 +24,6 @@ WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 # The workbook's parts of a notebook: its widgets, its links and the notebook's own words.
 # JupyterLab's own toolbars and panels are JupyterLab's to keep accessible.
 WORKBOOK = {"include": [[".jp-OutputArea-output"], [".jp-MarkdownOutput"]]}
-
-
-@dataclass
-class Lab:
-    url: str
-    store: str
-    folder: Path
-
-
-@contextlib.contextmanager
-def run_jupyterlab(tmp: Path) -> Iterator[Lab]:
-    """JupyterLab on a free port, as root, with folders of its own and a copy of the
-    notebooks (as ``trace-workbook notebooks`` gives a learner)."""
-    port = free_port()
-    folder = tmp / "notebooks"
-    copy_notebooks(folder)
-    store = f"sqlite:///{tmp / 'store.sqlite3'}"
-    env = {**os.environ, "TRACE_STORE": store}
-    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "JUPYTER_CONFIG_DIR",
-                 "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
-        path = tmp / name.lower()
-        path.mkdir()
-        env[name] = str(path)
-    log = tmp / "lab.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--allow-root", "--no-browser",
-             f"--port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.token=",
-             "--ServerApp.password=", f"--ServerApp.root_dir={folder}",
-             "--LabApp.news_url=None",
-             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        _wait_until_up(f"http://127.0.0.1:{port}/api/status", process, log)
-        yield Lab(f"http://127.0.0.1:{port}", store, folder)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

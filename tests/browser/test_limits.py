@@ -24,7 +24,7 @@ from tornado.websocket import websocket_connect
 from trace_widgets import _throttle, _voila_app, content, workshop
 from trace_widgets.store import open_store
 
-from .conftest import VoilaServer, run_voila
+from ..servers import VoilaServer, run_voila
 from .journey_steps import open_app
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from trace_widgets import content
 
-from .conftest import Offline, VoilaServer, new_context
+from ..servers import VoilaServer
+from .conftest import Offline, new_context
 from .journey_steps import open_app, rate, rating_group, statement_ids, wait_saved
 
 pytestmark = pytest.mark.browser

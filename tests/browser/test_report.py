@@ -14,7 +14,7 @@ from trace_widgets import content, demo, group, report, workshop
 from trace_widgets._cli_workshop import fill_demo
 from trace_widgets.store import open_store
 
-from .conftest import VoilaServer
+from ..servers import VoilaServer
 from .journey_steps import open_app
 from .test_accessibility import axe_violations, filled_workbook, tab_to
 

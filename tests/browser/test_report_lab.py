@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdf
@@ -20,46 +12,13 @@ from playwright.sync_api import Browser, expect
 from trace_widgets import content
 from trace_widgets.store import open_store
 
-from .conftest import Offline, _wait_until_up, free_port, new_context
+from ..servers import run_jupyterlab
+from .conftest import Offline, new_context
 from .test_accessibility import filled_workbook
 
 pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=alert(1)>"
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-
-
-@contextlib.contextmanager
-def jupyterlab(tmp: Path, store: str, token: str) -> Iterator[str]:
-    """JupyterLab on a free port, in folders of its own, with ``token`` as the open workbook
-    (as 00_start would have remembered it)."""
-    data = tmp / "xdg"
-    (data / "trace-workbook").mkdir(parents=True)
-    (data / "trace-workbook" / "open-workbooks.json").write_text(json.dumps({store: token}))
-    notebooks = tmp / "notebooks"
-    shutil.copytree(NOTEBOOKS, notebooks)
-    port = free_port()
-    env = {**os.environ, "TRACE_STORE": store, "XDG_DATA_HOME": str(data),
-           "JUPYTER_CONFIG_DIR": str(tmp / "config"), "JUPYTER_DATA_DIR": str(tmp / "data"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime")}
-    log = tmp / "lab.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser",
-             f"--port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.token=",
-             "--ServerApp.password=", f"--ServerApp.root_dir={notebooks}"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_until_up(f"http://127.0.0.1:{port}/lab", process, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
 
 
 def test_the_report_downloads_in_jupyterlab_by_keyboard(browser: Browser, tmp_path: Path
@@ -70,11 +29,11 @@ def test_the_report_downloads_in_jupyterlab_by_keyboard(browser: Browser, tmp_pa
     with open_store(store) as s:
         s.save(token, {c.cell("task", "self").prompts[1].id: f"Lab {XSS}"})
     offline = Offline()
-    with jupyterlab(tmp_path, store, token) as url:
+    with run_jupyterlab(tmp_path, open_workbooks={store: token}) as lab:
         context = new_context(browser, offline, accept_downloads=True,
                               viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        page.goto(f"{url}/lab/tree/05_plan.ipynb")
+        page.goto(f"{lab.url}/lab/tree/05_plan.ipynb")
         expect(page.locator(".jp-Notebook .jp-Cell").first).to_be_visible(timeout=120_000)
         # The kernel has started and is waiting: running now runs every cell, once.
         expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=120_000)

@@ -20,7 +20,8 @@ from playwright.sync_api import Browser, Page, expect
 from trace_widgets import content
 from trace_widgets.store import open_store
 
-from .conftest import Offline, VoilaServer, free_port, new_context, run_voila
+from ..servers import VoilaServer, free_port, run_voila
+from .conftest import Offline, new_context
 from .journey_steps import (
     CHOICES,
     open_app,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import VoilaServer
+from ..servers import VoilaServer
 from .journey_steps import open_app
 
 pytestmark = pytest.mark.browser

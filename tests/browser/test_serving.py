@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from trace_widgets._voila_app import SECURITY_HEADERS
 
-from .conftest import VoilaServer
+from ..servers import VoilaServer
 from .journey_steps import open_app
 
 pytestmark = pytest.mark.browser

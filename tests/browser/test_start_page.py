@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from trace_widgets import content
 
-from .conftest import VoilaServer
+from ..servers import VoilaServer
 
 pytestmark = pytest.mark.browser
 

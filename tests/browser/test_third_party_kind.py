@@ -18,7 +18,8 @@ from playwright.sync_api import Browser, Page, expect
 from trace_widgets import content
 from trace_widgets.store import open_store
 
-from .conftest import Offline, new_context, run_voila
+from ..servers import run_voila
+from .conftest import Offline, new_context
 from .journey_steps import open_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

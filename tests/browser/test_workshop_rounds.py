@@ -12,7 +12,8 @@ from playwright.sync_api import Browser, expect
 
 from trace_widgets import answers, content, store, workshop
 
-from .conftest import Offline, VoilaServer, new_context
+from ..servers import VoilaServer
+from .conftest import Offline, new_context
 from .test_coach import REFRESH_WAIT, join, rate_cell
 
 pytestmark = pytest.mark.browser

@@ -24,7 +24,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 from sqlalchemy import event, inspect, text, update
 
-from trace_widgets import _migrations, answers, content, settings, store
+from trace_widgets import _migrations, _store_engine, answers, content, settings, store
 from trace_widgets.answers import COLUMNS, AnswerError
 from trace_widgets.store import (
     ConsentRequiredError,
@@ -798,7 +798,7 @@ def test_url_hides_the_password(pg_server: PgServer) -> None:
 
 
 def test_plain_postgresql_urls_use_psycopg() -> None:
-    engine = store._create_engine("postgres://trace@127.0.0.1:1/x")
+    engine = _store_engine.make_engine("postgres://trace@127.0.0.1:1/x")
     assert engine.url.drivername == "postgresql+psycopg"
     engine.dispose()
 

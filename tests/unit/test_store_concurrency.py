@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from trace_widgets import store
+from trace_widgets import _store_engine, store
 
 WORKERS = 8
 ANSWERS_EACH = 200
@@ -167,7 +167,7 @@ class _LockedTwice:
 
 def test_switching_to_wal_tries_again_while_the_file_is_locked() -> None:
     cursor = _LockedTwice()
-    store._use_wal(cursor)
+    _store_engine._use_wal(cursor)
     assert cursor.calls == 3
 
 
@@ -177,4 +177,4 @@ def test_switching_to_wal_gives_up_after_the_busy_timeout() -> None:
             raise sqlite3.OperationalError("database is locked")
 
     with pytest.raises(sqlite3.OperationalError, match="locked"):
-        store._use_wal(AlwaysLocked(), timeout_s=0.2)
+        _store_engine._use_wal(AlwaysLocked(), timeout_s=0.2)
