@@ -28,7 +28,9 @@ A kind is one module (see ``examples/trace-importance`` and ``docs/researcher-gu
    texts, ids beginning with the kind's id, and its ``section``, read with its ``model``;
 4. optionally, its place in a journey: a ``part(context, space)`` that returns a
    :class:`Part` (a widget, ``refresh`` and ``flush``), saving through
-   :meth:`PartContext.save`.
+   :meth:`PartContext.save`;
+5. its items' labels in the research codebook: ``describe(spec, content)`` returns what an
+   item asks, worded from content by id (without it, the codebook has no label for them).
 
 What a kind must test: every item it lists passes its check with each valid value and
 fails with an invalid one (wrong type, out of range, too long); its part shows the saved
@@ -207,6 +209,10 @@ class ExerciseKind:
         beginning with the kind's id, and under ``section`` the settings' defaults. The
         content folder's own ``model.yaml`` section and UI texts win over it, so a
         researcher can reword or translate a kind without editing its package.
+    describe
+        ``describe(spec, content)``: the label of an item in the research codebook (what it
+        asks, worded from content by id). Rating statements are labelled with their wording
+        whatever kind lists them.
 
     Examples
     --------
@@ -232,6 +238,7 @@ class ExerciseKind:
     heading: str | None = None
     score: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     content: Path | None = None
+    describe: Callable[[ItemSpec, Content], str] | None = None
 
 
 class KindError(ValueError):
@@ -307,7 +314,7 @@ def _check(new: object) -> ExerciseKind:
     for name in ("items", "check"):
         if not callable(getattr(new, name)):
             raise KindError("kinds.invalid.callable", id=new.id, field=name)
-    for name in ("part", "score"):
+    for name in ("part", "score", "describe"):
         if getattr(new, name) is not None and not callable(getattr(new, name)):
             raise KindError("kinds.invalid.callable", id=new.id, field=name)
     if new.optional and new.label is None:
