@@ -11,7 +11,8 @@
 With ``--before REV`` the same run also serves the app as it was at git revision REV (its
 files from ``git archive``, run by this Python) beside today's, and measures both side by
 side: time to interactive in the same rounds, and rating changes taken in turns, one on
-each, so both meet the same load. Widget models are counted for both.
+each, so both meet the same load. Widget models, and the kernel memory of each app's
+learner after the journey, are counted for both.
 
 Run: .venv/bin/python benchmarks/bench_journey.py [--before REV]
 (writes benchmarks/results/journey.json)
@@ -76,7 +77,10 @@ def main() -> None:
     plain_env = {**env, "TRACE_FORK_KERNELS": "0",
                  "TRACE_STORE": f"sqlite:///{tmp / 'plain.sqlite3'}"}
     bare_cmd, bare_dir = bare_voila(tmp, port=bare_port, pool=POOL)
-    results: dict[str, object] = {"rounds": ROUNDS, "pool_size": POOL,
+    # The command as run, so a result can be made again the same way.
+    command = " ".join([f"BENCH_ROUNDS={ROUNDS}", ".venv/bin/python",
+                        "benchmarks/bench_journey.py", *sys.argv[1:]])
+    results: dict[str, object] = {"command": command, "rounds": ROUNDS, "pool_size": POOL,
                                   "load_average_at_start": os.getloadavg()[0]}
     with ExitStack() as stack:
         app, pid = stack.enter_context(server(app_cmd, cwd=ROOT, env=env, port=app_port,
@@ -94,8 +98,9 @@ def main() -> None:
                        "TRACE_STORE": f"sqlite:///{tmp / 'before.sqlite3'}"}
             old_port = free_port()
             old_cmd = [*app_cmd[:-4], "--port", str(old_port), "--pool-size", str(POOL)]
-            before, _ = stack.enter_context(server(old_cmd, cwd=old, env=old_env,
-                                                   port=old_port, log=tmp / "before.log"))
+            before, before_pid = stack.enter_context(server(old_cmd, cwd=old, env=old_env,
+                                                            port=old_port,
+                                                            log=tmp / "before.log"))
             old_results["revision"] = subprocess.run(
                 ["git", "-C", str(ROOT), "rev-parse", "--short", args.before], check=True,
                 capture_output=True, text=True).stdout.strip()
@@ -180,6 +185,14 @@ def main() -> None:
             "server_fixed_pss": memory["fixed_pss"],
             "not_forked_pss": sorted(round(p) for _, p in server_memory_mb(plain_pid)["kernels"]),
         }
+        if before:
+            # The old app's learner made the same journey, in turns with today's.
+            old_sizes = server_memory_mb(before_pid)["kernels"]
+            old_learner = max(old_sizes)
+            old_results["kernel_memory_mb"] = {
+                "rss": sorted(round(r) for r, _ in old_sizes),
+                "pss": sorted(round(p) for _, p in old_sizes),
+                "learner_rss": round(old_learner[0]), "learner_pss": round(old_learner[1])}
         browser.close()
         results["load_average_at_end"] = os.getloadavg()[0]
     results["widget_models"] = widget_models()

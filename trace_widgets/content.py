@@ -812,16 +812,7 @@ def _journeys(reader: _Reader, folder: Path, places: dict[str, str | None],
                                space_ids=space_ids))
             if st.type == "start" and n != 0:
                 reader.add(path, (*where, "type"), _worded(ui, "content.error.start_first"))
-        if steps[0].type != "start":
-            reader.add(path, ("journey", "steps", 0, "type"),
-                       _worded(ui, "content.error.start_first"))
-        ids = [s.id for s in steps]
-        for n, i in enumerate(ids):
-            if i in ids[:n]:
-                reader.add(path, ("journey", "steps", n, "id"),
-                           _worded(ui, "content.error.step_twice", id=i))
-        if sum(s.type == "plan" for s in steps) > 1:
-            reader.add(path, ("journey", "steps"), _worded(ui, "content.error.one_plan"))
+        _journey_shape(reader, ui, path, steps)
         if len(reader.problems) == problems:
             journeys[j.id] = JourneySpec(j.id, j.label, tuple(steps), j.intro, j.space_time)
     if DEFAULT_JOURNEY not in journeys and not any(p.file.parent == folder
@@ -829,6 +820,21 @@ def _journeys(reader: _Reader, folder: Path, places: dict[str, str | None],
         reader.add(folder, ("journey", "id"), _worded(ui, "content.error.no_default",
                                                       id=DEFAULT_JOURNEY))
     return journeys
+
+
+def _journey_shape(reader: _Reader, ui: dict[str, str], path: Path,
+                   steps: list[StepSpec]) -> None:
+    """A journey begins with its start step, names each step once, has one plan at most."""
+    if steps[0].type != "start":
+        reader.add(path, ("journey", "steps", 0, "type"),
+                   _worded(ui, "content.error.start_first"))
+    ids = [s.id for s in steps]
+    for n, i in enumerate(ids):
+        if i in ids[:n]:
+            reader.add(path, ("journey", "steps", n, "id"),
+                       _worded(ui, "content.error.step_twice", id=i))
+    if sum(s.type == "plan" for s in steps) > 1:
+        reader.add(path, ("journey", "steps"), _worded(ui, "content.error.one_plan"))
 
 
 def _step(reader: _Reader, ui: dict[str, str], path: Path, where: Key, st: Any, *,

@@ -246,29 +246,15 @@ def apply_floor(long: pd.DataFrame, k: int | None = None) -> tuple[pd.DataFrame,
 
 
 def _wording(c: content_mod.Content, item: str) -> str:
+    """An item's label: a statement's wording from its instrument, else what its kind says."""
     spec = c.item(item)
     bank = c.instruments.get(spec.instrument)
     if bank is not None and spec.element is not None and spec.space is not None:
         for s in bank.statements(spec.element, spec.space):
             if s.id == item:
                 return s.text
-    if spec.element is not None and spec.space is not None:
-        cell = c.cell(spec.element, spec.space)
-        for p in cell.prompts:
-            if p.id == item:
-                return p.text
-        for p in cell.prompts:
-            if item.endswith(p.id):
-                return c.text("research.item.share", prompt=p.text)
-    if spec.exercise == "priorities":
-        space = item.rsplit(".", 1)[-1]
-        if space in {s.id for s in c.spaces}:
-            return c.text("research.item.priorities", space=c.space(space).name)
-    parts = item.split(".")
-    if spec.exercise == "action_plan" and len(parts) == 3:
-        label = next((f.label for f in c.action_plan.fields if f.id == parts[2]), parts[2])
-        return c.text("research.item.plan", n=parts[1], label=label)
-    return ""
+    describe = c.exercise(spec.exercise).describe
+    return describe(spec, c) if describe is not None else ""
 
 
 def codebook(long: pd.DataFrame, wide: pd.DataFrame,

@@ -332,3 +332,24 @@ def test_a_pulse_workshops_dashboard_scores_the_pulse() -> None:
     assert not task["withheld"]
     assert task["n"] == 3
     assert task["mean"] == pytest.approx(3.0)
+
+
+def test_a_prompt_sets_answers_are_in_the_report_and_labelled_in_the_codebook(
+        use_content: Path) -> None:
+    from trace_widgets import research  # noqa: PLC0415
+    from trace_widgets.report import learner_document  # noqa: PLC0415
+
+    write(use_content, STRENGTHS)
+    with open_store("sqlite://") as s:
+        token = s.new_participant(consent=True)
+        s.save(token, {"strengths.team.grow": "Asking for help."})
+        doc = learner_document(s.current(token))
+        reflections = next(sec for sec in doc.sections if sec.id == "reflections")
+        shown = [getattr(b, "text", "") for b in reflections.blocks]
+        assert "Your capabilities here" in shown
+        said = [b for b in reflections.blocks if getattr(b, "text", None) == "Asking for help."]
+        assert [b.label for b in said] == ["What would grow your Capability in Team?"]
+        out = research.export(s, solo=True, include_text=True, k=1)
+    book = out.codebook.set_index("name")
+    assert book.loc["strengths.team.grow", "label"] == "What would grow your Capability in Team?"
+    assert book.loc["strengths.team.grow", "exercise"] == "strengths"

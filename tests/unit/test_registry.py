@@ -37,6 +37,13 @@ def test_a_kind_is_registered_once() -> None:
             id="rating", items=lambda c: (), check=answers.check_typed))
 
 
+def test_a_describe_that_is_not_a_function_is_refused() -> None:
+    with pytest.raises(registry.KindError, match="gives a describe that is not a function"):
+        registry.register(registry.ExerciseKind(
+            id="described", items=lambda c: (), check=answers.check_typed,
+            describe="a label"))  # type: ignore[arg-type]
+
+
 # -- a kind of our own, registered as another package would -------------------------------
 
 

@@ -152,6 +152,27 @@ def test_the_codebook_covers_every_column_and_item(
     assert all(f"`{name}`" in md for name in book["name"])
 
 
+def test_every_item_in_content_has_its_kinds_label() -> None:
+    """Each kind labels its own items (``ExerciseKind.describe``); none is left empty."""
+    c = content.get()
+    long = pd.DataFrame({"item": list(c.items),
+                         "instrument": [s.instrument for s in c.items.values()]})
+    book = research.codebook(long, pd.DataFrame(), c)
+    labels = book.loc[book["section"] == "item"].set_index("name")["label"]
+    assert set(labels.index) == set(c.items)
+    assert sorted(labels.index[labels == ""]) == []
+    assert {c.items[i].exercise for i in labels.index} == {
+        "rating", "reflection", "priorities", "action_plan", "rater_comment"}
+    prompt = c.cell("task", "self").prompts[0]
+    assert labels[prompt.id] == prompt.text
+    assert labels["share." + prompt.id] == c.text("research.item.share", prompt=prompt.text)
+    team = c.space("team").name
+    assert labels["priorities.team"] == c.text("research.item.priorities", space=team)
+    assert labels["rater_comment.team"] == c.text("research.item.rater_comment", space=team)
+    field = c.action_plan.fields[0]
+    assert labels[f"plan.2.{field.id}"] == c.text("research.item.plan", n=2, label=field.label)
+
+
 def test_wide_layout_has_the_latest_value_as_given() -> None:
     t = "T" * 32
     at = pd.Timestamp("2026-01-01", tz="UTC")

@@ -143,8 +143,18 @@ def instance(exercise: registry.Instance, ctx: registry.ItemsContext) -> registr
                 yield content.ItemSpec(item_id(exercise.id, sp.id, p.id), exercise.id, "text",
                                        settings.element, sp.id)
 
+    texts = {p.id: p.text for p in settings.prompts}
+
+    def describe(spec: content.ItemSpec, c: content.Content) -> str:
+        """What the item asks, as the learner read it (the codebook's and report's label)."""
+        names = {"space": c.space(spec.space).name if spec.space else ""}
+        if settings.element is not None:
+            names["element"] = c.element(settings.element).name
+        return texts[spec.id.rsplit(".", 1)[-1]].format(**names)
+
     return registry.ExerciseKind(
         id=exercise.id, items=items, check=check_typed, optional=exercise.label is not None,
+        describe=describe,
         label=exercise.label, place="space", heading=exercise.heading or "journey.reflect.heading",
         part=lambda part_ctx, space: _Part(exercise.id, settings, part_ctx, space),
         of=exercise.kind,

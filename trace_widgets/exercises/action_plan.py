@@ -428,6 +428,13 @@ def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
             yield content.ItemSpec(_item(n, f.id), KIND_ID, f.kind)
 
 
+def _describe(spec: content.ItemSpec, c: Content) -> str:
+    """Which action and which of its fields: ``plan.<n>.<field>``."""
+    _, n, field_id = spec.id.split(".")
+    labels = {f.id: f.label for f in c.action_plan.fields}
+    return c.text("research.item.plan", n=n, label=labels[field_id])
+
+
 class _Part:
     """In the plan step: the actions; a new one starts on the first priority chosen."""
 
@@ -456,5 +463,5 @@ KIND_ID = "action_plan"
 KIND = registry.ExerciseKind(
     id=KIND_ID, items=_items, check=check_typed, section="action_plan", model=ActionPlan,
     optional=True, label="coach.new.exercise.action_plan", place="plan", part=_Part,
-    heading="journey.actions.heading",
+    heading="journey.actions.heading", describe=_describe,
 )

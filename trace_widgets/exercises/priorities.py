@@ -246,6 +246,11 @@ def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
         yield content.ItemSpec(item_id(sp.id), KIND_ID, "choice", None, sp.id)
 
 
+def _describe(spec: content.ItemSpec, c: content.Content) -> str:
+    assert spec.space is not None  # one item per space
+    return c.text("research.item.priorities", space=c.space(spec.space).name)
+
+
 def _check(spec: content.ItemSpec, value: object, c: content.Content) -> Value:
     """Up to ``max_choices`` different condition ids, comma-separated ("" for none)."""
     if value is None:
@@ -287,5 +292,5 @@ KIND_ID = "priorities"
 KIND = registry.ExerciseKind(
     id=KIND_ID, items=_items, check=_check, section="priorities", model=Priorities,
     optional=True, label="coach.new.exercise.priorities", place="plan", part=_Part,
-    heading="journey.priorities.heading",
+    heading="journey.priorities.heading", describe=_describe,
 )

@@ -69,5 +69,10 @@ def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
         yield content.ItemSpec(item_id(sp.id), KIND_ID, "text", None, sp.id)
 
 
-KIND = registry.ExerciseKind(id=KIND_ID, items=_items, check=check_typed)
+def _describe(spec: content.ItemSpec, c: content.Content) -> str:
+    assert spec.space is not None  # one item per space
+    return c.text("research.item.rater_comment", space=c.space(spec.space).name)
+
+
+KIND = registry.ExerciseKind(id=KIND_ID, items=_items, check=check_typed, describe=_describe)
 """Raters' comments: not a step of the learner's journey (the rater's page shows it)."""

@@ -192,6 +192,14 @@ def _items(c: registry.ItemsContext) -> Iterator[content.ItemSpec]:
             yield content.ItemSpec(share_item(p.id), KIND_ID, "flag", e, s)
 
 
+def _describe(spec: content.ItemSpec, c: content.Content) -> str:
+    """A prompt's own wording; a share flag names the prompt it shares."""
+    prompt = spec.id.removeprefix(SHARE_PREFIX)
+    cell = c.cells[(spec.element or "", spec.space or "")]  # every item is a cell's
+    text = next(p.text for p in cell.prompts if p.id == prompt)
+    return text if prompt == spec.id else c.text("research.item.share", prompt=text)
+
+
 def lowest_and_highest(cells: pd.DataFrame, space: str) -> tuple[str, str] | None:
     """The element ids with the lowest and highest score in ``space`` (first in content order
     on a tie), or None until at least two cells there have a score: a learner who answers
@@ -319,7 +327,7 @@ KIND_ID = "reflection"
 KIND = registry.ExerciseKind(
     id=KIND_ID, items=_items, check=check_typed, optional=True,
     label="coach.new.exercise.reflection", place="space", part=_Part,
-    heading="journey.reflect.heading",
+    heading="journey.reflect.heading", describe=_describe,
     instance_model=_prompt_set.PromptSet, instance=_prompt_set.instance,
 )
 """A cell's questions on the lowest and highest condition; YAML exercises of it are prompt

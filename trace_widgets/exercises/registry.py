@@ -33,7 +33,10 @@ A kind is one module (see ``examples/trace-importance`` and ``docs/researcher-gu
    ``instance_model`` (the pydantic model of an exercise's ``settings``) and an
    ``instance(exercise, context)`` that returns the exercise as a kind of its own (its id,
    its items beginning with that id, its part). The reflection kind takes prompt sets this
-   way, the rating kind another instrument's statements.
+   way, the rating kind another instrument's statements;
+6. optionally, its items' labels in the research codebook: ``describe(spec, content)``
+   returns what an item asks, worded from content by id (without it, the codebook has no
+   label for them).
 
 What a kind must test: every item it lists passes its check with each valid value and
 fails with an invalid one (wrong type, out of range, too long); its part shows the saved
@@ -226,6 +229,10 @@ class ExerciseKind:
         fit the content.
     of
         The kind a YAML exercise is an instance of (None for a kind).
+    describe
+        ``describe(spec, content)``: the label of an item in the research codebook (what it
+        asks, worded from content by id). Rating statements are labelled with their wording
+        whatever kind lists them.
 
     Examples
     --------
@@ -255,6 +262,7 @@ class ExerciseKind:
     instance_model: type[BaseModel] | None = None
     instance: Callable[[Instance, ItemsContext], ExerciseKind] | None = None
     of: str | None = None
+    describe: Callable[[ItemSpec, Content], str] | None = None
 
 
 class KindError(ValueError):
@@ -355,7 +363,7 @@ def _check(new: object) -> ExerciseKind:
     for name in ("items", "check"):
         if not callable(getattr(new, name)):
             raise KindError("kinds.invalid.callable", id=new.id, field=name)
-    for name in ("part", "score"):
+    for name in ("part", "score", "describe"):
         if getattr(new, name) is not None and not callable(getattr(new, name)):
             raise KindError("kinds.invalid.callable", id=new.id, field=name)
     if new.optional and new.label is None:

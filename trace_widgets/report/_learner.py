@@ -278,6 +278,15 @@ def _reflections(answers: pd.DataFrame, c: content_mod.Content) -> Section:
                                          element=c.element(cell.element).name,
                                          space=c.space(cell.space).name)))
             blocks += said
+    for ex in c.exercises.values():  # a study's own questions (exercises/*.yaml)
+        if ex.of is None or ex.describe is None:
+            continue
+        said = [Said(ex.describe(spec, c), str(current[i])) for i, spec in c.items.items()
+                if spec.exercise == ex.id and spec.kind == "text"
+                and isinstance(current.get(i), str) and str(current[i]).strip()]
+        if said:
+            blocks.append(Heading(c.text(ex.heading) if ex.heading else ex.id))
+            blocks += said
     if not blocks:
         blocks.append(Para(c.text("report.learner.reflections.none")))
     return Section("reflections", c.text("report.learner.reflections.heading"), tuple(blocks))

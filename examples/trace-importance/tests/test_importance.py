@@ -11,7 +11,7 @@ import pytest
 import trace_importance
 from trace_importance import ImportanceState, importance_view, item_id
 
-from trace_widgets import answers, content
+from trace_widgets import answers, content, research
 from trace_widgets.answers import Answer, AnswerError
 from trace_widgets.exercises import registry
 
@@ -60,6 +60,18 @@ def test_its_wording_and_settings_come_from_its_yaml_and_a_folder_can_change_the
     assert mine.text("importance.level.later") == "Can wait"
     with pytest.raises(AnswerError):
         trace_importance.KIND.check(mine.item("importance.task"), "some", mine)
+
+
+def test_the_research_codebook_labels_each_item_from_its_yaml() -> None:
+    c = content.get()
+    given = answers.to_frame([answers.make(TOKEN, item_id(e.id), "most") for e in c.elements])
+    long = research.long_layout(given, key=b"k" * 32)
+    book = research.codebook(long, research.wide_layout(long)).set_index("name")
+    assert list(long["choice"]) == ["most"] * len(c.elements)  # a coded answer, not text
+    for el in c.elements:
+        assert book.loc[item_id(el.id), "label"] == (
+            f"How much {el.name} ({el.condition}) matters to the person now: "
+            "one of most, some, later, most important first")
 
 
 class Workbook:

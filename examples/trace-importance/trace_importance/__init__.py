@@ -222,9 +222,18 @@ def _check(spec: content.ItemSpec, value: object, c: content.Content) -> str | N
     raise AnswerError("value", "importance.invalid", value=value, levels=", ".join(levels))
 
 
+def _describe(spec: content.ItemSpec, c: content.Content) -> str:
+    """The item's label in the research codebook: its condition and the level ids."""
+    assert spec.element is not None  # one item per condition
+    el = c.element(spec.element)
+    return c.text("importance.codebook", element=el.name, condition=el.condition,
+                  levels=", ".join(_settings(c).levels))
+
+
 KIND = ExerciseKind(
     id=KIND_ID, items=_items, check=_check, section=KIND_ID, model=ImportanceSettings,
     optional=True, label="importance.label", place="plan", part=_Part,
     heading="importance.heading", content=Path(__file__).with_name("importance.yaml"),
+    describe=_describe,
 )
 """The kind, found by the workbook through the entry point ``importance``."""
