@@ -83,7 +83,9 @@ def test_a_coach_runs_a_workshop_with_the_keyboard_alone(voila: VoilaServer,
     tab_to(page, lambda f: f["tag"] == "SELECT" and "trace-coach-journey" in f["parent"]
            and f["label"] == c.text("coach.new.journey"))
     page.keyboard.press("ArrowDown")
-    expect(page.locator(".trace-coach-journey select")).to_have_value("pulse")
+    # ipywidgets gives each option its label as its value.
+    expect(page.locator(".trace-coach-journey select")).to_have_value(
+        c.text(c.journey("pulse").label))
     # The pulse's plan holds the action plan only: the reflection is not offered.
     expect(page.locator(".trace-coach-exercise-reflection")).to_be_hidden()
     tab_to(page, lambda f: f["type"] == "checkbox" and "trace-coach-space-team" in f["parent"])
